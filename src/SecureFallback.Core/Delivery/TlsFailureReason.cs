@@ -1,0 +1,24 @@
+namespace SecureFallback.Core.Delivery;
+
+/// <summary>
+/// Failure reasons. The TLS ones are the IANA TLS-RPT result types (RFC 8460) so that audit
+/// records and reports use the vocabulary admins already know; the rest name queue-level causes.
+/// </summary>
+public static class FailureReason
+{
+    public const string StartTlsNotSupported = "starttls-not-supported";
+    public const string ValidationFailure = "validation-failure";
+    public const string CertificateHostMismatch = "certificate-host-mismatch";
+    public const string CertificateExpired = "certificate-expired";
+    public const string CertificateNotTrusted = "certificate-not-trusted";
+
+    public const string ConnectionFailed = "connection-failed";
+    public const string Timeout = "timeout";
+    public const string TemporaryReply = "temporary-reply";
+    public const string PermanentReply = "permanent-reply";
+    public const string DnsTemporaryFailure = "dns-temporary-failure";
+    public const string DomainNotFound = "domain-not-found";
+    public const string NullMx = "null-mx";
+    public const string NoAddress = "no-address";
+    public const string QueueExpired = "queue-expired";
+}

@@ -1,0 +1,15 @@
+namespace SecureFallback.Core.Messages;
+
+/// <summary>Seals message content for storage and opens it again. Implemented by SecureFallback.Protection.</summary>
+public interface IContentProtector
+{
+    /// <summary>Encrypts <paramref name="plaintext"/> under a fresh data key bound to <paramref name="messageId"/>.</summary>
+    MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext);
+
+    /// <summary>Decrypts sealed content.</summary>
+    /// <exception cref="ContentTamperedException">The ciphertext, key or binding does not authenticate.</exception>
+    byte[] Open(MessageContent content);
+}
+
+/// <summary>Sealed content failed authentication: it was changed, truncated, or belongs to another message or key.</summary>
+public sealed class ContentTamperedException(string message, Exception? inner = null) : Exception(message, inner);

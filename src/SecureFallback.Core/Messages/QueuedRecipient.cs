@@ -1,0 +1,61 @@
+using SecureFallback.Core.Delivery;
+
+namespace SecureFallback.Core.Messages;
+
+/// <summary>One envelope recipient of a <see cref="QueuedMessage"/> and its delivery state.</summary>
+public sealed class QueuedRecipient
+{
+    public long Id { get; set; }
+
+    public Guid MessageId { get; set; }
+
+    public QueuedMessage? Message { get; set; }
+
+    public string Address { get; set; } = "";
+
+    /// <summary>Lower-case domain of <see cref="Address"/>; recipients are grouped by it for delivery.</summary>
+    public string Domain { get; set; } = "";
+
+    public RecipientStatus Status { get; set; }
+
+    /// <summary>Outcome of the latest attempt; <c>null</c> before the first.</summary>
+    public DeliveryOutcome? LastOutcome { get; set; }
+
+    /// <summary>Failure reason in the TLS-RPT result vocabulary (or a queue reason such as <c>dns-timeout</c>).</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The last SMTP reply or diagnostic text, for the DSN and the audit trail.</summary>
+    public string? Diagnostic { get; set; }
+
+    /// <summary>Enhanced status code (RFC 3463) reported in a DSN, e.g. <c>5.7.10</c>.</summary>
+    public string? StatusCode { get; set; }
+
+    /// <summary>Host that gave the final answer, for the DSN's Remote-MTA.</summary>
+    public string? RemoteHost { get; set; }
+
+    public int AttemptCount { get; set; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>True while a DSN about this recipient is owed to the sender (an outbox flag).</summary>
+    public bool DsnPending { get; set; }
+
+    /// <summary>A new recipient row, due at once.</summary>
+    public static QueuedRecipient Create(Guid messageId, string address, DateTimeOffset now) => new()
+    {
+        MessageId = messageId,
+        Address = address,
+        Domain = DomainOf(address),
+        Status = RecipientStatus.Queued,
+        NextAttemptAt = now,
+    };
+
+    /// <summary>Lower-case domain of an address, without a trailing dot.</summary>
+    public static string DomainOf(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return (at < 0 ? "" : address[(at + 1)..]).TrimEnd('.').ToLowerInvariant();
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Data;
+
+/// <summary>The queue, its audit trail and the relay accounts.</summary>
+public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbContext> options) : DbContext(options)
+{
+    public DbSet<QueuedMessage> Messages => Set<QueuedMessage>();
+
+    public DbSet<MessageContent> MessageContents => Set<MessageContent>();
+
+    public DbSet<QueuedRecipient> Recipients => Set<QueuedRecipient>();
+
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+
+    public DbSet<RelayUser> RelayUsers => Set<RelayUser>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SecureFallbackDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queue scans stay indexable.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
+    }
+}

@@ -1,0 +1,61 @@
+namespace SecureFallback.Delivery;
+
+/// <summary>Settings under <c>SecureFallback:Delivery</c>: how queued mail leaves.</summary>
+public sealed class DeliveryOptions
+{
+    public const string SectionName = "SecureFallback:Delivery";
+
+    /// <summary>TCP port of next hops found by MX lookup. Default 25.</summary>
+    public int Port { get; set; } = 25;
+
+    /// <summary>
+    /// Static next hops by recipient domain (<c>Routes:&lt;domain&gt;</c> = <c>host:port</c>), replacing the MX lookup
+    /// for that domain, like Postfix transport maps.
+    /// </summary>
+    public Dictionary<string, string> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Delays between attempts after transient failures; the last step repeats. Default 1m,5m,15m,30m,1h,2h,4h.</summary>
+    public List<TimeSpan> RetrySchedule { get; set; } = [];
+
+    /// <summary>How long a message may wait in the queue before it is returned to the sender. Default 5 days.</summary>
+    public TimeSpan MaxQueueTime { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Name sent in EHLO and used in reports; default this machine's host name.</summary>
+    public string HeloName { get; set; } = "";
+
+    /// <summary>Time allowed to open a TCP connection to a next hop. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time allowed for each SMTP command's reply. Default 5 min (RFC 5321 4.5.3.2 asks for more on DATA).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many recipient domains are delivered to at the same time. Default 16.</summary>
+    public int MaxParallelDomains { get; set; } = 16;
+
+    internal static readonly TimeSpan[] DefaultRetrySchedule =
+    [
+        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4),
+    ];
+}
+
+/// <summary>Settings under <c>SecureFallback:Dns</c>.</summary>
+public sealed class DnsOptions
+{
+    public const string SectionName = "SecureFallback:Dns";
+
+    /// <summary>Resolvers as <c>ip</c> or <c>ip:port</c> (<c>[v6]:port</c>); empty uses the system's.</summary>
+    public List<string> Servers { get; set; } = [];
+
+    /// <summary>Time-out of one DNS query. Default 5 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Settings under <c>SecureFallback:Notices</c>: mail SecureFallback writes itself.</summary>
+public sealed class NoticeOptions
+{
+    public const string SectionName = "SecureFallback:Notices";
+
+    /// <summary>From address of DSNs and notices; default <c>postmaster@&lt;HeloName&gt;</c>.</summary>
+    public string From { get; set; } = "";
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Delivery.Routing;
+
+namespace SecureFallback.Delivery;
+
+/// <summary>Checks delivery, DNS and notice settings at start.</summary>
+internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>, IValidateOptions<DnsOptions>, IValidateOptions<NoticeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Port is < 1 or > 65535)
+        {
+            errors.Add($"SecureFallback:Delivery:Port {options.Port} is outside 1-65535.");
+        }
+
+        foreach (var (domain, route) in options.Routes)
+        {
+            if (!RouteParser.TryParse(route, options.Port, out _))
+            {
+                errors.Add($"SecureFallback:Delivery:Routes:{domain} '{route}' is not host:port (e.g. 127.0.0.1:2601 or mx.example.net:25).");
+            }
+        }
+
+        for (var i = 0; i < options.RetrySchedule.Count; i++)
+        {
+            if (options.RetrySchedule[i] <= TimeSpan.Zero)
+            {
+                errors.Add($"SecureFallback:Delivery:RetrySchedule:{i} must be a positive time span such as 00:05:00.");
+            }
+        }
+
+        if (options.MaxQueueTime <= TimeSpan.Zero)
+        {
+            errors.Add("SecureFallback:Delivery:MaxQueueTime must be positive (e.g. 5.00:00:00).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.HeloName) || options.HeloName.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"SecureFallback:Delivery:HeloName '{options.HeloName}' must be a host name without spaces.");
+        }
+
+        if (options.ConnectTimeout <= TimeSpan.Zero || options.CommandTimeout <= TimeSpan.Zero || options.MaxParallelDomains < 1)
+        {
+            errors.Add("SecureFallback:Delivery:ConnectTimeout, CommandTimeout and MaxParallelDomains must be positive.");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, DnsOptions options)
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < options.Servers.Count; i++)
+        {
+            if (!IPEndPoint.TryParse(options.Servers[i], out _))
+            {
+                errors.Add($"SecureFallback:Dns:Servers:{i} '{options.Servers[i]}' is not ip or ip:port.");
+            }
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, NoticeOptions options) =>
+        MailboxAddress.TryParse(options.From, out var address) && address.Address.Contains('@')
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"SecureFallback:Notices:From '{options.From}' is not a mail address.");
+
+    private static ValidateOptionsResult Result(List<string> errors) =>
+        errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+}

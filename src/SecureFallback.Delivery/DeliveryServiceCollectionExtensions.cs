@@ -1,0 +1,72 @@
+using System.Net;
+using DnsClient;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Intake;
+using SecureFallback.Delivery.Queue;
+using SecureFallback.Delivery.Routing;
+
+namespace SecureFallback.Delivery;
+
+/// <summary>Registers outbound delivery: routing, the mandatory-TLS transport, the queue runner and DSNs.</summary>
+public static class DeliveryServiceCollectionExtensions
+{
+    public static IServiceCollection AddSecureFallbackDelivery(this IServiceCollection services)
+    {
+        services.AddOptions<DeliveryOptions>()
+            .BindConfiguration(DeliveryOptions.SectionName)
+            .PostConfigure(o =>
+            {
+                if (o.RetrySchedule.Count == 0)
+                {
+                    o.RetrySchedule.AddRange(DeliveryOptions.DefaultRetrySchedule);
+                }
+
+                if (string.IsNullOrWhiteSpace(o.HeloName))
+                {
+                    o.HeloName = Dns.GetHostName();
+                }
+            })
+            .ValidateOnStart();
+        services.AddOptions<DnsOptions>().BindConfiguration(DnsOptions.SectionName).ValidateOnStart();
+        services.AddOptions<NoticeOptions>()
+            .BindConfiguration(NoticeOptions.SectionName)
+            .PostConfigure<IOptions<DeliveryOptions>>((notices, delivery) =>
+            {
+                if (string.IsNullOrWhiteSpace(notices.From))
+                {
+                    notices.From = $"postmaster@{delivery.Value.HeloName}";
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<DeliveryOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
+        services.AddSingleton<IValidateOptions<DnsOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
+        services.AddSingleton<IValidateOptions<NoticeOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
+
+        services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<DnsOptions>>().Value));
+        services.AddSingleton<INextHopResolver, DnsNextHopResolver>();
+
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliverySignal>());
+        services.AddSingleton<DeliveryReadiness>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<DsnOutbox>();
+        services.AddSingleton<DomainDelivery>();
+        services.AddHostedService<DeliveryWorker>();
+        return services;
+    }
+
+    private static LookupClient CreateLookupClient(DnsOptions options)
+    {
+        var servers = options.Servers.Select(s => new NameServer(IPEndPoint.Parse(s) is { Port: 0 } endPoint ? new IPEndPoint(endPoint.Address, 53) : IPEndPoint.Parse(s))).ToArray();
+        var lookupOptions = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
+        lookupOptions.UseCache = true;
+        lookupOptions.Timeout = options.Timeout;
+        lookupOptions.Retries = 2;
+        lookupOptions.ThrowDnsErrors = false;
+        lookupOptions.ContinueOnDnsError = false;
+        lookupOptions.UseTcpFallback = true;
+        return new LookupClient(lookupOptions);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using MimeKit;
+using MimeKit.Utils;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Delivery.Notices;
+
+/// <summary>
+/// Builds RFC 3464 delivery status notifications with MimeKit: a human-readable part, the
+/// <c>message/delivery-status</c> fields, and the original headers only (<c>text/rfc822-headers</c>) — never
+/// the body, since the body is exactly what could not be sent safely.
+/// </summary>
+internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
+{
+    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders)
+    {
+        var dsn = new MimeMessage();
+        dsn.From.Add(from);
+        dsn.To.Add(MailboxAddress.Parse(original.EnvelopeFrom));
+        dsn.Subject = Subject(failed);
+        dsn.Date = DateTimeOffset.UtcNow;
+        dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);
+        dsn.Headers.Add("Auto-Submitted", "auto-replied");
+        if (originalHeaders[HeaderId.MessageId] is { } originalId)
+        {
+            dsn.InReplyTo = originalId;
+            dsn.References.Add(originalId);
+        }
+
+        var report = new MultipartReport("delivery-status")
+        {
+            new TextPart("plain") { Text = HumanReadable(original, failed) },
+            StatusPart(original, failed),
+            new TextRfc822Headers { Message = new MimeMessage((IEnumerable<Header>)originalHeaders) },
+        };
+        dsn.Body = report;
+        return dsn;
+    }
+
+    private static string Subject(IReadOnlyList<QueuedRecipient> failed) =>
+        failed.All(r => r.LastOutcome?.IsTlsFailure() == true)
+            ? "Not delivered: no secure (TLS) connection to the recipient's server"
+            : "Undelivered mail returned to sender";
+
+    private MessageDeliveryStatus StatusPart(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed)
+    {
+        var status = new MessageDeliveryStatus();
+        var perMessage = new HeaderList
+        {
+            { "Reporting-MTA", $"dns; {reportingMta}" },
+            { "X-SecureFallback-Queue-ID", original.Id.ToString("N") },
+            { "Arrival-Date", DateUtils.FormatDate(original.ReceivedAt) },
+        };
+        status.StatusGroups.Add(perMessage);
+
+        foreach (var recipient in failed)
+        {
+            var fields = new HeaderList
+            {
+                { "Final-Recipient", $"rfc822; {recipient.Address}" },
+                { "Action", "failed" },
+                { "Status", recipient.StatusCode ?? "5.0.0" },
+            };
+            if (recipient.RemoteHost is { } host)
+            {
+                fields.Add("Remote-MTA", $"dns; {host}");
+            }
+
+            if (recipient.Diagnostic is { } diagnostic)
+            {
+                fields.Add("Diagnostic-Code", $"smtp; {OneLine(diagnostic)}");
+            }
+
+            if (recipient.CompletedAt is { } at)
+            {
+                fields.Add("Last-Attempt-Date", DateUtils.FormatDate(at));
+            }
+
+            status.StatusGroups.Add(fields);
+        }
+
+        return status;
+    }
+
+    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta} (SecureFallback).");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Your message received {original.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC could not be delivered to the recipients below.");
+        text.AppendLine("It was not sent to them in any form.");
+        text.AppendLine();
+        foreach (var recipient in failed)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {Explain(recipient)}");
+            if (recipient.Diagnostic is { } diagnostic)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"    {(recipient.RemoteHost is null ? "" : recipient.RemoteHost + " said: ")}{OneLine(diagnostic)}");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine("The original message's headers are attached; its content is not.");
+        return text.ToString();
+    }
+
+    private static string Explain(QueuedRecipient recipient) => recipient.Reason switch
+    {
+        FailureReason.StartTlsNotSupported =>
+            "the receiving server does not support encryption (it offered no STARTTLS). Your organisation requires encrypted delivery, so the message was not sent in clear text.",
+        FailureReason.ValidationFailure =>
+            "an encrypted (TLS) connection to the receiving server could not be established. The message was not sent in clear text.",
+        FailureReason.QueueExpired =>
+            "delivery kept failing temporarily until the queue time limit was reached.",
+        FailureReason.DomainNotFound => "the recipient's domain does not exist.",
+        FailureReason.NullMx => "the recipient's domain does not accept mail (null MX).",
+        FailureReason.NoAddress => "the recipient's mail server has no address in DNS.",
+        _ => "the receiving server refused the recipient.",
+    };
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+}

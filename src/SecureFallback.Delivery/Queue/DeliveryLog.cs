@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+using SecureFallback.Core.Delivery;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>Delivery log events: envelope and outcome only, never content.</summary>
+internal static partial class DeliveryLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Message {MessageId} to {Recipient}: {Outcome} via {Host} ({Reason}) {Diagnostic}")]
+    public static partial void Outcome(ILogger logger, Guid messageId, string recipient, DeliveryOutcome outcome, string? host, string? reason, string? diagnostic);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery to domain {Domain} failed unexpectedly; its recipients stay queued")]
+    public static partial void DomainFailed(ILogger logger, string domain, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Delivery loop error; retrying shortly")]
+    public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Queued DSN {DsnId} to the sender of message {MessageId} for {Count} recipients")]
+    public static partial void DsnQueued(ILogger logger, Guid dsnId, Guid messageId, int count);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Content of message {MessageId} failed authentication; it cannot be delivered")]
+    public static partial void ContentTampered(ILogger logger, Guid messageId, Exception exception);
+}

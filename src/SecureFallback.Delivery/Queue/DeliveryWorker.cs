@@ -1,0 +1,138 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// The queue runner: picks due recipients, groups them by domain (one task per domain, so messages to the
+/// same next hop share a connection), and turns queued DSNs and purges into work between rounds.
+/// </summary>
+internal sealed class DeliveryWorker(
+    IServiceScopeFactory scopeFactory,
+    DomainDelivery domainDelivery,
+    DsnOutbox dsnOutbox,
+    DeliverySignal signal,
+    DeliveryReadiness readiness,
+    DatabaseReadiness databaseReadiness,
+    IOptions<DeliveryOptions> options,
+    TimeProvider timeProvider,
+    ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(15);
+    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await databaseReadiness.WhenReady.WaitAsync(stoppingToken);
+        readiness.MarkRunning();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wait = MaxIdleWait;
+                try
+                {
+                    ReapFinished();
+                    await DispatchDueAsync(stoppingToken);
+                    await dsnOutbox.ProcessAsync(stoppingToken);
+                    wait = _inFlight.Count >= options.Value.MaxParallelDomains
+                        ? MaxIdleWait // full: an in-flight domain finishing wakes the loop
+                        : await TimeUntilNextDueAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    DeliveryLog.LoopFailed(logger, ex);
+                    wait = TimeSpan.FromSeconds(5);
+                }
+
+                await WaitForWorkAsync(wait, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: in-flight deliveries see the same token and end; unrecorded recipients stay queued.
+        }
+        finally
+        {
+            readiness.MarkStopped();
+            await Task.WhenAll(_inFlight.Values).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private void ReapFinished()
+    {
+        foreach (var (domain, task) in _inFlight.Where(p => p.Value.IsCompleted).ToList())
+        {
+            _inFlight.Remove(domain);
+            if (task.Exception is { } ex)
+            {
+                DeliveryLog.DomainFailed(logger, domain, ex.GetBaseException());
+            }
+        }
+    }
+
+    private async Task DispatchDueAsync(CancellationToken cancellationToken)
+    {
+        var capacity = options.Value.MaxParallelDomains - _inFlight.Count;
+        if (capacity <= 0)
+        {
+            return;
+        }
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var now = timeProvider.GetUtcNow();
+        var due = await db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now)
+            .OrderBy(r => r.NextAttemptAt)
+            .Take(5000)
+            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
+            .ToListAsync(cancellationToken);
+
+        foreach (var domain in due.Where(r => !_inFlight.ContainsKey(r.Domain)).GroupBy(r => r.Domain).Take(capacity))
+        {
+            var work = domain.ToList();
+            _inFlight[domain.Key] = Task.Run(() => domainDelivery.DeliverAsync(domain.Key, work, cancellationToken), cancellationToken);
+        }
+    }
+
+    private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var inFlight = _inFlight.Keys.ToList();
+        var next = await db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && !inFlight.Contains(r.Domain))
+            .OrderBy(r => r.NextAttemptAt)
+            .Select(r => (DateTimeOffset?)r.NextAttemptAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (next is null)
+        {
+            return MaxIdleWait;
+        }
+
+        var wait = next.Value - timeProvider.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdleWait ? MaxIdleWait : wait;
+    }
+
+    private async Task WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var cancelWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waits = new List<Task>(_inFlight.Values)
+        {
+            signal.WaitAsync(cancelWait.Token),
+            Task.Delay(wait, timeProvider, cancelWait.Token),
+        };
+        await Task.WhenAny(waits);
+        await cancelWait.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}
+
+/// <summary>A recipient due for an attempt.</summary>
+internal sealed record DueRecipient(long Id, Guid MessageId, string Address, string Domain);

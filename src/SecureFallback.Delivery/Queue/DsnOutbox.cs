@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Delivery.Notices;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// Turns "DSN owed" flags into queued DSN messages: one DSN per original message for all its recipients
+/// flagged so far, queued and un-flagged in one transaction, so a crash neither loses nor doubles a DSN.
+/// </summary>
+internal sealed class DsnOutbox(
+    IServiceScopeFactory scopeFactory,
+    IContentProtector protector,
+    IDeliverySignal signal,
+    IOptions<DeliveryOptions> deliveryOptions,
+    IOptions<NoticeOptions> noticeOptions,
+    TimeProvider timeProvider,
+    ILogger<DsnOutbox> logger)
+{
+    public async Task<int> ProcessAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var messageIds = await db.Recipients.Where(r => r.DsnPending).Select(r => r.MessageId).Distinct().OrderBy(id => id).Take(200).ToListAsync(cancellationToken);
+        var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
+
+        foreach (var messageId in messageIds)
+        {
+            var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
+            var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
+            var headers = await ReadOriginalHeadersAsync(db, messageId, cancellationToken);
+            var dsn = composer.Compose(original, failed, headers);
+            var now = timeProvider.GetUtcNow();
+
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var dsnId = Enqueue(db, dsn, original.EnvelopeFrom, now);
+            failed.ForEach(r => r.DsnPending = false);
+            await db.SaveChangesAsync(cancellationToken);
+            await ContentPurge.PurgeIfDoneAsync(db, original, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
+        }
+
+        if (messageIds.Count > 0)
+        {
+            signal.Notify();
+        }
+
+        return messageIds.Count;
+    }
+
+    private async Task<HeaderList> ReadOriginalHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
+    {
+        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
+        if (content is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            using var stream = new MemoryStream(protector.Open(content));
+            return await HeaderList.LoadAsync(stream, cancellationToken);
+        }
+        catch (ContentTamperedException ex)
+        {
+            DeliveryLog.ContentTampered(logger, messageId, ex);
+            return [];
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+
+    private Guid Enqueue(SecureFallbackDbContext db, MimeMessage dsn, string sender, DateTimeOffset now)
+    {
+        using var buffer = new MemoryStream();
+        dsn.WriteTo(FormatOptions.Default, buffer);
+        var id = Guid.CreateVersion7(now);
+        db.Messages.Add(new QueuedMessage
+        {
+            Id = id,
+            EnvelopeFrom = "",
+            ReceivedAt = now,
+            Size = buffer.Length,
+            ClientAddress = "",
+            Kind = MessageKind.DeliveryStatusNotification,
+            Recipients = [QueuedRecipient.Create(id, sender, now)],
+        });
+        db.MessageContents.Add(protector.Seal(id, buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        return id;
+    }
+}

@@ -1,0 +1,130 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// Writes the result of one attempt for one message: recipient states, the audit records, the DSN-owed flag
+/// (an outbox entry, committed in the same transaction) and, once nothing needs the content any more, its purge.
+/// </summary>
+internal sealed class OutcomeRecorder(
+    IServiceScopeFactory scopeFactory,
+    IOptions<DeliveryOptions> options,
+    TimeProvider timeProvider,
+    ILogger<OutcomeRecorder> logger)
+{
+    public async Task RecordAsync(Guid messageId, IReadOnlyDictionary<long, IReadOnlyList<AttemptRecord>> attemptsByRecipient, CancellationToken cancellationToken)
+    {
+        var schedule = new RetrySchedule(options.Value.RetrySchedule);
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var message = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
+        var now = timeProvider.GetUtcNow();
+
+        foreach (var recipient in message.Recipients.Where(r => attemptsByRecipient.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
+        {
+            var attempts = attemptsByRecipient[recipient.Id];
+            var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
+            var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
+            Apply(message, recipient, decision, decidedBy?.Host, now, schedule);
+            foreach (var attempt in attempts)
+            {
+                db.DeliveryAttempts.Add(new DeliveryAttempt
+                {
+                    RecipientId = recipient.Id,
+                    MessageId = messageId,
+                    StartedAt = attempt.StartedAt,
+                    Host = attempt.Host,
+                    IpAddress = attempt.Address?.ToString(),
+                    Port = attempt.Port,
+                    Outcome = attempt.Result.Outcome,
+                    Reason = attempt.Result.Reason,
+                    TlsProtocol = attempt.Tls?.Protocol,
+                    TlsCipher = attempt.Tls?.Cipher,
+                    CertificateSubject = Truncate(attempt.Tls?.CertificateSubject, 1024),
+                    CertificateSha256 = attempt.Tls?.CertificateSha256,
+                    SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
+                });
+            }
+
+            DeliveryLog.Outcome(logger, messageId, recipient.Address, decision.Outcome, decidedBy?.Host, decision.Reason, decision.Diagnostic);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await ContentPurge.PurgeIfDoneAsync(db, message, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, string? host, DateTimeOffset now, RetrySchedule schedule)
+    {
+        recipient.AttemptCount++;
+        recipient.LastOutcome = decision.Outcome;
+        recipient.Reason = decision.Reason;
+        recipient.Diagnostic = Truncate(decision.Diagnostic, 1024);
+        recipient.StatusCode = decision.StatusCode;
+        recipient.RemoteHost = host;
+
+        switch (decision.Outcome)
+        {
+            case DeliveryOutcome.Delivered:
+                recipient.Status = RecipientStatus.Delivered;
+                recipient.CompletedAt = now;
+                break;
+
+            case DeliveryOutcome.Transient when now - message.ReceivedAt >= options.Value.MaxQueueTime:
+                Fail(message, recipient, now);
+                recipient.Reason = FailureReason.QueueExpired;
+                recipient.StatusCode = "4.4.7";
+                recipient.Diagnostic = Truncate($"gave up after {recipient.AttemptCount} attempts; last error: {decision.Diagnostic}", 1024);
+                break;
+
+            case DeliveryOutcome.Transient:
+                recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
+                break;
+
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
+                // Nothing is ever sent in clear: the sender is told, with 5.7.10 "encryption needed".
+                Fail(message, recipient, now);
+                recipient.StatusCode = "5.7.10";
+                break;
+
+            default:
+                Fail(message, recipient, now);
+                break;
+        }
+    }
+
+    private static void Fail(QueuedMessage message, QueuedRecipient recipient, DateTimeOffset now)
+    {
+        recipient.Status = RecipientStatus.Failed;
+        recipient.CompletedAt = now;
+        // Never a DSN to the null sender (RFC 5321 4.5.5): that is how bounce loops start.
+        recipient.DsnPending = message.EnvelopeFrom.Length > 0;
+    }
+
+    private static string? Truncate(string? text, int length) =>
+        text is null || text.Length <= length ? text : text[..length];
+}
+
+/// <summary>Deletes a message's sealed content once every recipient is final and no DSN still needs its headers.</summary>
+internal static class ContentPurge
+{
+    public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, QueuedMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (message.ContentPurgedAt is not null ||
+            message.Recipients.Any(r => r.Status == RecipientStatus.Queued || r.DsnPending))
+        {
+            return;
+        }
+
+        await db.MessageContents.Where(c => c.MessageId == message.Id).ExecuteDeleteAsync(cancellationToken);
+        message.ContentPurgedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

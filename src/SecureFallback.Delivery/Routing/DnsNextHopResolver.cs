@@ -1,0 +1,128 @@
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Delivery;
+
+namespace SecureFallback.Delivery.Routing;
+
+/// <summary>
+/// Static routes first, then MX (RFC 5321 5.1): MX hosts by preference (equal ones shuffled), A/AAAA of the domain
+/// itself when it has no MX, RFC 7505 null MX and NXDOMAIN as permanent failures, time-outs and SERVFAIL as transient.
+/// </summary>
+internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILookupClient dns) : INextHopResolver
+{
+    public async Task<NextHopResolution> ResolveAsync(string domain, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (settings.Routes.TryGetValue(domain, out var route) && RouteParser.TryParse(route, settings.Port, out var parsed))
+        {
+            return await ResolveRouteAsync(parsed.Host, parsed.Port, cancellationToken);
+        }
+
+        try
+        {
+            return await ResolveMxAsync(domain, settings.Port, cancellationToken);
+        }
+        catch (DnsResponseException ex)
+        {
+            return TemporaryDnsFailure(domain, ex.Message);
+        }
+    }
+
+    private async Task<NextHopResolution> ResolveRouteAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return NextHopResolution.Found([new NextHop(host, port, [literal])]);
+        }
+
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return NextHopResolution.Found([new NextHop(host, port, [IPAddress.Loopback])]);
+        }
+
+        try
+        {
+            var addresses = await ResolveAddressesAsync(host, cancellationToken);
+            return addresses.Failure is not null
+                ? new NextHopResolution([], addresses.Failure)
+                : NextHopResolution.Found([new NextHop(host, port, addresses.Addresses)]);
+        }
+        catch (DnsResponseException ex)
+        {
+            return TemporaryDnsFailure(host, ex.Message);
+        }
+    }
+
+    private async Task<NextHopResolution> ResolveMxAsync(string domain, int port, CancellationToken cancellationToken)
+    {
+        var response = await dns.QueryAsync(domain, QueryType.MX, QueryClass.IN, cancellationToken);
+        if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
+        {
+            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.DomainNotFound, $"Domain {domain} does not exist (NXDOMAIN)", "5.1.2");
+        }
+
+        if (response.HasError)
+        {
+            return TemporaryDnsFailure(domain, response.ErrorMessage);
+        }
+
+        var mxRecords = response.Answers.MxRecords().ToList();
+        if (mxRecords.Count == 1 && mxRecords[0].Exchange.Value is "." or "")
+        {
+            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.NullMx, $"Domain {domain} accepts no mail (null MX, RFC 7505)", "5.1.10");
+        }
+
+        if (mxRecords.Count == 0)
+        {
+            // RFC 5321 5.1: no MX means the domain itself is the implicit MX.
+            var implicitMx = await ResolveAddressesAsync(domain, cancellationToken);
+            return implicitMx.Failure is not null
+                ? new NextHopResolution([], implicitMx.Failure)
+                : NextHopResolution.Found([new NextHop(domain, port, implicitMx.Addresses)]);
+        }
+
+        var hosts = new List<NextHop>();
+        HostAttemptResult? firstFailure = null;
+        foreach (var mx in mxRecords.GroupBy(r => r.Preference).OrderBy(g => g.Key).SelectMany(g => g.OrderBy(_ => Random.Shared.Next())))
+        {
+            var name = mx.Exchange.Value.TrimEnd('.');
+            var addresses = await ResolveAddressesAsync(name, cancellationToken);
+            if (addresses.Failure is null)
+            {
+                hosts.Add(new NextHop(name, port, addresses.Addresses));
+            }
+            else
+            {
+                firstFailure ??= addresses.Failure;
+            }
+        }
+
+        return hosts.Count > 0 ? NextHopResolution.Found(hosts) : new NextHopResolution([], firstFailure);
+    }
+
+    private async Task<(IReadOnlyList<IPAddress> Addresses, HostAttemptResult? Failure)> ResolveAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var a = await dns.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
+        var aaaa = await dns.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
+        var addresses = a.Answers.ARecords().Select(r => r.Address)
+            .Concat(aaaa.Answers.AaaaRecords().Select(r => r.Address))
+            .ToList();
+        if (addresses.Count > 0)
+        {
+            return (addresses, null);
+        }
+
+        var transient = new[] { a, aaaa }.FirstOrDefault(r => r.HasError && r.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain);
+        if (transient is not null)
+        {
+            return ([], new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.DnsTemporaryFailure, $"Address lookup of {host} failed: {transient.ErrorMessage}", "4.4.3"));
+        }
+
+        return ([], new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.NoAddress, $"Host {host} has no address (A/AAAA)", "5.1.2"));
+    }
+
+    private static NextHopResolution TemporaryDnsFailure(string name, string detail) =>
+        NextHopResolution.Failed(DeliveryOutcome.Transient, FailureReason.DnsTemporaryFailure, $"DNS lookup of {name} failed: {detail}", "4.4.3");
+}

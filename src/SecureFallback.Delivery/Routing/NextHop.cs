@@ -1,0 +1,22 @@
+using System.Net;
+using SecureFallback.Core.Delivery;
+
+namespace SecureFallback.Delivery.Routing;
+
+/// <summary>A host to try, in order, with its addresses.</summary>
+internal sealed record NextHop(string HostName, int Port, IReadOnlyList<IPAddress> Addresses);
+
+/// <summary>The next hops of a domain, or why there are none.</summary>
+internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttemptResult? Failure)
+{
+    public static NextHopResolution Found(IReadOnlyList<NextHop> hosts) => new(hosts, null);
+
+    public static NextHopResolution Failed(DeliveryOutcome outcome, string reason, string diagnostic, string statusCode) =>
+        new([], new HostAttemptResult(outcome, reason, diagnostic, statusCode));
+}
+
+/// <summary>Finds where mail for a domain goes.</summary>
+internal interface INextHopResolver
+{
+    Task<NextHopResolution> ResolveAsync(string domain, CancellationToken cancellationToken);
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Delivery.Routing;
+
+namespace SecureFallback.Delivery.Transport;
+
+/// <summary>
+/// One SMTP connection to a next hop that is known to be inside TLS. It can only be created by
+/// <see cref="OpenAsync"/>, which uses mandatory STARTTLS; there is no way to obtain a clear-text session.
+/// </summary>
+internal sealed class SecureSmtpSession : IAsyncDisposable
+{
+    private readonly RecordingSmtpClient _client;
+
+    private SecureSmtpSession(RecordingSmtpClient client, NextHop hop, IPAddress address, TlsSessionInfo tls)
+    {
+        _client = client;
+        Hop = hop;
+        Address = address;
+        Tls = tls;
+    }
+
+    public NextHop Hop { get; }
+
+    public IPAddress Address { get; }
+
+    public TlsSessionInfo Tls { get; }
+
+    public bool IsUsable => _client.IsConnected && _client.IsSecure;
+
+    /// <summary>Connects to <paramref name="address"/>, sends EHLO and STARTTLS (mandatory) and completes the handshake.</summary>
+    /// <returns>The session, or the classified reason there is none.</returns>
+    public static async Task<(SecureSmtpSession? Session, HostAttemptResult? Failure)> OpenAsync(
+        NextHop hop, IPAddress address, DeliveryOptions options, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(options.ConnectTimeout);
+            await socket.ConnectAsync(new IPEndPoint(address, hop.Port), connectTimeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            var reason = ex is OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed;
+            return (null, Transient(reason, $"connect to {address}:{hop.Port} failed: {ex.Message}", "4.4.1"));
+        }
+
+        var certificatePolicy = new EncryptLevelCertificatePolicy();
+        var client = new RecordingSmtpClient
+        {
+            LocalDomain = options.HeloName,
+            Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CheckCertificateRevocation = false,
+            ServerCertificateValidationCallback = certificatePolicy.Validate,
+        };
+
+        try
+        {
+            // The host name (not the IP) goes to SNI and to later name checks; the socket pins the resolved address.
+            await client.ConnectAsync(socket, hop.HostName, hop.Port, SecureSocketOptions.StartTls, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var failure = ClassifyConnectFailure(ex, client);
+            client.Dispose();
+            socket.Dispose();
+            return (null, failure);
+        }
+
+        if (!client.IsSecure)
+        {
+            // Defence in depth: StartTls must never leave us in clear text, but if it did, nothing is sent.
+            client.Dispose();
+            return (null, new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, "session is not encrypted after STARTTLS", "4.7.0"));
+        }
+
+        var certificate = certificatePolicy.PeerCertificate;
+        var tls = new TlsSessionInfo(
+            client.SslProtocol.ToString(),
+            client.SslCipherSuite?.ToString(),
+            certificate?.Subject,
+            certificate is null ? null : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)));
+        return (new SecureSmtpSession(client, hop, address, tls), null);
+    }
+
+    /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>
+    public async Task<Dictionary<string, HostAttemptResult>> SendAsync(
+        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
+    {
+        _client.RecipientReplies.Clear();
+        var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
+        var sender = new MailboxAddress("", envelopeFrom);
+        var mailboxes = recipients.Select(r => new MailboxAddress("", r)).ToList();
+        try
+        {
+            var reply = await _client.SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken);
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = RecipientResult(recipient, fallbackReply: $"250 {reply}");
+            }
+        }
+        catch (SmtpCommandException ex)
+        {
+            // MAIL FROM or DATA refused, or no recipient accepted: a refused RCPT keeps its own reply,
+            // every other recipient gets the reply that ended the transaction.
+            var code = (int)ex.StatusCode;
+            var result = FromReply(code, ex.Message);
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = _client.RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400
+                    ? FromReply((int)rcpt.StatusCode, rcpt.Response)
+                    : result;
+            }
+        }
+        catch (Exception ex) when (ex is SmtpProtocolException or IOException or ServiceNotConnectedException or TimeoutException
+                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = Transient(FailureReason.ConnectionFailed, $"connection to {Hop.HostName} lost: {ex.Message}", "4.4.2");
+            }
+        }
+
+        return results;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_client.IsConnected)
+            {
+                using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _client.DisconnectAsync(true, quitTimeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+        {
+            // The message outcome is already decided; a failed QUIT changes nothing.
+        }
+        finally
+        {
+            _client.Dispose();
+        }
+    }
+
+    private HostAttemptResult RecipientResult(string recipient, string? fallbackReply)
+    {
+        if (_client.RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400)
+        {
+            return FromReply((int)rcpt.StatusCode, rcpt.Response);
+        }
+
+        return new HostAttemptResult(DeliveryOutcome.Delivered, null, fallbackReply ?? "250 accepted", "2.0.0");
+    }
+
+    private static HostAttemptResult FromReply(int code, string text)
+    {
+        var diagnostic = $"{code} {text}".Trim();
+        var status = EnhancedStatus.From(code, text);
+        return code >= 500
+            ? new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.PermanentReply, diagnostic, status)
+            : new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.TemporaryReply, diagnostic, status);
+    }
+
+    private static HostAttemptResult ClassifyConnectFailure(Exception ex, SmtpClient client) => ex switch
+    {
+        // MailKit: StartTls and the server did not advertise STARTTLS.
+        NotSupportedException => new HostAttemptResult(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, "the server did not offer STARTTLS", "5.7.10"),
+        SslHandshakeException => new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}", "5.7.10"),
+        System.Security.Authentication.AuthenticationException => new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}", "5.7.10"),
+        // STARTTLS was advertised but the command itself was refused (e.g. 454 TLS not available).
+        SmtpCommandException command when client.Capabilities.HasFlag(SmtpCapabilities.StartTLS) =>
+            new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.StartTlsNotSupported, $"STARTTLS refused: {(int)command.StatusCode} {command.Message}", "5.7.10"),
+        // Greeting or EHLO refused: like Postfix, treat as a reason to try the next host later.
+        SmtpCommandException command => Transient(FailureReason.TemporaryReply, $"{(int)command.StatusCode} {command.Message}", "4.4.2"),
+        _ => Transient(ex is TimeoutException or OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed, Flatten(ex), "4.4.2"),
+    };
+
+    private static HostAttemptResult Transient(string reason, string diagnostic, string status) =>
+        new(DeliveryOutcome.Transient, reason, diagnostic, status);
+
+    private static string Flatten(Exception ex) =>
+        ex.InnerException is null ? ex.Message : $"{ex.Message} ({ex.InnerException.Message})";
+}

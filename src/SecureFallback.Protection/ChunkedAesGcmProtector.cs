@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Protection;
+
+/// <summary>
+/// Envelope encryption with <see cref="AesGcm"/>: a fresh 256-bit data key per message, wrapped by the current
+/// master key. The content is cut into fixed-size chunks, each sealed on its own (nonce = chunk counter, which is
+/// safe because the key is never reused) with the message id, chunk index and a last-chunk flag as associated data,
+/// so chunks cannot be reordered, moved to another message, or cut off at a chunk boundary without detection.
+/// Chunking keeps later streaming of large messages to bounded buffers.
+/// </summary>
+public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProtector
+{
+    internal const int ChunkSize = 64 * 1024;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private const int DataKeySize = 32;
+    private const byte FormatVersion = 1;
+
+    public MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(DataKeySize);
+        try
+        {
+            var chunkCount = Math.Max(1, (plaintext.Length + ChunkSize - 1) / ChunkSize);
+            var ciphertext = new byte[1 + plaintext.Length + (chunkCount * TagSize)];
+            ciphertext[0] = FormatVersion;
+
+            using var aes = new AesGcm(dataKey, TagSize);
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            Span<byte> aad = stackalloc byte[25];
+            var output = 1;
+            for (var index = 0; index < chunkCount; index++)
+            {
+                var offset = index * ChunkSize;
+                var length = Math.Min(ChunkSize, plaintext.Length - offset);
+                var isLast = index == chunkCount - 1;
+                WriteChunkParameters(messageId, index, isLast, nonce, aad);
+                aes.Encrypt(
+                    nonce,
+                    plaintext.Slice(offset, length),
+                    ciphertext.AsSpan(output, length),
+                    ciphertext.AsSpan(output + length, TagSize),
+                    aad);
+                output += length + TagSize;
+            }
+
+            return new MessageContent
+            {
+                MessageId = messageId,
+                KeyVersion = keyRing.CurrentVersion,
+                WrappedKey = WrapKey(keyRing.CurrentKey, keyRing.CurrentVersion, messageId, dataKey),
+                Ciphertext = ciphertext,
+            };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    public byte[] Open(MessageContent content)
+    {
+        if (!keyRing.TryGetKey(content.KeyVersion, out var masterKey))
+        {
+            throw new ContentTamperedException($"Master key version {content.KeyVersion} is not in the key ring.");
+        }
+
+        var dataKey = UnwrapKey(masterKey, content.KeyVersion, content.MessageId, content.WrappedKey);
+        try
+        {
+            var sealedBytes = content.Ciphertext;
+            if (sealedBytes.Length < 1 + TagSize || sealedBytes[0] != FormatVersion)
+            {
+                throw new ContentTamperedException("Sealed content has an unknown format or is truncated.");
+            }
+
+            var body = sealedBytes.AsSpan(1);
+            var chunkCount = Math.Max(1, (body.Length + ChunkSize + TagSize - 1) / (ChunkSize + TagSize));
+            var plaintext = new byte[body.Length - (chunkCount * TagSize)];
+
+            using var aes = new AesGcm(dataKey, TagSize);
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            Span<byte> aad = stackalloc byte[25];
+            var input = 0;
+            for (var index = 0; index < chunkCount; index++)
+            {
+                var length = Math.Min(ChunkSize, body.Length - input - TagSize);
+                if (length < 0)
+                {
+                    throw new ContentTamperedException("Sealed content is truncated.");
+                }
+
+                WriteChunkParameters(content.MessageId, index, index == chunkCount - 1, nonce, aad);
+                try
+                {
+                    aes.Decrypt(
+                        nonce,
+                        body.Slice(input, length),
+                        body.Slice(input + length, TagSize),
+                        plaintext.AsSpan(index * ChunkSize, length),
+                        aad);
+                }
+                catch (AuthenticationTagMismatchException ex)
+                {
+                    CryptographicOperations.ZeroMemory(plaintext);
+                    throw new ContentTamperedException($"Chunk {index} of message {content.MessageId} failed authentication.", ex);
+                }
+
+                input += length + TagSize;
+            }
+
+            return plaintext;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    private static void WriteChunkParameters(Guid messageId, int index, bool isLast, Span<byte> nonce, Span<byte> aad)
+    {
+        nonce.Clear();
+        BinaryPrimitives.WriteInt64BigEndian(nonce[4..], index);
+        messageId.TryWriteBytes(aad[..16]);
+        BinaryPrimitives.WriteInt64BigEndian(aad.Slice(16, 8), index);
+        aad[24] = isLast ? (byte)1 : (byte)0;
+    }
+
+    private static byte[] WrapKey(byte[] masterKey, int version, Guid messageId, byte[] dataKey)
+    {
+        var wrapped = new byte[NonceSize + DataKeySize + TagSize];
+        RandomNumberGenerator.Fill(wrapped.AsSpan(0, NonceSize));
+        using var aes = new AesGcm(masterKey, TagSize);
+        aes.Encrypt(
+            wrapped.AsSpan(0, NonceSize),
+            dataKey,
+            wrapped.AsSpan(NonceSize, DataKeySize),
+            wrapped.AsSpan(NonceSize + DataKeySize, TagSize),
+            KeyWrapAad(version, messageId));
+        return wrapped;
+    }
+
+    private static byte[] UnwrapKey(byte[] masterKey, int version, Guid messageId, byte[] wrapped)
+    {
+        if (wrapped.Length != NonceSize + DataKeySize + TagSize)
+        {
+            throw new ContentTamperedException("Wrapped data key has the wrong length.");
+        }
+
+        var dataKey = new byte[DataKeySize];
+        try
+        {
+            using var aes = new AesGcm(masterKey, TagSize);
+            aes.Decrypt(
+                wrapped.AsSpan(0, NonceSize),
+                wrapped.AsSpan(NonceSize, DataKeySize),
+                wrapped.AsSpan(NonceSize + DataKeySize, TagSize),
+                dataKey,
+                KeyWrapAad(version, messageId));
+            return dataKey;
+        }
+        catch (AuthenticationTagMismatchException ex)
+        {
+            throw new ContentTamperedException($"Data key of message {messageId} failed authentication (wrong master key or tampered).", ex);
+        }
+    }
+
+    private static byte[] KeyWrapAad(int version, Guid messageId)
+    {
+        var aad = new byte[4 + 16];
+        BinaryPrimitives.WriteInt32BigEndian(aad, version);
+        messageId.TryWriteBytes(aad.AsSpan(4));
+        return aad;
+    }
+}

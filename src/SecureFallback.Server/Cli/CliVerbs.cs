@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Server.Cli;
+
+/// <summary>
+/// Admin verbs: <c>securefallback users add NAME</c> (password from standard input or an interactive prompt),
+/// <c>users remove NAME</c>, <c>users list</c>. They use the same settings and database as the server.
+/// </summary>
+internal static class CliVerbs
+{
+    private const string Usage = """
+        Usage:
+          securefallback                      run the server
+          securefallback users add NAME       create or reset an SMTP relay user (password read from stdin or prompted)
+          securefallback users remove NAME    delete a relay user
+          securefallback users list           list relay users
+        Settings may follow any verb, e.g. --SecureFallback:DataDirectory=/var/lib/securefallback
+        """;
+
+    public static bool IsVerb(string word) => word is "users" or "help" or "--help" or "-h";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var words = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal) || a is "--help").ToArray();
+        var settings = args.Skip(words.Length).ToArray();
+        if (words is ["users", ..] && words.Length >= 2)
+        {
+            return await RunUsersAsync(words[1..], settings);
+        }
+
+        Console.WriteLine(Usage);
+        return words is ["help"] or ["--help"] or ["-h"] ? 0 : 64;
+    }
+
+    private static async Task<int> RunUsersAsync(string[] words, string[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSecureFallbackCore();
+        builder.Services.AddSecureFallbackData();
+        using var host = builder.Build();
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        await db.Database.MigrateAsync();
+
+        switch (words)
+        {
+            case ["add", var name]:
+                return await AddUserAsync(db, name);
+            case ["remove", var name]:
+                var removed = await db.RelayUsers.Where(u => u.Name == name.ToLowerInvariant()).ExecuteDeleteAsync();
+                Console.WriteLine(removed > 0 ? $"Removed relay user '{name}'." : $"No relay user '{name}'.");
+                return removed > 0 ? 0 : 1;
+            case ["list"]:
+                foreach (var user in await db.RelayUsers.OrderBy(u => u.Name).ToListAsync())
+                {
+                    Console.WriteLine($"{user.Name}\tcreated {user.CreatedAt:u}");
+                }
+
+                return 0;
+            default:
+                Console.Error.WriteLine(Usage);
+                return 64;
+        }
+    }
+
+    private static async Task<int> AddUserAsync(SecureFallbackDbContext db, string name)
+    {
+        name = name.Trim().ToLowerInvariant();
+        if (name.Length is 0 or > 256 || name.Any(char.IsWhiteSpace))
+        {
+            Console.Error.WriteLine("A user name must be 1-256 characters without spaces.");
+            return 64;
+        }
+
+        var password = PasswordInput.Read();
+        if (password is null || password.Length < 12)
+        {
+            Console.Error.WriteLine("The password must have at least 12 characters.");
+            return 64;
+        }
+
+        var user = await db.RelayUsers.SingleOrDefaultAsync(u => u.Name == name);
+        var created = user is null;
+        user ??= db.RelayUsers.Add(new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow }).Entity;
+        user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
+        await db.SaveChangesAsync();
+        Console.WriteLine(created ? $"Created relay user '{name}'." : $"Changed the password of relay user '{name}'.");
+        return 0;
+    }
+}
+
+/// <summary>Reads a password from redirected standard input, or prompts twice without echo.</summary>
+internal static class PasswordInput
+{
+    public static string? Read()
+    {
+        if (Console.IsInputRedirected)
+        {
+            return Console.In.ReadLine()?.TrimEnd('\r', '\n');
+        }
+
+        var first = Prompt("Password: ");
+        var second = Prompt("Repeat password: ");
+        if (first != second)
+        {
+            Console.Error.WriteLine("The passwords differ.");
+            return null;
+        }
+
+        return first;
+    }
+
+    private static string Prompt(string label)
+    {
+        Console.Write(label);
+        var password = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.WriteLine();
+                return password.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace && password.Length > 0)
+            {
+                password.Length--;
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Smtp;
+
+namespace SecureFallback.Server;
+
+/// <summary>HTTP endpoints of the server itself (the portal adds its own).</summary>
+internal static class Endpoints
+{
+    public static void MapSecureFallbackEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz");
+        app.MapGet("/", StatusPageAsync);
+    }
+
+    /// <summary>A plain status page: what runs where, and the queue at a glance. No message data.</summary>
+    private static async Task<IResult> StatusPageAsync(SecureFallbackDbContext db, IntakeReadiness intake, CancellationToken cancellationToken)
+    {
+        var counts = await db.Recipients.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        int Count(RecipientStatus status) => counts.FirstOrDefault(c => c.Key == status)?.Count ?? 0;
+        var endPoint = WebUtility.HtmlEncode(intake.EndPoint?.ToString() ?? "starting");
+        var html = $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>SecureFallback</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}td{padding:.2rem 1rem .2rem 0}</style>
+            </head><body>
+            <h1>SecureFallback</h1>
+            <p>Secure-delivery smart host. Mail goes out over TLS or not at all.</p>
+            <table>
+            <tr><td>SMTP intake</td><td>{{endPoint}}</td></tr>
+            <tr><td>Queued recipients</td><td>{{Count(RecipientStatus.Queued)}}</td></tr>
+            <tr><td>Delivered over TLS</td><td>{{Count(RecipientStatus.Delivered)}}</td></tr>
+            <tr><td>Not delivered (sender notified)</td><td>{{Count(RecipientStatus.Failed)}}</td></tr>
+            </table>
+            <p><a href="/healthz">Health</a></p>
+            </body></html>
+            """;
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+}

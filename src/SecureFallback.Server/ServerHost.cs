@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Data;
+using SecureFallback.Delivery;
+using SecureFallback.Protection;
+using SecureFallback.Server.Health;
+using SecureFallback.Smtp;
+
+namespace SecureFallback.Server;
+
+/// <summary>Composition root: intake, delivery and web in one process.</summary>
+public static class ServerHost
+{
+    /// <summary>Where the web side listens unless <c>Urls</c> says otherwise.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await app.StartAsync();
+        }
+        catch (Exception ex) when (StartupErrors.Describe(ex) is { } message)
+        {
+            await Console.Error.WriteLineAsync(message);
+            return 2;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    /// <summary>Builds the server; tests start it in-process with their own arguments.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        // Content root is the application folder so appsettings.json is found from any working directory;
+        // the data directory stays relative to the working directory (see SecureFallback:DataDirectory).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
+        {
+            builder.Configuration["Urls"] = DefaultUrls;
+        }
+
+        AddSecureFallback(builder.Services);
+
+        var app = builder.Build();
+        app.MapSecureFallbackEndpoints();
+        return app;
+    }
+
+    public static IServiceCollection AddSecureFallbackCore(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<DataDirectoryOptions>()
+            .BindConfiguration(DataDirectoryOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "SecureFallback:DataDirectory must not be empty.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    private static void AddSecureFallback(IServiceCollection services)
+    {
+        services.AddSecureFallbackCore();
+        services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName)
+            .PostConfigure<IConfiguration>((portal, configuration) => portal.ApplyDefaults(configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
+
+        services.AddSecureFallbackData();
+        services.AddSecureFallbackProtection();
+        services.AddSecureFallbackDelivery();
+        services.AddSecureFallbackIntake();
+        services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
+    }
+}

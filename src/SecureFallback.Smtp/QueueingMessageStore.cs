@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Intake;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace SecureFallback.Smtp;
+
+/// <summary>
+/// SmtpServer's message store: checks the DATA, hands it to the durable queue, and answers 250 only after the
+/// queue reports the commit. Any failure to store becomes a 4xx, so the client keeps the message and retries.
+/// </summary>
+internal sealed class QueueingMessageStore(
+    IMessageIntake intake,
+    IOptions<IntakeOptions> options,
+    ILogger<QueueingMessageStore> logger) : IMessageStore
+{
+    public async Task<SmtpResponse> SaveAsync(
+        ISessionContext context,
+        IMessageTransaction transaction,
+        ReadOnlySequence<byte> buffer,
+        CancellationToken cancellationToken)
+    {
+        var client = context.RemoteAddress().ToString();
+        if (buffer.Length > options.Value.MaxMessageBytes)
+        {
+            IntakeLog.Oversize(logger, client, buffer.Length, options.Value.MaxMessageBytes);
+            return new SmtpResponse(SmtpReplyCode.SizeLimitExceeded, "5.3.4 Message too big for this system");
+        }
+
+        if (SmugglingGuard.HasBareLineEnding(buffer))
+        {
+            IntakeLog.BareLineEnding(logger, client);
+            return new SmtpResponse(
+                SmtpReplyCode.TransactionFailed,
+                "5.5.2 Message refused: bare CR or LF in message data; every line must end with CRLF");
+        }
+
+        var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
+        var content = WithReceivedHeader(context, buffer, options.Value.ServerName ?? "localhost");
+        var incoming = new IncomingMessage(
+            transaction.From.AsAddress() ?? "",
+            recipients,
+            content,
+            client,
+            context.AuthenticatedRelayUser());
+
+        try
+        {
+            var id = await intake.AcceptAsync(incoming, cancellationToken);
+            IntakeLog.Queued(logger, id, client, recipients.Count, content.Length);
+            return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {id:N}");
+        }
+        catch (IntakeUnavailableException ex)
+        {
+            IntakeLog.QueueUnavailable(logger, client, ex);
+            return new SmtpResponse(SmtpReplyCode.InsufficientStorage, "4.3.0 Temporary failure storing the message, try again later");
+        }
+    }
+
+    /// <summary>Prepends a trace header (RFC 5321 4.4) so hops and loops can be followed.</summary>
+    private static byte[] WithReceivedHeader(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
+    {
+        var protocol = context.Pipe.IsSecure
+            ? (context.AuthenticatedRelayUser() is null ? "ESMTPS" : "ESMTPSA")
+            : "ESMTP";
+        var header = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Received: from [{context.RemoteAddress()}]\r\n\tby {serverName} (SecureFallback) with {protocol};\r\n\t{DateTimeOffset.UtcNow:ddd, dd MMM yyyy HH:mm:ss} +0000\r\n");
+        var headerBytes = Encoding.ASCII.GetBytes(header);
+        var content = new byte[headerBytes.Length + buffer.Length];
+        headerBytes.CopyTo(content, 0);
+        buffer.CopyTo(content.AsSpan(headerBytes.Length));
+        return content;
+    }
+}

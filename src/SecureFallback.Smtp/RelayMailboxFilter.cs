@@ -1,0 +1,42 @@
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace SecureFallback.Smtp;
+
+/// <summary>
+/// Enforces "no open relay" at RCPT: a recipient is accepted only from an allowed network or after our own AUTH.
+/// Also caps recipients per message.
+/// </summary>
+internal sealed class RelayMailboxFilter(RelayPolicy relayPolicy) : IMailboxFilter
+{
+    internal const int MaxRecipientsPerMessage = 100;
+
+    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        context.Properties[SessionKeys.RecipientCount] = 0;
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        if (context.AuthenticatedRelayUser() is null && !relayPolicy.IsAllowedNetwork(context.RemoteAddress()))
+        {
+            throw new SmtpResponseException(new SmtpResponse(
+                SmtpReplyCode.MailboxUnavailable,
+                "5.7.1 Relaying denied: authenticate over TLS or connect from an allowed network"));
+        }
+
+        var count = context.Properties.TryGetValue(SessionKeys.RecipientCount, out var value) && value is int n ? n : 0;
+        if (count >= MaxRecipientsPerMessage)
+        {
+            throw new SmtpResponseException(new SmtpResponse(
+                SmtpReplyCode.ExceededStorage,
+                $"4.5.3 Too many recipients: at most {MaxRecipientsPerMessage} per message, send the rest in another transaction"));
+        }
+
+        context.Properties[SessionKeys.RecipientCount] = count + 1;
+        return Task.FromResult(true);
+    }
+}
