@@ -27,7 +27,16 @@ internal sealed class DsnOutbox(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var messageIds = await db.Recipients.Where(r => r.DsnPending).Select(r => r.MessageId).Distinct().OrderBy(id => id).Take(200).ToListAsync(cancellationToken);
+        // Wait until every recipient of a message had its first attempt, so one DSN covers all early failures
+        // of the message rather than one DSN per recipient domain.
+        var messageIds = await db.Recipients
+            .Where(r => r.DsnPending)
+            .Select(r => r.MessageId)
+            .Distinct()
+            .Where(id => !db.Recipients.Any(other => other.MessageId == id && other.Status == RecipientStatus.Queued && other.AttemptCount == 0))
+            .OrderBy(id => id)
+            .Take(200)
+            .ToListAsync(cancellationToken);
         var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
 
         foreach (var messageId in messageIds)

@@ -1,0 +1,117 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Smtp;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>
+/// The whole server started in-process on ephemeral ports with its own data directory, plus intent methods
+/// (send a message, read recipient states) for tests.
+/// </summary>
+public sealed class SecureFallbackInstance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SecureFallbackInstance(WebApplication app, string dataDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        IntakePort = app.Services.GetRequiredService<IntakeReadiness>().EndPoint!.Port;
+    }
+
+    public string DataDirectory { get; }
+
+    public int IntakePort { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<SecureFallbackInstance> StartAsync(IDictionary<string, string>? settings = null, string? dataDirectory = null)
+    {
+        dataDirectory ??= NewDataDirectory();
+        var args = BaseArguments(dataDirectory).Concat((settings ?? new Dictionary<string, string>()).Select(s => $"--{s.Key}={s.Value}")).ToArray();
+        var app = ServerHost.Build(args);
+        await app.StartAsync();
+        return new SecureFallbackInstance(app, dataDirectory);
+    }
+
+    public static string NewDataDirectory() =>
+        Directory.CreateTempSubdirectory("securefallback-test-").FullName;
+
+    public static IEnumerable<string> BaseArguments(string dataDirectory) =>
+    [
+        $"--SecureFallback:DataDirectory={dataDirectory}",
+        "--SecureFallback:Intake:Port=0",
+        "--Urls=http://127.0.0.1:0",
+        "--SecureFallback:Delivery:HeloName=securefallback.test",
+        "--SecureFallback:Delivery:RetrySchedule:0=00:00:01",
+        "--SecureFallback:Delivery:ConnectTimeout=00:00:05",
+        "--SecureFallback:Delivery:CommandTimeout=00:00:20",
+        "--Logging:LogLevel:Default=Warning",
+    ];
+
+    /// <summary>Submits a message through the intake like the organisation's mail server would.</summary>
+    public async Task<string> SendAsync(string from, IEnumerable<string> to, string subject, string body)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(from));
+        foreach (var recipient in to)
+        {
+            message.To.Add(MailboxAddress.Parse(recipient));
+        }
+
+        message.Subject = subject;
+        message.Body = new TextPart("plain") { Text = body };
+        using var client = new SmtpClient();
+        await client.ConnectAsync("127.0.0.1", IntakePort, SecureSocketOptions.None);
+        return await client.SendAsync(message);
+    }
+
+    public async Task<List<QueuedRecipient>> RecipientsAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        return await db.Recipients.AsNoTracking().Include(r => r.Message).OrderBy(r => r.Id).ToListAsync();
+    }
+
+    public async Task<List<DeliveryAttempt>> AttemptsAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        return await db.DeliveryAttempts.AsNoTracking().OrderBy(a => a.Id).ToListAsync();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the recipient rows.</summary>
+    public async Task<List<QueuedRecipient>> WaitForRecipientsAsync(Func<List<QueuedRecipient>, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var recipients = await RecipientsAsync();
+            if (condition(recipients))
+            {
+                return recipients;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Recipients did not reach the expected state: " +
+                    string.Join("; ", recipients.Select(r => $"{r.Address}={r.Status}/{r.LastOutcome}/{r.Reason}")));
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}

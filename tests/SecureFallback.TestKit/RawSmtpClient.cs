@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace SecureFallback.TestKit;
+
+/// <summary>A line-level SMTP client for protocol tests that MailKit would refuse to send (bare LF, odd syntax).</summary>
+public sealed class RawSmtpClient : IAsyncDisposable
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+    private readonly StreamReader _reader;
+
+    private RawSmtpClient(TcpClient client)
+    {
+        _client = client;
+        _stream = client.GetStream();
+        _reader = new StreamReader(_stream, Encoding.ASCII);
+    }
+
+    public static async Task<RawSmtpClient> ConnectAsync(int port, string host = "127.0.0.1")
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(host, port);
+        var raw = new RawSmtpClient(client);
+        await raw.ReadReplyAsync();
+        return raw;
+    }
+
+    /// <summary>Sends <paramref name="line"/> plus CRLF and returns the full (multi-line) reply.</summary>
+    public async Task<string> CommandAsync(string line)
+    {
+        await SendRawAsync(line + "\r\n");
+        return await ReadReplyAsync();
+    }
+
+    public async Task SendRawAsync(string text) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+
+    public async Task<string> ReadReplyAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        var reply = new StringBuilder();
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(cts.Token) ?? throw new IOException("connection closed; reply so far: " + reply);
+            reply.AppendLine(line);
+            if (line.Length < 4 || line[3] != '-')
+            {
+                return reply.ToString().TrimEnd();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        await _stream.DisposeAsync();
+        _client.Dispose();
+    }
+}
