@@ -20,6 +20,8 @@ public static class ServerHost
         try
         {
             app = Build(args);
+            // Check every setting before anything starts, so a bad one gives one clear message and no stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.StartAsync();
         }
         catch (Exception ex) when (StartupErrors.Describe(ex) is { } message)

@@ -1,0 +1,62 @@
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Server.Tests;
+
+public sealed class ProcessTests
+{
+    [Fact]
+    public async Task Server_KilledRightAfterThe250_DeliversTheMessageExactlyOnceAfterRestart()
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        var intakePort = DeliveryTests.FreePort();
+        var receiverPort = DeliveryTests.FreePort();
+        string[] arguments =
+        [
+            .. SecureFallbackInstance.BaseArguments(dataDirectory),
+            $"--SecureFallback:Intake:Port={intakePort}",
+            $"--SecureFallback:Delivery:Routes:after-crash.test=127.0.0.1:{receiverPort}",
+        ];
+
+        using (var first = ServerProcess.Start(arguments))
+        {
+            await first.WaitForIntakeAsync(intakePort);
+            await using var client = await RawSmtpClient.ConnectAsync(intakePort);
+            await client.CommandAsync("EHLO client.test");
+            await client.CommandAsync("MAIL FROM:<alice@sender.test>");
+            await client.CommandAsync("RCPT TO:<bob@after-crash.test>");
+            await client.CommandAsync("DATA");
+            var reply = await client.CommandAsync("Subject: survive\r\n\r\nkill me now\r\n.");
+            Assert.StartsWith("250", reply);
+            first.Kill();
+        }
+
+        // The receiver was down until now, so nothing could have been delivered before the kill.
+        await using var receiver = await TlsSmtpReceiver.StartAsync(port: receiverPort);
+        using var second = ServerProcess.Start(arguments);
+        await second.WaitForIntakeAsync(intakePort);
+
+        var received = Assert.Single(await receiver.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)));
+        Assert.Contains("kill me now", received.Text);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // one more retry round would show a duplicate
+        Assert.Single(receiver.Messages);
+    }
+
+    [Theory]
+    [InlineData("--SecureFallback:Intake:Port=99999", "SecureFallback:Intake:Port 99999 is outside 0-65535.")]
+    [InlineData("--SecureFallback:Intake:AllowedNetworks:0=10.0.0.0/33", "SecureFallback:Intake:AllowedNetworks:0 '10.0.0.0/33' is not a CIDR network")]
+    [InlineData("--SecureFallback:Delivery:Routes:tls.test=127.0.0.1:notaport", "SecureFallback:Delivery:Routes:tls.test '127.0.0.1:notaport' is not host:port")]
+    [InlineData("--SecureFallback:Dns:Servers:0=resolver.example", "SecureFallback:Dns:Servers:0 'resolver.example' is not ip or ip:port.")]
+    [InlineData("--SecureFallback:Portal:PublicUrl=not a url", "SecureFallback:Portal:PublicUrl 'not a url' must be an absolute http(s) URL")]
+    public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        using var process = ServerProcess.Start([.. SecureFallbackInstance.BaseArguments(dataDirectory), badSetting]);
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("the configuration is invalid", process.Output);
+        Assert.Contains(expectedMessage, process.Output);
+        Assert.DoesNotContain("   at ", process.Output); // a message, not a stack trace
+    }
+}
