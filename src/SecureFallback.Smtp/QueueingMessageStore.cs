@@ -33,6 +33,11 @@ internal sealed class QueueingMessageStore(
             return new SmtpResponse(SmtpReplyCode.SizeLimitExceeded, "5.3.4 Message too big for this system");
         }
 
+        if (buffer.Length == 0 || (buffer.Length == 2 && buffer.FirstSpan[0] == '\r'))
+        {
+            return new SmtpResponse(SmtpReplyCode.TransactionFailed, "5.6.0 Message refused: it has no content (no headers, no body)");
+        }
+
         if (SmugglingGuard.HasBareLineEnding(buffer))
         {
             IntakeLog.BareLineEnding(logger, client);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Smtp.Net;
 using SmtpServer;
 using SmtpServer.Net;
 using SmtpServerHost = SmtpServer.SmtpServer;
@@ -49,7 +50,7 @@ internal sealed class SmtpIntakeService(
                 .SessionTimeout(settings.SessionTimeout))
             .Build();
 
-        var listenerFactory = new EndpointListenerFactory();
+        var listenerFactory = new GuardedEndpointListenerFactory();
         var started = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         listenerFactory.EndpointStarted += (_, e) => started.TrySetResult(e.LocalEndPoint);
 

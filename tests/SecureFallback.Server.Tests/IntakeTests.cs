@@ -149,6 +149,23 @@ public sealed class IntakeTests
         Assert.Equal(["bob@example.test", "carol@example.test"], recipients.Where(r => r.MessageId == id).Select(r => r.Address).Order());
     }
 
+    [Fact]
+    public async Task Data_WithAnEmptyBody_GetsAReply()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.CommandAsync("EHLO client.test");
+        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
+        await client.CommandAsync("RCPT TO:<bob@example.test>");
+        await client.CommandAsync("DATA");
+
+        var reply = await client.CommandAsync(".").WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("554 5.6.0", reply);
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
     private static async Task AddRelayUserAsync(SecureFallbackInstance server, string name, string password)
     {
         await using var scope = server.Services.CreateAsyncScope();

@@ -1,0 +1,60 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using SmtpServer.IO;
+
+namespace SecureFallback.Smtp.Net;
+
+/// <summary>The duplex pipe of one SMTP session: plain TCP at first, TLS after STARTTLS.</summary>
+internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
+{
+    private readonly TcpClient _client;
+    private Stream _transport;
+
+    public SmtpSessionPipe(TcpClient client)
+    {
+        _client = client;
+        _transport = client.GetStream();
+        Attach(_transport);
+    }
+
+    public PipeReader Input { get; private set; } = null!;
+
+    public PipeWriter Output { get; private set; } = null!;
+
+    public bool IsSecure => _transport is SslStream;
+
+    public SslProtocols SslProtocol => _transport is SslStream ssl ? ssl.SslProtocol : SslProtocols.None;
+
+    public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+    {
+        var ssl = new SslStream(_transport, leaveInnerStreamOpen: true);
+        await ssl.AuthenticateAsServerAsync(
+            new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                EnabledSslProtocols = protocols,
+                ClientCertificateRequired = false,
+                AllowRenegotiation = false,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            },
+            cancellationToken);
+        _transport = ssl;
+        Attach(ssl);
+    }
+
+    private void Attach(Stream transport)
+    {
+        var guarded = new EmptyDataGuardStream(transport);
+        Input = PipeReader.Create(guarded, new StreamPipeReaderOptions(leaveOpen: true));
+        Output = PipeWriter.Create(guarded, new StreamPipeWriterOptions(leaveOpen: true));
+    }
+
+    public void Dispose()
+    {
+        _transport.Dispose();
+        _client.Dispose();
+    }
+}

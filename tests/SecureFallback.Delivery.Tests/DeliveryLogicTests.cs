@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Text;
+using MimeKit;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
+using SecureFallback.Delivery.Notices;
+using SecureFallback.Delivery.Routing;
+using SecureFallback.Delivery.Transport;
+using SecureFallback.Smtp;
+
+namespace SecureFallback.Delivery.Tests;
+
+public sealed class RecipientOutcomeDecisionTests
+{
+    private static readonly HostAttemptResult NoTls = new(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, "no STARTTLS", "5.7.10");
+    private static readonly HostAttemptResult BadHandshake = new(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, "handshake", "5.7.10");
+    private static readonly HostAttemptResult Down = new(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, "refused", "4.4.1");
+    private static readonly HostAttemptResult Accepted = new(DeliveryOutcome.Delivered, null, "250 ok", "2.0.0");
+    private static readonly HostAttemptResult Rejected = new(DeliveryOutcome.Permanent, FailureReason.PermanentReply, "550 no", "5.1.1");
+
+    [Fact]
+    public void Decide_WhenALaterHostAccepts_IsDelivered() =>
+        Assert.Same(Accepted, RecipientOutcomeDecision.Decide([NoTls, Down, Accepted]));
+
+    [Fact]
+    public void Decide_WhenAHostRejects_IsPermanent() =>
+        Assert.Same(Rejected, RecipientOutcomeDecision.Decide([Down, Rejected]));
+
+    [Fact]
+    public void Decide_WhenOneHostIsDownAndAnotherHasNoTls_RetriesRatherThanFailing() =>
+        Assert.Equal(DeliveryOutcome.Transient, RecipientOutcomeDecision.Decide([Down, NoTls]).Outcome);
+
+    [Fact]
+    public void Decide_WhenEveryHostFailsTls_IsATlsFailure_PreferringTheHandshakeReason()
+    {
+        Assert.Same(NoTls, RecipientOutcomeDecision.Decide([NoTls, NoTls]));
+        Assert.Same(BadHandshake, RecipientOutcomeDecision.Decide([NoTls, BadHandshake]));
+    }
+
+    [Fact]
+    public void Decide_WithNoHost_IsTransient() =>
+        Assert.Equal(DeliveryOutcome.Transient, RecipientOutcomeDecision.Decide([]).Outcome);
+}
+
+public sealed class SmallRulesTests
+{
+    [Fact]
+    public void RetrySchedule_RepeatsItsLastStep()
+    {
+        var schedule = new RetrySchedule([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)]);
+
+        Assert.Equal(TimeSpan.FromMinutes(1), schedule.DelayAfter(1));
+        Assert.Equal(TimeSpan.FromMinutes(5), schedule.DelayAfter(2));
+        Assert.Equal(TimeSpan.FromMinutes(5), schedule.DelayAfter(30));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:2601", "127.0.0.1", 2601)]
+    [InlineData("mx.example.net", "mx.example.net", 25)]
+    [InlineData("mx.example.net:587", "mx.example.net", 587)]
+    [InlineData("[::1]:2525", "::1", 2525)]
+    [InlineData("::1", "::1", 25)]
+    public void RouteParser_AcceptsHostAndOptionalPort(string value, string host, int port)
+    {
+        Assert.True(RouteParser.TryParse(value, 25, out var route));
+        Assert.Equal((host, port), route);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("host:0")]
+    [InlineData("host:70000")]
+    [InlineData("host:port")]
+    [InlineData("[::1")]
+    [InlineData("two words:25")]
+    public void RouteParser_RefusesMalformedRoutes(string value) =>
+        Assert.False(RouteParser.TryParse(value, 25, out _));
+
+    [Theory]
+    [InlineData(550, "5.1.1 No such user", "5.1.1")]
+    [InlineData(450, "4.2.1 Try later", "4.2.1")]
+    [InlineData(550, "No such user", "5.0.0")]
+    [InlineData(451, "5.1.1 inconsistent", "4.0.0")]
+    public void EnhancedStatus_ComesFromTheReplyWhenItAgreesWithTheCode(int code, string text, string expected) =>
+        Assert.Equal(expected, EnhancedStatus.From(code, text));
+
+    [Theory]
+    [InlineData("a\r\nb\r\n", false)]
+    [InlineData("", false)]
+    [InlineData("a\nb", true)]
+    [InlineData("a\rb", true)]
+    [InlineData("a\r\n.\n", true)]
+    [InlineData("a\r", true)]
+    public void SmugglingGuard_FindsBareCrOrLf(string data, bool expected) =>
+        Assert.Equal(expected, SmugglingGuard.HasBareLineEnding(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(data))));
+
+    [Fact]
+    public void SmugglingGuard_FindsACrLfSplitAcrossSegments()
+    {
+        var first = new Segment("line\r"u8.ToArray());
+        var last = first.Append("\nnext\r\n"u8.ToArray());
+        Assert.False(SmugglingGuard.HasBareLineEnding(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)));
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(byte[] data) => Memory = data;
+
+        public Segment Append(byte[] data)
+        {
+            var next = new Segment(data) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
+}
+
+public sealed class DsnComposerTests
+{
+    [Fact]
+    public void Compose_BuildsAnRfc3464ReportWithHeadersOnly()
+    {
+        var original = new QueuedMessage { Id = Guid.NewGuid(), EnvelopeFrom = "alice@sender.test", ReceivedAt = DateTimeOffset.UtcNow };
+        var failed = new List<QueuedRecipient>
+        {
+            new() { Address = "carol@plain.test", LastOutcome = DeliveryOutcome.TlsUnavailable, Reason = FailureReason.StartTlsNotSupported, StatusCode = "5.7.10", Diagnostic = "the server did not offer STARTTLS", RemoteHost = "mx.plain.test" },
+        };
+        var headers = HeaderList.Load(new MemoryStream("Subject: Lab results\r\nMessage-ID: <abc@sender.test>\r\n\r\n"u8.ToArray()));
+
+        var dsn = new DsnComposer("sf.test", MailboxAddress.Parse("postmaster@sf.test")).Compose(original, failed, headers);
+
+        Assert.Equal("alice@sender.test", dsn.To.Mailboxes.Single().Address);
+        Assert.Equal("auto-replied", dsn.Headers["Auto-Submitted"]);
+        Assert.Equal("abc@sender.test", dsn.InReplyTo);
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        Assert.Contains("did not offer STARTTLS", ((TextPart)report[0]).Text);
+        var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        Assert.Equal("dns; sf.test", status.StatusGroups[0]["Reporting-MTA"]);
+        Assert.Equal("5.7.10", status.StatusGroups[1]["Status"]);
+        Assert.Equal("dns; mx.plain.test", status.StatusGroups[1]["Remote-MTA"]);
+        var returned = Assert.IsType<TextRfc822Headers>(report[2]);
+        Assert.Equal("Lab results", returned.Message!.Subject);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using DnsClient;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Delivery.Routing;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Delivery.Tests;
+
+public sealed class NextHopResolverTests : IAsyncDisposable
+{
+    private readonly TestDnsServer _dns = new();
+
+    [Fact]
+    public async Task Resolve_WithMxRecords_ReturnsHostsInPreferenceOrderWithTheirAddresses()
+    {
+        _dns.Mx("example.test", 20, "backup.example.test").Mx("example.test", 10, "mx1.example.test")
+            .Address("mx1.example.test", "192.0.2.1").Address("mx1.example.test", "2001:db8::1")
+            .Address("backup.example.test", "192.0.2.2");
+
+        var resolution = await Resolver().ResolveAsync("example.test", CancellationToken.None);
+
+        Assert.Null(resolution.Failure);
+        Assert.Equal(["mx1.example.test", "backup.example.test"], resolution.Hosts.Select(h => h.HostName));
+        Assert.Equal([IPAddress.Parse("192.0.2.1"), IPAddress.Parse("2001:db8::1")], resolution.Hosts[0].Addresses);
+        Assert.All(resolution.Hosts, h => Assert.Equal(25, h.Port));
+    }
+
+    [Fact]
+    public async Task Resolve_WithoutMx_FallsBackToTheDomainsOwnAddress()
+    {
+        _dns.Address("nomx.test", "192.0.2.7");
+
+        var resolution = await Resolver().ResolveAsync("nomx.test", CancellationToken.None);
+
+        var host = Assert.Single(resolution.Hosts);
+        Assert.Equal("nomx.test", host.HostName);
+        Assert.Equal([IPAddress.Parse("192.0.2.7")], host.Addresses);
+    }
+
+    [Fact]
+    public async Task Resolve_NullMx_IsAPermanentFailure()
+    {
+        _dns.Mx("nullmx.test", 0, ".");
+
+        var resolution = await Resolver().ResolveAsync("nullmx.test", CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Permanent, resolution.Failure!.Outcome);
+        Assert.Equal(FailureReason.NullMx, resolution.Failure.Reason);
+        Assert.Equal("5.1.10", resolution.Failure.StatusCode);
+    }
+
+    [Fact]
+    public async Task Resolve_NxDomain_IsAPermanentFailure()
+    {
+        _dns.NonExistent.Add("gone.test");
+
+        var resolution = await Resolver().ResolveAsync("gone.test", CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Permanent, resolution.Failure!.Outcome);
+        Assert.Equal(FailureReason.DomainNotFound, resolution.Failure.Reason);
+    }
+
+    [Fact]
+    public async Task Resolve_ServFail_IsTransient()
+    {
+        _dns.ServerFailure.Add("broken.test");
+
+        var resolution = await Resolver().ResolveAsync("broken.test", CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Transient, resolution.Failure!.Outcome);
+        Assert.Equal(FailureReason.DnsTemporaryFailure, resolution.Failure.Reason);
+    }
+
+    [Fact]
+    public async Task Resolve_Timeout_IsTransient()
+    {
+        _dns.Silent.Add("slow.test");
+
+        var resolution = await Resolver().ResolveAsync("slow.test", CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Transient, resolution.Failure!.Outcome);
+    }
+
+    [Fact]
+    public async Task Resolve_WithAStaticRoute_SkipsDnsAndUsesTheRoutePort()
+    {
+        var resolver = Resolver(new Dictionary<string, string> { ["routed.test"] = "127.0.0.1:2601" });
+
+        var resolution = await resolver.ResolveAsync("ROUTED.test", CancellationToken.None);
+
+        var host = Assert.Single(resolution.Hosts);
+        Assert.Equal(2601, host.Port);
+        Assert.Equal([IPAddress.Loopback], host.Addresses);
+    }
+
+    private DnsNextHopResolver Resolver(Dictionary<string, string>? routes = null)
+    {
+        var options = new DeliveryOptions { HeloName = "sf.test", Routes = new(routes ?? [], StringComparer.OrdinalIgnoreCase) };
+        var lookup = new LookupClient(new LookupClientOptions(_dns.EndPoint)
+        {
+            UseCache = false,
+            Timeout = TimeSpan.FromMilliseconds(300),
+            Retries = 0,
+            ThrowDnsErrors = false,
+            ContinueOnDnsError = false,
+        });
+        return new DnsNextHopResolver(Options.Create(options), lookup);
+    }
+
+    public ValueTask DisposeAsync() => _dns.DisposeAsync();
+}

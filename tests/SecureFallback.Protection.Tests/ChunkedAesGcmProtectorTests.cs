@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Protection.Tests;
+
+public sealed class ChunkedAesGcmProtectorTests : IDisposable
+{
+    private readonly string _keyDirectory = Directory.CreateTempSubdirectory("sf-keys-").FullName;
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(ChunkedAesGcmProtector.ChunkSize - 1)]
+    [InlineData(ChunkedAesGcmProtector.ChunkSize)]
+    [InlineData(ChunkedAesGcmProtector.ChunkSize + 1)]
+    [InlineData((3 * ChunkedAesGcmProtector.ChunkSize) + 17)]
+    public void Seal_ThenOpen_ReturnsTheOriginalBytes(int length)
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = RandomNumberGenerator.GetBytes(length);
+
+        var sealedContent = protector.Seal(Guid.NewGuid(), plaintext);
+
+        Assert.Equal(plaintext, protector.Open(sealedContent));
+    }
+
+    [Fact]
+    public void Seal_DoesNotContainThePlaintextAndUsesAFreshKeyEachTime()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("Subject: secret marker\r\n", 100)));
+        var id = Guid.NewGuid();
+
+        var first = protector.Seal(id, plaintext);
+        var second = protector.Seal(id, plaintext);
+
+        Assert.True(first.Ciphertext.AsSpan().IndexOf("secret marker"u8) < 0);
+        Assert.NotEqual(first.Ciphertext, second.Ciphertext);
+        Assert.NotEqual(first.WrappedKey, second.WrappedKey);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(-1)]
+    public void Open_WithAFlippedCiphertextByte_IsRefused(int position)
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(Guid.NewGuid(), RandomNumberGenerator.GetBytes(200_000));
+        var index = position < 0 ? content.Ciphertext.Length + position : position;
+        content.Ciphertext[index] ^= 0x01;
+
+        Assert.Throws<ContentTamperedException>(() => protector.Open(content));
+    }
+
+    [Fact]
+    public void Open_WithTheLastChunkCutOff_IsRefused()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(Guid.NewGuid(), RandomNumberGenerator.GetBytes(2 * ChunkedAesGcmProtector.ChunkSize));
+        content.Ciphertext = content.Ciphertext[..(1 + ChunkedAesGcmProtector.ChunkSize + 16)];
+
+        Assert.Throws<ContentTamperedException>(() => protector.Open(content));
+    }
+
+    [Fact]
+    public void Open_UnderAnotherMessageId_IsRefused()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(Guid.NewGuid(), "hello"u8);
+        content.MessageId = Guid.NewGuid();
+
+        Assert.Throws<ContentTamperedException>(() => protector.Open(content));
+    }
+
+    [Fact]
+    public void Open_WithTheWrongMasterKey_IsRefused()
+    {
+        var content = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory)).Seal(Guid.NewGuid(), "hello"u8);
+        var otherDirectory = Directory.CreateTempSubdirectory("sf-keys-other-").FullName;
+        try
+        {
+            var other = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(otherDirectory));
+
+            Assert.Throws<ContentTamperedException>(() => other.Open(content));
+        }
+        finally
+        {
+            Directory.Delete(otherDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void KeyRing_AfterANewVersion_StillOpensWhatTheOldVersionSealed()
+    {
+        var id = Guid.NewGuid();
+        var old = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory)).Seal(id, "hello"u8);
+
+        var ring = MasterKeyRing.AddVersion(_keyDirectory);
+        var protector = new ChunkedAesGcmProtector(ring);
+
+        Assert.Equal(2, ring.CurrentVersion);
+        Assert.Equal(2, protector.Seal(id, "x"u8).KeyVersion);
+        Assert.Equal("hello"u8.ToArray(), protector.Open(old));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void KeyRing_CreatesItsKeyFileReadableByTheOwnerOnly()
+    {
+        MasterKeyRing.LoadOrCreate(_keyDirectory);
+
+        var file = Assert.Single(Directory.GetFiles(_keyDirectory));
+        Assert.Equal("master-v1.key", Path.GetFileName(file));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Equal(MasterKeyRing.KeySize, new FileInfo(file).Length);
+    }
+
+    [Fact]
+    public void KeyRing_WithACorruptKeyFile_RefusesToLoad()
+    {
+        File.WriteAllBytes(Path.Combine(_keyDirectory, "master-v1.key"), [1, 2, 3]);
+
+        var error = Assert.Throws<InvalidOperationException>(() => MasterKeyRing.LoadOrCreate(_keyDirectory));
+        Assert.Contains("expected 32", error.Message);
+    }
+
+    public void Dispose() => Directory.Delete(_keyDirectory, recursive: true);
+}
