@@ -15,6 +15,7 @@ WEB_PORT=${WEB_PORT:-15080}
 
 ./scripts/install-test-deps.sh
 work=$(mktemp -d /tmp/securefallback-bench.XXXXXX)
+chmod 755 "$work" # the postfix user must reach its queue inside
 sf_pid=""
 cleanup() {
   [ -n "$sf_pid" ] && kill "$sf_pid" 2>/dev/null && wait "$sf_pid" 2>/dev/null || true
@@ -24,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building SecureFallback (Release)..."
-dotnet build -c Release -v q --nologo src/SecureFallback.Server -o "$work/bin" >/dev/null
+dotnet build -c Release --nologo src/SecureFallback.Server -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 bench/postfix-instance.sh "$work/postfix" "$PF_PORT"
 
 dotnet "$work/bin/securefallback.dll" \

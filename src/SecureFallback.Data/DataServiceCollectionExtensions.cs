@@ -18,6 +18,7 @@ public static class DataServiceCollectionExtensions
             options.UseSqlite(BuildConnectionString(sp)).AddInterceptors(new SqlitePragmaInterceptor()));
 
         services.AddSingleton<DatabaseReadiness>();
+        services.AddSingleton<WriteGate>();
         services.AddHostedService<DatabaseMigrator>();
 
         services.AddSingleton<GroupCommitIntake>();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;
+using SecureFallback.Delivery.Transport;
 
 namespace SecureFallback.Delivery;
 
@@ -52,6 +53,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<DsnOutbox>();
+        services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();
         return services;

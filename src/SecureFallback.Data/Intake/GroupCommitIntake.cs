@@ -17,6 +17,7 @@ internal sealed partial class GroupCommitIntake(
     IContentProtector protector,
     IDeliverySignal deliverySignal,
     DatabaseReadiness readiness,
+    WriteGate writeGate,
     TimeProvider timeProvider,
     ILogger<GroupCommitIntake> logger) : BackgroundService, IMessageIntake
 {
@@ -98,7 +99,10 @@ internal sealed partial class GroupCommitIntake(
             }
 
             // Not cancellable: once started, the commit must finish so no caller is left unsure of its fate.
-            await db.SaveChangesAsync(CancellationToken.None);
+            using (await writeGate.EnterAsync(CancellationToken.None))
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
         }
         catch (Exception ex)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Delivery.Transport;
 
 namespace SecureFallback.Delivery.Queue;
 
@@ -16,6 +17,7 @@ internal sealed class DeliveryWorker(
     IServiceScopeFactory scopeFactory,
     DomainDelivery domainDelivery,
     DsnOutbox dsnOutbox,
+    SessionCache sessionCache,
     DeliverySignal signal,
     DeliveryReadiness readiness,
     DatabaseReadiness databaseReadiness,
@@ -24,6 +26,7 @@ internal sealed class DeliveryWorker(
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(50);
     private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,6 +43,7 @@ internal sealed class DeliveryWorker(
                     ReapFinished();
                     await DispatchDueAsync(stoppingToken);
                     await dsnOutbox.ProcessAsync(stoppingToken);
+                    await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains
                         ? MaxIdleWait // full: an in-flight domain finishing wakes the loop
                         : await TimeUntilNextDueAsync(stoppingToken);
@@ -61,6 +65,7 @@ internal sealed class DeliveryWorker(
         {
             readiness.MarkStopped();
             await Task.WhenAll(_inFlight.Values).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
+            await sessionCache.DisposeAsync();
         }
     }
 
@@ -87,14 +92,15 @@ internal sealed class DeliveryWorker(
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var now = timeProvider.GetUtcNow();
+        var inFlight = _inFlight.Keys.ToList();
         var due = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now)
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !inFlight.Contains(r.Domain))
             .OrderBy(r => r.NextAttemptAt)
             .Take(5000)
             .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
             .ToListAsync(cancellationToken);
 
-        foreach (var domain in due.Where(r => !_inFlight.ContainsKey(r.Domain)).GroupBy(r => r.Domain).Take(capacity))
+        foreach (var domain in due.GroupBy(r => r.Domain).Take(capacity))
         {
             var work = domain.ToList();
             _inFlight[domain.Key] = Task.Run(() => domainDelivery.DeliverAsync(domain.Key, work, cancellationToken), cancellationToken);
@@ -128,9 +134,14 @@ internal sealed class DeliveryWorker(
             signal.WaitAsync(cancelWait.Token),
             Task.Delay(wait, timeProvider, cancelWait.Token),
         };
-        await Task.WhenAny(waits);
+        var woken = await Task.WhenAny(waits);
         await cancelWait.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
+        if (woken == waits[^2])
+        {
+            // New mail arrives in bursts: gather a little more before the next round of queries.
+            await Task.Delay(CoalesceDelay, timeProvider, cancellationToken);
+        }
     }
 }
 

@@ -20,6 +20,7 @@ internal sealed class DomainDelivery(
     INextHopResolver resolver,
     IContentProtector protector,
     OutcomeRecorder recorder,
+    SessionCache sessionCache,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DomainDelivery> logger)
@@ -27,45 +28,54 @@ internal sealed class DomainDelivery(
     /// <summary>Addresses tried per host in one attempt, so a host with many addresses cannot eat the whole attempt.</summary>
     private const int MaxAddressesPerHost = 2;
 
+    /// <summary>
+    /// Messages loaded and recorded together. Recording in groups saves most of the database work per message; the
+    /// price is that a crash may forget up to this many deliveries, which are then sent again (never lost).
+    /// </summary>
+    internal const int ChunkSize = 16;
+
     public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetUtcNow();
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
-        SecureSmtpSession? session = null;
+        var session = resolution.Failure is null ? sessionCache.TryTake(domain) : null;
         try
         {
-            foreach (var message in due.GroupBy(r => r.MessageId))
+            foreach (var chunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
             {
-                var recipients = message.ToList();
-                Dictionary<long, List<AttemptRecord>> attempts;
+                var results = new Dictionary<Guid, Dictionary<long, List<AttemptRecord>>>();
                 if (resolution.Failure is { } failure)
                 {
-                    attempts = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new(domain, null, 0, failure, null, started) });
+                    foreach (var message in chunk)
+                    {
+                        results[message.Key] = message.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new(domain, null, 0, failure, null, started) });
+                    }
                 }
                 else
                 {
-                    var prepared = await LoadAsync(message.Key, cancellationToken);
-                    if (prepared.Failure is { } loadFailure)
+                    var loaded = await LoadAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
+                    foreach (var message in chunk)
                     {
-                        attempts = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(local)", null, 0, loadFailure, null, started) });
-                    }
-                    else
-                    {
-                        (attempts, session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, cancellationToken);
+                        var recipients = message.ToList();
+                        var prepared = loaded[message.Key];
+                        if (prepared.Failure is { } loadFailure)
+                        {
+                            results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(local)", null, 0, loadFailure, null, started) });
+                            continue;
+                        }
+
+                        (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, cancellationToken);
                     }
                 }
 
-                await recorder.RecordAsync(
-                    message.Key,
-                    attempts.ToDictionary(p => p.Key, p => (IReadOnlyList<AttemptRecord>)p.Value),
-                    cancellationToken);
+                await recorder.RecordAsync(results, cancellationToken);
             }
         }
         finally
         {
             if (session is not null)
             {
-                await session.DisposeAsync();
+                await sessionCache.ReturnAsync(domain, session);
             }
         }
     }
@@ -145,27 +155,38 @@ internal sealed class DomainDelivery(
         return retryElsewhere;
     }
 
-    private async Task<(MimeMessage? Message, string EnvelopeFrom, HostAttemptResult? Failure)> LoadAsync(Guid messageId, CancellationToken cancellationToken)
+    private async Task<Dictionary<Guid, LoadedMessage>> LoadAsync(List<Guid> messageIds, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var envelope = await db.Messages.AsNoTracking().Where(m => m.Id == messageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
-        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
-        if (content is null)
+        var envelopes = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.EnvelopeFrom, cancellationToken);
+        var contents = await db.MessageContents.AsNoTracking().Where(c => messageIds.Contains(c.MessageId)).ToDictionaryAsync(c => c.MessageId, cancellationToken);
+        var loaded = new Dictionary<Guid, LoadedMessage>();
+        foreach (var id in messageIds)
         {
-            return (null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
+            var envelope = envelopes.GetValueOrDefault(id, "");
+            loaded[id] = contents.TryGetValue(id, out var content)
+                ? await OpenAsync(id, envelope, content, cancellationToken)
+                : new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
         }
 
+        return loaded;
+    }
+
+    private async Task<LoadedMessage> OpenAsync(Guid id, string envelope, MessageContent content, CancellationToken cancellationToken)
+    {
         try
         {
             var plaintext = protector.Open(content);
             var message = await MimeMessage.LoadAsync(new MemoryStream(plaintext, writable: false), cancellationToken);
-            return (message, envelope, null);
+            return new LoadedMessage(message, envelope, null);
         }
         catch (ContentTamperedException ex)
         {
-            DeliveryLog.ContentTampered(logger, messageId, ex);
-            return (null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
+            DeliveryLog.ContentTampered(logger, id, ex);
+            return new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
         }
     }
+
+    private sealed record LoadedMessage(MimeMessage? Message, string EnvelopeFrom, HostAttemptResult? Failure);
 }

@@ -18,6 +18,7 @@ internal sealed class DsnOutbox(
     IServiceScopeFactory scopeFactory,
     IContentProtector protector,
     IDeliverySignal signal,
+    WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     TimeProvider timeProvider,
@@ -37,6 +38,12 @@ internal sealed class DsnOutbox(
             .OrderBy(id => id)
             .Take(200)
             .ToListAsync(cancellationToken);
+        if (messageIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await db.UseRelaxedDurabilityAsync(cancellationToken);
         var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
 
         foreach (var messageId in messageIds)
@@ -47,20 +54,17 @@ internal sealed class DsnOutbox(
             var dsn = composer.Compose(original, failed, headers);
             var now = timeProvider.GetUtcNow();
 
+            using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var dsnId = Enqueue(db, dsn, original.EnvelopeFrom, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);
-            await ContentPurge.PurgeIfDoneAsync(db, original, now, cancellationToken);
+            await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
         }
 
-        if (messageIds.Count > 0)
-        {
-            signal.Notify();
-        }
-
+        signal.Notify();
         return messageIds.Count;
     }
 

@@ -15,51 +15,58 @@ namespace SecureFallback.Delivery.Queue;
 internal sealed class OutcomeRecorder(
     IServiceScopeFactory scopeFactory,
     IOptions<DeliveryOptions> options,
+    WriteGate writeGate,
     TimeProvider timeProvider,
     ILogger<OutcomeRecorder> logger)
 {
-    public async Task RecordAsync(Guid messageId, IReadOnlyDictionary<long, IReadOnlyList<AttemptRecord>> attemptsByRecipient, CancellationToken cancellationToken)
+    /// <summary>Records one attempt round for several messages in one transaction.</summary>
+    public async Task RecordAsync(IReadOnlyDictionary<Guid, Dictionary<long, List<AttemptRecord>>> attemptsByMessage, CancellationToken cancellationToken)
     {
         var schedule = new RetrySchedule(options.Value.RetrySchedule);
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var message = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
+        var ids = attemptsByMessage.Keys.ToList();
+        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToListAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
 
-        foreach (var recipient in message.Recipients.Where(r => attemptsByRecipient.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
+        foreach (var message in messages)
         {
-            var attempts = attemptsByRecipient[recipient.Id];
-            var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
-            var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
-            Apply(message, recipient, decision, decidedBy?.Host, now, schedule);
-            foreach (var attempt in attempts)
+            var attemptsByRecipient = attemptsByMessage[message.Id];
+            foreach (var recipient in message.Recipients.Where(r => attemptsByRecipient.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
             {
-                db.DeliveryAttempts.Add(new DeliveryAttempt
-                {
-                    RecipientId = recipient.Id,
-                    MessageId = messageId,
-                    StartedAt = attempt.StartedAt,
-                    Host = attempt.Host,
-                    IpAddress = attempt.Address?.ToString(),
-                    Port = attempt.Port,
-                    Outcome = attempt.Result.Outcome,
-                    Reason = attempt.Result.Reason,
-                    TlsProtocol = attempt.Tls?.Protocol,
-                    TlsCipher = attempt.Tls?.Cipher,
-                    CertificateSubject = Truncate(attempt.Tls?.CertificateSubject, 1024),
-                    CertificateSha256 = attempt.Tls?.CertificateSha256,
-                    SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
-                });
+                var attempts = attemptsByRecipient[recipient.Id];
+                var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
+                var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
+                Apply(message, recipient, decision, decidedBy?.Host, now, schedule);
+                db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
+                DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host, decision.Reason, decision.Diagnostic);
             }
-
-            DeliveryLog.Outcome(logger, messageId, recipient.Address, decision.Outcome, decidedBy?.Host, decision.Reason, decision.Diagnostic);
         }
 
+        await db.UseRelaxedDurabilityAsync(cancellationToken);
+        using var writing = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await ContentPurge.PurgeIfDoneAsync(db, message, now, cancellationToken);
+        await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    private static DeliveryAttempt ToAuditRecord(Guid messageId, long recipientId, AttemptRecord attempt) => new()
+    {
+        RecipientId = recipientId,
+        MessageId = messageId,
+        StartedAt = attempt.StartedAt,
+        Host = attempt.Host,
+        IpAddress = attempt.Address?.ToString(),
+        Port = attempt.Port,
+        Outcome = attempt.Result.Outcome,
+        Reason = attempt.Result.Reason,
+        TlsProtocol = attempt.Tls?.Protocol,
+        TlsCipher = attempt.Tls?.Cipher,
+        CertificateSubject = Truncate(attempt.Tls?.CertificateSubject, 1024),
+        CertificateSha256 = attempt.Tls?.CertificateSha256,
+        SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
+    };
 
     private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, string? host, DateTimeOffset now, RetrySchedule schedule)
     {
@@ -115,16 +122,17 @@ internal sealed class OutcomeRecorder(
 /// <summary>Deletes a message's sealed content once every recipient is final and no DSN still needs its headers.</summary>
 internal static class ContentPurge
 {
-    public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, QueuedMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, IReadOnlyList<QueuedMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (message.ContentPurgedAt is not null ||
-            message.Recipients.Any(r => r.Status == RecipientStatus.Queued || r.DsnPending))
+        var done = messages.Where(m => m.ContentPurgedAt is null && m.Recipients.All(r => r.Status != RecipientStatus.Queued && !r.DsnPending)).ToList();
+        if (done.Count == 0)
         {
             return;
         }
 
-        await db.MessageContents.Where(c => c.MessageId == message.Id).ExecuteDeleteAsync(cancellationToken);
-        message.ContentPurgedAt = now;
+        var ids = done.Select(m => m.Id).ToList();
+        await db.MessageContents.Where(c => ids.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        done.ForEach(m => m.ContentPurgedAt = now);
         await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -19,9 +19,10 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
 {
     private readonly RecordingSmtpClient _client;
 
-    private SecureSmtpSession(RecordingSmtpClient client, NextHop hop, IPAddress address, TlsSessionInfo tls)
+    private SecureSmtpSession(RecordingSmtpClient client, NextHop hop, IPAddress address, TlsSessionInfo tls, DateTimeOffset openedAt)
     {
         _client = client;
+        OpenedAt = openedAt;
         Hop = hop;
         Address = address;
         Tls = tls;
@@ -32,6 +33,8 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     public IPAddress Address { get; }
 
     public TlsSessionInfo Tls { get; }
+
+    public DateTimeOffset OpenedAt { get; }
 
     public bool IsUsable => _client.IsConnected && _client.IsSecure;
 
@@ -90,7 +93,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
             client.SslCipherSuite?.ToString(),
             certificate?.Subject,
             certificate is null ? null : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)));
-        return (new SecureSmtpSession(client, hop, address, tls), null);
+        return (new SecureSmtpSession(client, hop, address, tls, DateTimeOffset.UtcNow), null);
     }
 
     /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>
