@@ -98,10 +98,7 @@ public sealed class IntakeTests
     {
         await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
-        await client.CommandAsync("RCPT TO:<bob@example.test>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        Assert.StartsWith("354", await client.StartDataAsync("alice@sender.test", "bob@example.test"));
 
         await client.SendRawAsync(data);
         var reply = await client.ReadReplyAsync();
@@ -117,10 +114,7 @@ public sealed class IntakeTests
         var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:MaxMessageBytes"] = "10000" };
         await using var server = await SecureFallbackInstance.StartAsync(settings);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
-        await client.CommandAsync("RCPT TO:<bob@example.test>");
-        await client.CommandAsync("DATA");
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
 
         await client.SendRawAsync("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 998) + "\r\n", 20)) + ".\r\n");
         var reply = await client.ReadReplyAsync();
@@ -134,11 +128,7 @@ public sealed class IntakeTests
     {
         await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
-        await client.CommandAsync("RCPT TO:<bob@example.test>");
-        await client.CommandAsync("RCPT TO:<carol@example.test>");
-        await client.CommandAsync("DATA");
+        await client.StartDataAsync("alice@sender.test", "bob@example.test", "carol@example.test");
 
         var reply = await client.CommandAsync("Subject: hello\r\n\r\nbody\r\n.");
 
@@ -154,10 +144,7 @@ public sealed class IntakeTests
     {
         await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
-        await client.CommandAsync("RCPT TO:<bob@example.test>");
-        await client.CommandAsync("DATA");
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
 
         var reply = await client.CommandAsync(".").WaitAsync(TimeSpan.FromSeconds(10));
 

@@ -21,10 +21,7 @@ public sealed class ProcessTests
         {
             await first.WaitForIntakeAsync(intakePort);
             await using var client = await RawSmtpClient.ConnectAsync(intakePort);
-            await client.CommandAsync("EHLO client.test");
-            await client.CommandAsync("MAIL FROM:<alice@sender.test>");
-            await client.CommandAsync("RCPT TO:<bob@after-crash.test>");
-            await client.CommandAsync("DATA");
+            await client.StartDataAsync("alice@sender.test", "bob@after-crash.test");
             var reply = await client.CommandAsync("Subject: survive\r\n\r\nkill me now\r\n.");
             Assert.StartsWith("250", reply);
             first.Kill();

@@ -43,10 +43,7 @@ public sealed class QueueLifecycleTests
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
         });
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<>");
-        await client.CommandAsync("RCPT TO:<carol@plain.test>");
-        await client.CommandAsync("DATA");
+        await client.StartDataAsync("", "carol@plain.test");
         Assert.StartsWith("250", await client.CommandAsync("Subject: a bounce\r\n\r\nbody\r\n."));
 
         var recipients = await server.WaitForRecipientsAsync(r => r.Count == 1 && r[0].Status == RecipientStatus.Failed);

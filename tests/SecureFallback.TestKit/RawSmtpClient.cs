@@ -33,6 +33,19 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return await ReadReplyAsync();
     }
 
+    /// <summary>EHLO, MAIL, one RCPT per recipient and DATA; returns the reply to DATA (354 when all went well).</summary>
+    public async Task<string> StartDataAsync(string from, params string[] to)
+    {
+        await CommandAsync("EHLO client.test");
+        await CommandAsync($"MAIL FROM:<{from}>");
+        foreach (var recipient in to)
+        {
+            await CommandAsync($"RCPT TO:<{recipient}>");
+        }
+
+        return await CommandAsync("DATA");
+    }
+
     public async Task SendRawAsync(string text) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
 
     public async Task<string> ReadReplyAsync(TimeSpan? timeout = null)

@@ -6,7 +6,7 @@ namespace SecureFallback.Delivery.Queue;
 /// <summary>Delivery log events: envelope and outcome only, never content.</summary>
 internal static partial class DeliveryLog
 {
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Message {MessageId} to {Recipient}: {Outcome} via {Host} ({Reason}) {Diagnostic}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Message {MessageId} to {Recipient}: {Outcome} via {Host} [{Reason}] {Diagnostic}")]
     public static partial void Outcome(ILogger logger, Guid messageId, string recipient, DeliveryOutcome outcome, string? host, string? reason, string? diagnostic);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery to domain {Domain} failed unexpectedly; its recipients stay queued")]

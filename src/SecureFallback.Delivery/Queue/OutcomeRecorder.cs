@@ -39,7 +39,7 @@ internal sealed class OutcomeRecorder(
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
                 Apply(message, recipient, decision, decidedBy?.Host, now, schedule);
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
-                DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host, decision.Reason, decision.Diagnostic);
+                DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
         }
 
