@@ -75,6 +75,8 @@ public static class ServerHost
         services.AddSecureFallbackProtection();
         services.AddSecureFallbackDelivery();
         services.AddSecureFallbackIntake();
+        services.AddOptions<IntakeOptions>().PostConfigure<IOptions<DeliveryOptions>>((intake, delivery) =>
+            intake.ServerName ??= delivery.Value.HeloName);
         services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
     }
 }

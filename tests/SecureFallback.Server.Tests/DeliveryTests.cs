@@ -149,6 +149,29 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task Deliver_ToDomainsSharingANextHop_ReusesOneTlsSession()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync();
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:one.test"] = receiver.Route,
+            ["SecureFallback:Delivery:Routes:two.test"] = receiver.Route,
+        });
+
+        // One at a time, each sent once the previous one is recorded (and its session back in the cache).
+        string[] recipients = ["bob@one.test", "carol@two.test", "dave@one.test"];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            await server.SendAsync("alice@sender.test", [recipients[i]], $"Message {i}", "body");
+            await server.WaitForRecipientsAsync(r => r.Count == i + 1 && r.All(x => x.Status == RecipientStatus.Delivered));
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(1, receiver.Sessions);
+        Assert.All(receiver.Messages, m => Assert.True(m.OverTls));
+    }
+
+    [Fact]
     public async Task Deliver_AfterFinalOutcome_LeavesNoReadableContentUnderTheDataDirectory()
     {
         const string marker = "ZQX-unique-marker-7781";

@@ -40,6 +40,9 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedMessage> Messages => Recorder.Messages;
 
+    /// <summary>SMTP sessions (connections) opened to this receiver so far.</summary>
+    public int Sessions => Volatile.Read(ref Recorder.SessionCount);
+
     /// <summary>Recipients answered <c>550 5.1.1</c>.</summary>
     public ISet<string> RejectPermanently => Recorder.RejectPermanently;
 
@@ -66,6 +69,7 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
         services.Add((IMailboxFilter)recorder);
         services.Add(listeners);
         var server = new SmtpServerHost(options, services);
+        server.SessionCreated += (_, _) => Interlocked.Increment(ref recorder.SessionCount);
         var running = server.StartAsync(CancellationToken.None);
         var endPoint = (IPEndPoint)await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return new TlsSmtpReceiver(server, running, certificate, endPoint.Port, recorder);
@@ -97,6 +101,8 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
 
     internal sealed class MessageRecorder : MessageStore, IMailboxFilter
     {
+        public int SessionCount;
+
         public ConcurrentQueue<ReceivedMessage> Queue { get; } = new();
 
         public IReadOnlyCollection<ReceivedMessage> Messages => Queue.ToArray();

@@ -20,4 +20,7 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Content of message {MessageId} failed authentication; it cannot be delivered")]
     public static partial void ContentTampered(ILogger logger, Guid messageId, Exception exception);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Error, Message = "Message {MessageId} could not be parsed; it is returned to the sender")]
+    public static partial void ContentUnreadable(ILogger logger, Guid messageId, Exception exception);
 }

@@ -27,7 +27,11 @@ internal sealed class DeliveryWorker(
 {
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan FaultBackoff = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Domains whose last run failed unexpectedly, with when they may run again (no tight retry loop).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _backoff = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,6 +81,7 @@ internal sealed class DeliveryWorker(
             if (task.Exception is { } ex)
             {
                 DeliveryLog.DomainFailed(logger, domain, ex.GetBaseException());
+                _backoff[domain] = timeProvider.GetUtcNow() + FaultBackoff;
             }
         }
     }
@@ -92,7 +97,12 @@ internal sealed class DeliveryWorker(
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var now = timeProvider.GetUtcNow();
-        var inFlight = _inFlight.Keys.ToList();
+        foreach (var expired in _backoff.Where(b => b.Value <= now).Select(b => b.Key).ToList())
+        {
+            _backoff.Remove(expired);
+        }
+
+        var inFlight = _inFlight.Keys.Concat(_backoff.Keys).ToList();
         var due = await db.Recipients.AsNoTracking()
             .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !inFlight.Contains(r.Domain))
             .OrderBy(r => r.NextAttemptAt)
@@ -111,7 +121,7 @@ internal sealed class DeliveryWorker(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var inFlight = _inFlight.Keys.ToList();
+        var inFlight = _inFlight.Keys.Concat(_backoff.Keys).ToList();
         var next = await db.Recipients.AsNoTracking()
             .Where(r => r.Status == RecipientStatus.Queued && !inFlight.Contains(r.Domain))
             .OrderBy(r => r.NextAttemptAt)

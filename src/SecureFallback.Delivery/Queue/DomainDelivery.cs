@@ -38,7 +38,8 @@ internal sealed class DomainDelivery(
     {
         var started = timeProvider.GetUtcNow();
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
-        var session = resolution.Failure is null ? sessionCache.TryTake(domain) : null;
+        // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
+        var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
         try
         {
             foreach (var chunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
@@ -75,7 +76,7 @@ internal sealed class DomainDelivery(
         {
             if (session is not null)
             {
-                await sessionCache.ReturnAsync(domain, session);
+                await sessionCache.ReturnAsync(SessionCache.KeyOf(session.Hop), session);
             }
         }
     }
@@ -185,6 +186,12 @@ internal sealed class DomainDelivery(
         {
             DeliveryLog.ContentTampered(logger, id, ex);
             return new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
+        }
+        catch (FormatException ex)
+        {
+            // MimeKit is lenient, so this is rare; a message that cannot be parsed must not block the queue.
+            DeliveryLog.ContentUnreadable(logger, id, ex);
+            return new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
         }
     }
 

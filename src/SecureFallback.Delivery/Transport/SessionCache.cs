@@ -1,7 +1,7 @@
 namespace SecureFallback.Delivery.Transport;
 
 /// <summary>
-/// Keeps an idle TLS session per recipient domain for a few seconds, so the next batch to the same domain skips the
+/// Keeps an idle TLS session per next hop for a few seconds, so the next batch to the same host skips the
 /// TCP connect, EHLO, STARTTLS and handshake (as Postfix's connection cache does). Sessions are retired after
 /// <see cref="MaxIdle"/> without use or <see cref="MaxAge"/> in total.
 /// </summary>
@@ -10,16 +10,19 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
     internal static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(5);
     internal static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
 
+    /// <summary>The cache key of a next hop: host name and port.</summary>
+    public static string KeyOf(Routing.NextHop hop) => $"{hop.HostName.ToLowerInvariant()}:{hop.Port}";
+
     private readonly Dictionary<string, Entry> _idle = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Takes the cached session for <paramref name="domain"/>, if there is a usable one.</summary>
-    public SecureSmtpSession? TryTake(string domain)
+    /// <summary>Takes the cached session for next hop <paramref name="key"/>, if there is a usable one.</summary>
+    public SecureSmtpSession? TryTake(string key)
     {
         Entry? entry;
         lock (_lock)
         {
-            if (!_idle.Remove(domain, out entry))
+            if (!_idle.Remove(key, out entry))
             {
                 return null;
             }
@@ -34,8 +37,8 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Keeps <paramref name="session"/> for the next batch to <paramref name="domain"/>, or closes it.</summary>
-    public async Task ReturnAsync(string domain, SecureSmtpSession session)
+    /// <summary>Keeps <paramref name="session"/> for the next batch to next hop <paramref name="key"/>, or closes it.</summary>
+    public async Task ReturnAsync(string key, SecureSmtpSession session)
     {
         if (!session.IsUsable)
         {
@@ -46,8 +49,8 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
         Entry? replaced;
         lock (_lock)
         {
-            _idle.Remove(domain, out replaced);
-            _idle[domain] = new Entry(session, timeProvider.GetUtcNow());
+            _idle.Remove(key, out replaced);
+            _idle[key] = new Entry(session, timeProvider.GetUtcNow());
         }
 
         if (replaced is not null)
