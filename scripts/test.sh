@@ -6,6 +6,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 ./scripts/install-test-deps.sh || { echo "installing test dependencies failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# Formatting is checked by the tool, not by review (.editorconfig); a violation counts as a failed test.
+format_failed=0
+if ! dotnet format SecureFallback.sln --verify-no-changes >/tmp/securefallback-format.log 2>&1; then
+  echo "dotnet format --verify-no-changes found formatting issues:"; cat /tmp/securefallback-format.log
+  format_failed=1
+fi
+
 log=$(mktemp)
 dotnet test SecureFallback.sln --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -24,5 +31,6 @@ if [ "$summaries" -lt "$projects" ]; then
   echo "only $summaries of $projects test projects reported results"
   [ "$failed" -eq 0 ] && failed=1
 fi
+failed=$((failed + format_failed))
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
