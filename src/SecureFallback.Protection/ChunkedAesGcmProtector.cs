@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using SecureFallback.Core.Messages;
@@ -19,13 +20,18 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
     private const int DataKeySize = 32;
     private const byte FormatVersion = 1;
 
-    public MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext)
+    public MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext) =>
+        Seal(messageId, new ReadOnlySequence<byte>(plaintext.ToArray()));
+
+    public MessageContent Seal(Guid messageId, in ReadOnlySequence<byte> plaintext)
     {
         var dataKey = RandomNumberGenerator.GetBytes(DataKeySize);
+        var staging = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
-            var chunkCount = Math.Max(1, (plaintext.Length + ChunkSize - 1) / ChunkSize);
-            var ciphertext = new byte[1 + plaintext.Length + (chunkCount * TagSize)];
+            var length = checked((int)plaintext.Length);
+            var chunkCount = Math.Max(1, (length + ChunkSize - 1) / ChunkSize);
+            var ciphertext = new byte[1 + length + (chunkCount * TagSize)];
             ciphertext[0] = FormatVersion;
 
             using var aes = new AesGcm(dataKey, TagSize);
@@ -34,17 +40,11 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
             var output = 1;
             for (var index = 0; index < chunkCount; index++)
             {
-                var offset = index * ChunkSize;
-                var length = Math.Min(ChunkSize, plaintext.Length - offset);
-                var isLast = index == chunkCount - 1;
-                WriteChunkParameters(messageId, index, isLast, nonce, aad);
-                aes.Encrypt(
-                    nonce,
-                    plaintext.Slice(offset, length),
-                    ciphertext.AsSpan(output, length),
-                    ciphertext.AsSpan(output + length, TagSize),
-                    aad);
-                output += length + TagSize;
+                var chunk = plaintext.Slice((long)index * ChunkSize, Math.Min(ChunkSize, length - (index * ChunkSize)));
+                ReadOnlySpan<byte> input = chunk.IsSingleSegment ? chunk.FirstSpan : CopyTo(chunk, staging);
+                WriteChunkParameters(messageId, index, index == chunkCount - 1, nonce, aad);
+                aes.Encrypt(nonce, input, ciphertext.AsSpan(output, input.Length), ciphertext.AsSpan(output + input.Length, TagSize), aad);
+                output += input.Length + TagSize;
             }
 
             return new MessageContent
@@ -58,7 +58,15 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
         finally
         {
             CryptographicOperations.ZeroMemory(dataKey);
+            CryptographicOperations.ZeroMemory(staging.AsSpan(0, ChunkSize));
+            ArrayPool<byte>.Shared.Return(staging);
         }
+    }
+
+    private static ReadOnlySpan<byte> CopyTo(in ReadOnlySequence<byte> chunk, byte[] staging)
+    {
+        chunk.CopyTo(staging);
+        return staging.AsSpan(0, (int)chunk.Length);
     }
 
     public byte[] Open(MessageContent content)

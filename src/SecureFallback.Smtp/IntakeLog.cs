@@ -9,7 +9,7 @@ internal static partial class IntakeLog
     public static partial void Listening(ILogger logger, string endPoint);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Queued message {MessageId} from {Client}: {RecipientCount} recipients, {Size} bytes")]
-    public static partial void Queued(ILogger logger, Guid messageId, string client, int recipientCount, int size);
+    public static partial void Queued(ILogger logger, Guid messageId, string client, int recipientCount, long size);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Refused message from {Client}: bare CR or LF in DATA")]
     public static partial void BareLineEnding(ILogger logger, string client);

@@ -68,8 +68,8 @@ internal sealed class QueueingMessageStore(
         }
     }
 
-    /// <summary>Prepends a trace header (RFC 5321 4.4) so hops and loops can be followed.</summary>
-    private static byte[] WithReceivedHeader(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
+    /// <summary>Prepends a trace header (RFC 5321 4.4) so hops and loops can be followed, without copying the message.</summary>
+    private static ReadOnlySequence<byte> WithReceivedHeader(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
     {
         var protocol = context.Pipe.IsSecure
             ? (context.AuthenticatedRelayUser() is null ? "ESMTPS" : "ESMTPSA")
@@ -77,10 +77,6 @@ internal sealed class QueueingMessageStore(
         var header = string.Create(
             CultureInfo.InvariantCulture,
             $"Received: from [{context.RemoteAddress()}]\r\n\tby {serverName} (SecureFallback) with {protocol};\r\n\t{DateTimeOffset.UtcNow:ddd, dd MMM yyyy HH:mm:ss} +0000\r\n");
-        var headerBytes = Encoding.ASCII.GetBytes(header);
-        var content = new byte[headerBytes.Length + buffer.Length];
-        headerBytes.CopyTo(content, 0);
-        buffer.CopyTo(content.AsSpan(headerBytes.Length));
-        return content;
+        return SequenceChain.Prepend(Encoding.ASCII.GetBytes(header), buffer);
     }
 }

@@ -25,6 +25,32 @@ public sealed class ChunkedAesGcmProtectorTests : IDisposable
     }
 
     [Fact]
+    public void Seal_OfASequenceSplitAcrossChunkBoundaries_OpensToTheSameBytes()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = RandomNumberGenerator.GetBytes((2 * ChunkedAesGcmProtector.ChunkSize) + 1000);
+        var first = new Segment(plaintext.AsMemory(0, 70_000));
+        var last = first.Append(plaintext.AsMemory(70_000, 3)).Append(plaintext.AsMemory(70_003));
+        var id = Guid.NewGuid();
+
+        var sealedContent = protector.Seal(id, new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length));
+
+        Assert.Equal(plaintext, protector.Open(sealedContent));
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
+
+    [Fact]
     public void Seal_DoesNotContainThePlaintextAndUsesAFreshKeyEachTime()
     {
         var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));

@@ -149,6 +149,33 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task Deliver_ALargeMessage_ArrivesWhole()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync();
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:tls.test"] = receiver.Route,
+        });
+        var attachment = new byte[25 * 1024 * 1024];
+        new Random(42).NextBytes(attachment);
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("alice@sender.test"));
+        message.To.Add(MailboxAddress.Parse("bob@tls.test"));
+        message.Subject = "Scan";
+        var body = new BodyBuilder { TextBody = "see attachment" };
+        body.Attachments.Add("scan.bin", attachment);
+        message.Body = body.ToMessageBody();
+
+        await server.SendAsync(message);
+
+        var received = Assert.Single(await receiver.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)));
+        var part = Assert.Single(received.Parse().Attachments.OfType<MimePart>());
+        using var decoded = new MemoryStream();
+        await part.Content!.DecodeToAsync(decoded);
+        Assert.Equal(attachment, decoded.ToArray());
+    }
+
+    [Fact]
     public async Task Deliver_ToDomainsSharingANextHop_ReusesOneTlsSession()
     {
         await using var receiver = await TlsSmtpReceiver.StartAsync();

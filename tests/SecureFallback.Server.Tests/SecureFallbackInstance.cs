@@ -67,6 +67,11 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
 
         message.Subject = subject;
         message.Body = new TextPart("plain") { Text = body };
+        return await SendAsync(message);
+    }
+
+    public async Task<string> SendAsync(MimeMessage message)
+    {
         using var client = new SmtpClient();
         await client.ConnectAsync("127.0.0.1", IntakePort, SecureSocketOptions.None);
         return await client.SendAsync(message);

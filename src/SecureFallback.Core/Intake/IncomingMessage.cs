@@ -1,15 +1,17 @@
+using System.Buffers;
+
 namespace SecureFallback.Core.Intake;
 
 /// <summary>A message handed over by an SMTP client, with its envelope, ready to be queued.</summary>
 /// <param name="EnvelopeFrom">MAIL FROM address, empty for the null sender.</param>
 /// <param name="Recipients">RCPT TO addresses, already checked for relay permission.</param>
-/// <param name="Content">The message as received (CRLF line endings, dot-unstuffed).</param>
+/// <param name="Content">The message as received (CRLF line endings, dot-unstuffed); valid only until AcceptAsync returns.</param>
 /// <param name="ClientAddress">IP address of the client.</param>
 /// <param name="AuthenticatedUser">Relay user name, if the client authenticated.</param>
 public sealed record IncomingMessage(
     string EnvelopeFrom,
     IReadOnlyList<string> Recipients,
-    ReadOnlyMemory<byte> Content,
+    ReadOnlySequence<byte> Content,
     string ClientAddress,
     string? AuthenticatedUser);
 

@@ -1,10 +1,16 @@
+using System.Buffers;
+
 namespace SecureFallback.Core.Messages;
 
 /// <summary>Seals message content for storage and opens it again. Implemented by SecureFallback.Protection.</summary>
 public interface IContentProtector
 {
     /// <summary>Encrypts <paramref name="plaintext"/> under a fresh data key bound to <paramref name="messageId"/>.</summary>
-    MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext);
+    /// <remarks>Reads the sequence chunk by chunk, so a large message is not first copied into one buffer.</remarks>
+    MessageContent Seal(Guid messageId, in ReadOnlySequence<byte> plaintext);
+
+    /// <summary>Encrypts a small plaintext held in one span.</summary>
+    MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext) => Seal(messageId, new ReadOnlySequence<byte>(plaintext.ToArray()));
 
     /// <summary>Decrypts sealed content.</summary>
     /// <exception cref="ContentTamperedException">The ciphertext, key or binding does not authenticate.</exception>

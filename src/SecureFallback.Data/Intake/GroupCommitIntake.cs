@@ -41,7 +41,7 @@ internal sealed partial class GroupCommitIntake(
             Kind = MessageKind.Submitted,
             Recipients = message.Recipients.Select(address => QueuedRecipient.Create(id, address, now)).ToList(),
         };
-        var pending = new PendingCommit(entity, protector.Seal(id, message.Content.Span));
+        var pending = new PendingCommit(entity, protector.Seal(id, message.Content));
 
         try
         {
