@@ -26,7 +26,7 @@ public sealed partial class MasterKeyRing
     internal bool TryGetKey(int version, out byte[] key) => _keys.TryGetValue(version, out key!);
 
     /// <summary>Loads the ring from <paramref name="directory"/>, creating version 1 when the folder holds no key.</summary>
-    /// <exception cref="InvalidOperationException">A key file is unreadable or has the wrong size.</exception>
+    /// <exception cref="KeyRingUnavailableException">A key file is unreadable or has the wrong size.</exception>
     public static MasterKeyRing LoadOrCreate(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -66,7 +66,7 @@ public sealed partial class MasterKeyRing
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length != KeySize)
             {
-                throw new InvalidOperationException(
+                throw new KeyRingUnavailableException(
                     $"Master key file '{path}' has {bytes.Length} bytes, expected {KeySize}. Restore it from backup; it cannot be regenerated.");
             }
 
@@ -98,3 +98,6 @@ public sealed partial class MasterKeyRing
     [GeneratedRegex(@"^master-v(\d+)\.key$")]
     private static partial Regex KeyFileName();
 }
+
+/// <summary>The master key ring cannot be used; queued mail would be unreadable, so the server must not start.</summary>
+public sealed class KeyRingUnavailableException(string message) : Exception(message);

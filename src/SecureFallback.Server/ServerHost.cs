@@ -22,6 +22,8 @@ public static class ServerHost
             app = Build(args);
             // Check every setting before anything starts, so a bad one gives one clear message and no stack trace.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            // Open the key ring before anything starts: without it no queued message could be read.
+            app.Services.GetRequiredService<MasterKeyRing>();
             await app.StartAsync();
         }
         catch (Exception ex) when (StartupErrors.Describe(ex) is { } message)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using SecureFallback.Protection;
 
 namespace SecureFallback.Server;
 
@@ -17,8 +18,7 @@ internal static class StartupErrors
                 $"SecureFallback cannot start: an address is already in use ({socket.Message}). Stop the other process or change SecureFallback:Intake:Port / Urls.",
             IOException io when io.InnerException is SocketException or null && io.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
                 $"SecureFallback cannot start: {io.Message}. Change SecureFallback:Intake:Port or Urls.",
-            InvalidOperationException { InnerException: null } invalidOperation when invalidOperation.Message.Contains("key", StringComparison.OrdinalIgnoreCase) =>
-                $"SecureFallback cannot start: {invalidOperation.Message}",
+            KeyRingUnavailableException keys => $"SecureFallback cannot start: {keys.Message}",
             UnauthorizedAccessException access =>
                 $"SecureFallback cannot start: {access.Message}. Check the permissions of SecureFallback:DataDirectory.",
             _ => null,

@@ -147,7 +147,7 @@ public sealed class ChunkedAesGcmProtectorTests : IDisposable
     {
         File.WriteAllBytes(Path.Combine(_keyDirectory, "master-v1.key"), [1, 2, 3]);
 
-        var error = Assert.Throws<InvalidOperationException>(() => MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var error = Assert.Throws<KeyRingUnavailableException>(() => MasterKeyRing.LoadOrCreate(_keyDirectory));
         Assert.Contains("expected 32", error.Message);
     }
 

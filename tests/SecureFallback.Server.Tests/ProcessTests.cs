@@ -38,6 +38,22 @@ public sealed class ProcessTests
         Assert.Single(receiver.Messages);
     }
 
+    [Fact]
+    public async Task Server_WithACorruptMasterKey_StopsAtStartWithAClearMessage()
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        Directory.CreateDirectory(Path.Combine(dataDirectory, "keys"));
+        await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "keys", "master-v1.key"), [1, 2, 3]);
+        using var process = ServerProcess.Start(SecureFallbackInstance.BaseArguments(dataDirectory));
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("SecureFallback cannot start: Master key file", process.Output);
+        Assert.Contains("Restore it from backup", process.Output);
+        Assert.DoesNotContain("   at ", process.Output);
+    }
+
     [Theory]
     [InlineData("--SecureFallback:Intake:Port=99999", "SecureFallback:Intake:Port 99999 is outside 0-65535.")]
     [InlineData("--SecureFallback:Intake:AllowedNetworks:0=10.0.0.0/33", "SecureFallback:Intake:AllowedNetworks:0 '10.0.0.0/33' is not a CIDR network")]

@@ -23,4 +23,7 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Error, Message = "Message {MessageId} could not be parsed; it is returned to the sender")]
     public static partial void ContentUnreadable(ILogger logger, Guid messageId, Exception exception);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "No DSN can be written for message {MessageId}: its envelope sender is not a usable address")]
+    public static partial void DsnUndeliverable(ILogger logger, Guid messageId, Exception exception);
 }

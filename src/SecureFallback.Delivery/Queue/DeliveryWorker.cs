@@ -139,15 +139,12 @@ internal sealed class DeliveryWorker(
     private async Task WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         using var cancelWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var waits = new List<Task>(_inFlight.Values)
-        {
-            signal.WaitAsync(cancelWait.Token),
-            Task.Delay(wait, timeProvider, cancelWait.Token),
-        };
+        var signalled = signal.WaitAsync(cancelWait.Token);
+        var waits = new List<Task>(_inFlight.Values) { signalled, Task.Delay(wait, timeProvider, cancelWait.Token) };
         var woken = await Task.WhenAny(waits);
         await cancelWait.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
-        if (woken == waits[^2])
+        if (woken == signalled)
         {
             // New mail arrives in bursts: gather a little more before the next round of queries.
             await Task.Delay(CoalesceDelay, timeProvider, cancellationToken);

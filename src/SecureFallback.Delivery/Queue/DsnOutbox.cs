@@ -51,21 +51,39 @@ internal sealed class DsnOutbox(
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
             var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
             var headers = await ReadOriginalHeadersAsync(db, messageId, cancellationToken);
-            var dsn = composer.Compose(original, failed, headers);
+            var dsn = TryCompose(composer, original, failed, headers);
             var now = timeProvider.GetUtcNow();
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var dsnId = Enqueue(db, dsn, original.EnvelopeFrom, now);
+            var dsnId = dsn is null ? Guid.Empty : Enqueue(db, dsn, original.EnvelopeFrom, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);
             await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
+            if (dsn is not null)
+            {
+                DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
+            }
         }
 
         signal.Notify();
         return messageIds.Count;
+    }
+
+    /// <summary>Builds the DSN, or gives up (logged) when the envelope sender is not an address MimeKit can write to.</summary>
+    private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers)
+    {
+        try
+        {
+            return composer.Compose(original, failed, headers);
+        }
+        catch (ParseException ex)
+        {
+            // Clearing the flag anyway keeps one odd sender from blocking every DSN behind it.
+            DeliveryLog.DsnUndeliverable(logger, original.Id, ex);
+            return null;
+        }
     }
 
     private async Task<HeaderList> ReadOriginalHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
