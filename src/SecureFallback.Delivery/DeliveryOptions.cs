@@ -58,4 +58,7 @@ public sealed class NoticeOptions
 
     /// <summary>From address of DSNs and notices; default <c>postmaster@&lt;HeloName&gt;</c>.</summary>
     public string From { get; set; } = "";
+
+    /// <summary>Also tell the sender when a message was delivered over TLS (a "delivered" DSN). Default false.</summary>
+    public bool DeliveredOverTls { get; set; }
 }

@@ -3,6 +3,7 @@ using DnsClient;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
@@ -40,6 +41,11 @@ public static class DeliveryServiceCollectionExtensions
                 }
             })
             .ValidateOnStart();
+        services.AddOptions<PickupOptions>()
+            .BindConfiguration(PickupOptions.SectionName)
+            .Validate(o => o.Retention > TimeSpan.Zero, "SecureFallback:Pickup:Retention must be positive (e.g. 30.00:00:00).")
+            .Validate(o => o.ExpiryScanInterval > TimeSpan.Zero, "SecureFallback:Pickup:ExpiryScanInterval must be positive (e.g. 00:01:00).")
+            .ValidateOnStart();
         services.AddSingleton<DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
         services.AddSingleton<IValidateOptions<DnsOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
@@ -56,6 +62,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();
+        services.AddHostedService<PickupExpiryWorker>();
         return services;
     }
 

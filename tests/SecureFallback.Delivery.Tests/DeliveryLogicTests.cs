@@ -123,7 +123,7 @@ public sealed class DsnComposerTests
         var original = new QueuedMessage { Id = Guid.NewGuid(), EnvelopeFrom = "alice@sender.test", ReceivedAt = DateTimeOffset.UtcNow };
         var failed = new List<QueuedRecipient>
         {
-            new() { Address = "carol@plain.test", LastOutcome = DeliveryOutcome.TlsUnavailable, Reason = FailureReason.StartTlsNotSupported, StatusCode = "5.7.10", Diagnostic = "the server did not offer STARTTLS", RemoteHost = "mx.plain.test" },
+            new() { Address = "carol@plain.test", Status = RecipientStatus.Failed, LastOutcome = DeliveryOutcome.TlsUnavailable, Reason = FailureReason.StartTlsNotSupported, StatusCode = "5.7.10", Diagnostic = "the server did not offer STARTTLS", RemoteHost = "mx.plain.test" },
         };
         var headers = HeaderList.Load(new MemoryStream("Subject: Lab results\r\nMessage-ID: <abc@sender.test>\r\n\r\n"u8.ToArray()));
 

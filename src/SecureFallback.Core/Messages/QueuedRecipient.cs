@@ -39,7 +39,13 @@ public sealed class QueuedRecipient
 
     public DateTimeOffset? CompletedAt { get; set; }
 
-    /// <summary>True while a DSN about this recipient is owed to the sender (an outbox flag).</summary>
+    /// <summary>While held for pickup: when the held copy expires and is destroyed.</summary>
+    public DateTimeOffset? HoldUntil { get; set; }
+
+    /// <summary>
+    /// True while a report about this recipient is owed to the sender (an outbox flag): failed, held for pickup,
+    /// pickup expired, or delivered when delivery reports are switched on.
+    /// </summary>
     public bool DsnPending { get; set; }
 
     /// <summary>A new recipient row, due at once.</summary>

@@ -11,4 +11,10 @@ public enum RecipientStatus
 
     /// <summary>Final: not delivered; the sender is (or was) told by a DSN.</summary>
     Failed = 2,
+
+    /// <summary>TLS could not be had: held, encrypted, for the recipient to pick up at the portal until <c>HoldUntil</c>.</summary>
+    HeldForPickup = 3,
+
+    /// <summary>Final: held for pickup but never picked up; the copy was destroyed (crypto-shredded).</summary>
+    PickupExpired = 4,
 }

@@ -39,10 +39,24 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
         return dsn;
     }
 
-    private static string Subject(IReadOnlyList<QueuedRecipient> failed) =>
-        failed.All(r => r.LastOutcome?.IsTlsFailure() == true)
-            ? "Not delivered: no secure (TLS) connection to the recipient's server"
-            : "Undelivered mail returned to sender";
+    private static string Subject(IReadOnlyList<QueuedRecipient> reported) => reported switch
+    {
+        _ when reported.All(r => r.Status == RecipientStatus.Delivered) => "Delivered securely (TLS)",
+        _ when reported.All(r => r.Status == RecipientStatus.HeldForPickup) => "Held for secure pickup: no encrypted connection to the recipient's server",
+        _ when reported.All(r => r.Status == RecipientStatus.PickupExpired) => "Not picked up: your message expired unread",
+        _ when reported.All(r => r.LastOutcome?.IsTlsFailure() == true && r.Status == RecipientStatus.Failed) =>
+            "Not delivered: no secure (TLS) connection to the recipient's server",
+        _ when reported.Any(r => r.Status is RecipientStatus.Failed or RecipientStatus.PickupExpired) => "Undelivered mail returned to sender",
+        _ => "Delivery status of your message",
+    };
+
+    /// <summary>RFC 3464 action: relayed for a held copy (it left our normal delivery path), else delivered or failed.</summary>
+    private static string ActionOf(QueuedRecipient recipient) => recipient.Status switch
+    {
+        RecipientStatus.Delivered => "delivered",
+        RecipientStatus.HeldForPickup => "relayed",
+        _ => "failed",
+    };
 
     private MessageDeliveryStatus StatusPart(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed)
     {
@@ -60,7 +74,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
             var fields = new HeaderList
             {
                 { "Final-Recipient", $"rfc822; {recipient.Address}" },
-                { "Action", "failed" },
+                { "Action", ActionOf(recipient) },
                 { "Status", recipient.StatusCode ?? "5.0.0" },
             };
             if (recipient.RemoteHost is { } host)
@@ -84,20 +98,19 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
         return status;
     }
 
-    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed)
+    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta} (SecureFallback).");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Your message received {original.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC could not be delivered to the recipients below.");
-        text.AppendLine("It was not sent to them in any form.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"About your message received {original.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC:");
         text.AppendLine();
-        foreach (var recipient in failed)
+        foreach (var recipient in reported)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {Explain(recipient)}");
             if (recipient.Diagnostic is { } diagnostic)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"    {(recipient.RemoteHost is null ? "" : recipient.RemoteHost + " said: ")}{OneLine(diagnostic)}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"    {(recipient.RemoteHost is null ? "" : recipient.RemoteHost + ": ")}{OneLine(diagnostic)}");
             }
 
             text.AppendLine();
@@ -107,7 +120,24 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
         return text.ToString();
     }
 
-    private static string Explain(QueuedRecipient recipient) => recipient.Reason switch
+    private static string Explain(QueuedRecipient recipient) => recipient.Status switch
+    {
+        RecipientStatus.Delivered =>
+            $"delivered over an encrypted (TLS) connection at {recipient.CompletedAt?.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
+        RecipientStatus.HeldForPickup =>
+            $"held for secure pickup, because {WhyNoTls(recipient)}. It was not sent in clear text. The recipient is told " +
+            $"by a separate notice (without your message's content) and can pick it up at our secure portal until " +
+            $"{recipient.HoldUntil?.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
+        RecipientStatus.PickupExpired =>
+            "held for secure pickup but not picked up before the hold expired; the stored copy has been destroyed.",
+        _ => ExplainFailure(recipient),
+    };
+
+    private static string WhyNoTls(QueuedRecipient recipient) => recipient.Reason == FailureReason.StartTlsNotSupported
+        ? "the receiving server does not support encryption (it offered no STARTTLS)"
+        : "an encrypted (TLS) connection to the receiving server could not be established";
+
+    private static string ExplainFailure(QueuedRecipient recipient) => recipient.Reason switch
     {
         FailureReason.StartTlsNotSupported =>
             "the receiving server does not support encryption (it offered no STARTTLS). Your organisation requires encrypted delivery, so the message was not sent in clear text.",

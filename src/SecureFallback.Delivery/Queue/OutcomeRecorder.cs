@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Delivery.Queue;
@@ -15,6 +16,8 @@ namespace SecureFallback.Delivery.Queue;
 internal sealed class OutcomeRecorder(
     IServiceScopeFactory scopeFactory,
     IOptions<DeliveryOptions> options,
+    IOptions<PickupOptions> pickupOptions,
+    IOptions<NoticeOptions> noticeOptions,
     WriteGate writeGate,
     TimeProvider timeProvider,
     ILogger<OutcomeRecorder> logger)
@@ -37,7 +40,7 @@ internal sealed class OutcomeRecorder(
                 var attempts = attemptsByRecipient[recipient.Id];
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
-                Apply(message, recipient, decision, decidedBy?.Host, now, schedule);
+                Apply(message, recipient, decision, decidedBy, now, schedule);
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
@@ -68,20 +71,26 @@ internal sealed class OutcomeRecorder(
         SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
     };
 
-    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, string? host, DateTimeOffset now, RetrySchedule schedule)
+    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy, DateTimeOffset now, RetrySchedule schedule)
     {
         recipient.AttemptCount++;
         recipient.LastOutcome = decision.Outcome;
         recipient.Reason = decision.Reason;
         recipient.Diagnostic = Truncate(decision.Diagnostic, 1024);
         recipient.StatusCode = decision.StatusCode;
-        recipient.RemoteHost = host;
+        recipient.RemoteHost = decidedBy?.Host;
 
         switch (decision.Outcome)
         {
             case DeliveryOutcome.Delivered:
                 recipient.Status = RecipientStatus.Delivered;
                 recipient.CompletedAt = now;
+                if (decidedBy?.Tls is { } tls)
+                {
+                    recipient.Diagnostic = Truncate($"delivered over {tls.Protocol} ({tls.Cipher}); {decision.Diagnostic}", 1024);
+                }
+
+                recipient.DsnPending = noticeOptions.Value.DeliveredOverTls && message.EnvelopeFrom.Length > 0;
                 break;
 
             case DeliveryOutcome.Transient when now - message.ReceivedAt >= options.Value.MaxQueueTime:
@@ -93,6 +102,14 @@ internal sealed class OutcomeRecorder(
 
             case DeliveryOutcome.Transient:
                 recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
+                break;
+
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when pickupOptions.Value.Enabled:
+                // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
+                recipient.Status = RecipientStatus.HeldForPickup;
+                recipient.HoldUntil = now + pickupOptions.Value.Retention;
+                recipient.StatusCode = "2.0.0";
+                recipient.DsnPending = message.EnvelopeFrom.Length > 0;
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
@@ -124,15 +141,19 @@ internal static class ContentPurge
 {
     public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, IReadOnlyList<QueuedMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var done = messages.Where(m => m.ContentPurgedAt is null && m.Recipients.All(r => r.Status != RecipientStatus.Queued && !r.DsnPending)).ToList();
+        var done = messages.Where(m => m.ContentPurgedAt is null && m.Recipients.All(NeedsNoContent)).ToList();
         if (done.Count == 0)
         {
             return;
         }
 
         var ids = done.Select(m => m.Id).ToList();
+        // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
         await db.MessageContents.Where(c => ids.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
         done.ForEach(m => m.ContentPurgedAt = now);
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    private static bool NeedsNoContent(QueuedRecipient recipient) =>
+        recipient.Status is not (RecipientStatus.Queued or RecipientStatus.HeldForPickup) && !recipient.DsnPending;
 }

@@ -169,6 +169,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("DsnPending")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("HoldUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("LastOutcome")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,19 @@
+namespace SecureFallback.Core.Pickup;
+
+/// <summary>Settings under <c>SecureFallback:Pickup</c>: holding messages that could not go over TLS.</summary>
+public sealed class PickupOptions
+{
+    public const string SectionName = "SecureFallback:Pickup";
+
+    /// <summary>
+    /// Hold messages for secure pickup when TLS cannot be had, instead of returning them with a 5.7.10 DSN.
+    /// Default false until the recipient portal ships; then it becomes the default.
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>How long a held message can be picked up before it is destroyed. Default 30 days.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often expired holds are looked for. Default 1 minute.</summary>
+    public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+}

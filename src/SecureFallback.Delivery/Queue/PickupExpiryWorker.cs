@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+using SecureFallback.Data;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// Ends holds whose retention ran out: the recipient becomes <see cref="RecipientStatus.PickupExpired"/>, the sender
+/// is owed a report, and once nothing else needs the message its ciphertext and wrapped key are deleted.
+/// Time comes from <see cref="TimeProvider"/> so tests control it.
+/// </summary>
+internal sealed class PickupExpiryWorker(
+    IServiceScopeFactory scopeFactory,
+    WriteGate writeGate,
+    IDeliverySignal signal,
+    DatabaseReadiness databaseReadiness,
+    IOptions<PickupOptions> options,
+    TimeProvider timeProvider,
+    ILogger<PickupExpiryWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await databaseReadiness.WhenReady.WaitAsync(stoppingToken);
+        using var timer = new PeriodicTimer(options.Value.ExpiryScanInterval, timeProvider);
+        try
+        {
+            do
+            {
+                try
+                {
+                    if (await ExpireDueHoldsAsync(stoppingToken) > 0)
+                    {
+                        signal.Notify(); // the delivery loop turns the owed reports into DSNs
+                    }
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    PickupLog.ExpiryScanFailed(logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <returns>How many holds ended.</returns>
+    internal async Task<int> ExpireDueHoldsAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var now = timeProvider.GetUtcNow();
+        var messageIds = await db.Recipients
+            .Where(r => r.Status == RecipientStatus.HeldForPickup && r.HoldUntil <= now)
+            .Select(r => r.MessageId)
+            .Distinct()
+            .OrderBy(id => id)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        if (messageIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var messages = await db.Messages.Include(m => m.Recipients).Where(m => messageIds.Contains(m.Id)).ToListAsync(cancellationToken);
+        var expired = 0;
+        foreach (var message in messages)
+        {
+            foreach (var recipient in message.Recipients.Where(r => r.Status == RecipientStatus.HeldForPickup && r.HoldUntil <= now))
+            {
+                recipient.Status = RecipientStatus.PickupExpired;
+                recipient.CompletedAt = now;
+                recipient.StatusCode = "5.4.7";
+                recipient.DsnPending = message.EnvelopeFrom.Length > 0;
+                expired++;
+                PickupLog.HoldExpired(logger, message.Id, recipient.Address);
+            }
+        }
+
+        using var writing = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return expired;
+    }
+}
+
+internal static partial class PickupLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Hold of message {MessageId} for {Recipient} expired unread")]
+    public static partial void HoldExpired(ILogger logger, Guid messageId, string recipient);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Scanning for expired holds failed; trying again at the next interval")]
+    public static partial void ExpiryScanFailed(ILogger logger, Exception exception);
+}
