@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 
 namespace SecureFallback.Data;
 
@@ -15,6 +16,8 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
 
     public DbSet<RelayUser> RelayUsers => Set<RelayUser>();
+
+    public DbSet<PickupGrant> PickupGrants => Set<PickupGrant>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SecureFallbackDbContext).Assembly);

@@ -61,4 +61,7 @@ public sealed class NoticeOptions
 
     /// <summary>Also tell the sender when a message was delivered over TLS (a "delivered" DSN). Default false.</summary>
     public bool DeliveredOverTls { get; set; }
+
+    /// <summary>Show the original subject in pickup notices. Default false: a subject can be confidential too.</summary>
+    public bool IncludeSubject { get; set; }
 }

@@ -59,6 +59,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<DsnOutbox>();
+        services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();

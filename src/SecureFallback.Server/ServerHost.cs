@@ -69,7 +69,7 @@ public static class ServerHost
     {
         services.AddSecureFallbackCore();
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName)
-            .PostConfigure<IConfiguration>((portal, configuration) => portal.ApplyDefaults(configuration))
+            .PostConfigure<IConfiguration>(PortalOptionsSetup.ApplyDefaults)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
 

@@ -26,8 +26,9 @@ public sealed class PickupHoldTests
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Lab results", marker);
 
         var notice = Assert.Single(await senderServer.WaitForMessagesAsync(1));
-        Assert.False(plain.ReceivedMailTransaction);
-        var carol = (await server.RecipientsAsync()).Single(r => r.Address == "carol@plain.test");
+        // Only the content-free pickup notice may reach a server without TLS, never the message.
+        Assert.DoesNotContain(plain.Lines, l => l.Contains(marker, StringComparison.Ordinal));
+        var carol = (await server.RecipientsAsync()).Single(r => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted);
         Assert.Equal(RecipientStatus.HeldForPickup, carol.Status);
         Assert.InRange(carol.HoldUntil!.Value - carol.Message!.ReceivedAt, TimeSpan.FromDays(6.9), TimeSpan.FromDays(7.1));
         Assert.Null(carol.Message.ContentPurgedAt);
@@ -66,9 +67,11 @@ public sealed class PickupHoldTests
         var fields = Assert.IsType<MessageDeliveryStatus>(Assert.IsType<MultipartReport>(expired.Body)[1]).StatusGroups[1];
         Assert.Equal("failed", fields["Action"]);
         Assert.Equal("5.4.7", fields["Status"]);
-        var carol = await server.WaitForRecipientsAsync(r => r.Any(x => x.Address == "carol@plain.test" && x.Message!.ContentPurgedAt != null));
-        Assert.Equal(RecipientStatus.PickupExpired, carol.Single(r => r.Address == "carol@plain.test").Status);
-        Assert.False(await HasContentAsync(server, carol.Single(r => r.Address == "carol@plain.test").MessageId));
+        static bool IsHeldCopy(QueuedRecipient r) => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted;
+        var recipients = await server.WaitForRecipientsAsync(r => r.Any(x => IsHeldCopy(x) && x.Message!.ContentPurgedAt != null));
+        var carol = recipients.Single(IsHeldCopy);
+        Assert.Equal(RecipientStatus.PickupExpired, carol.Status);
+        Assert.False(await HasContentAsync(server, carol.MessageId));
     }
 
     [Fact]
@@ -100,5 +103,78 @@ public sealed class PickupHoldTests
         await using var scope = server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         return await db.MessageContents.AnyAsync(c => c.MessageId == messageId);
+    }
+}
+
+public sealed class PickupNoticeTests
+{
+    [Fact]
+    public async Task Hold_SendsTheRecipientANoticeWithoutContent_WithAReferenceCodeAndASingleUseLink()
+    {
+        const string marker = "notice-body-marker-8812";
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+            ["SecureFallback:Pickup:Enabled"] = "true",
+            ["SecureFallback:Portal:PublicUrl"] = "https://secure.example.org",
+            ["SecureFallback:Portal:OrganizationName"] = "Example Health",
+        });
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test"));
+        message.To.Add(MailboxAddress.Parse("carol@plain.test"));
+        message.Subject = "Confidential diagnosis";
+        message.Body = new TextPart("plain") { Text = marker };
+
+        await server.SendAsync(message);
+
+        var parsed = await WaitForNoticeAsync(plain);
+        Assert.Equal("Alice Example sent you a message through Example Health's secure delivery", parsed.Subject);
+        Assert.Equal("auto-generated", parsed.Headers["Auto-Submitted"]);
+        Assert.NotNull(parsed.HtmlBody);
+        var notice = parsed.TextBody + parsed.HtmlBody;
+        Assert.Contains("alice@sender.test", notice);
+        Assert.Contains("https://secure.example.org/", notice);
+        Assert.DoesNotContain(marker, notice);
+        Assert.DoesNotContain("Confidential diagnosis", notice);
+        Assert.DoesNotContain("click here", notice, StringComparison.OrdinalIgnoreCase);
+
+        var grant = await SingleGrantAsync(server);
+        Assert.Matches("^[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}$", grant.ReferenceCode);
+        Assert.Contains(grant.ReferenceCode, notice);
+        var token = System.Text.RegularExpressions.Regex.Match(notice, @"https://secure\.example\.org/pickup/([A-Za-z0-9_-]{43})").Groups[1].Value;
+        Assert.Equal(43, token.Length); // 256 bits, base64url
+        Assert.Equal(SecureFallback.Core.Pickup.PickupGrant.HashToken(token), grant.TokenHash);
+        Assert.Equal("carol@plain.test", grant.Address);
+        await DeliveryTests.GrepDataDirectoryAsync(server.DataDirectory, token); // stored only hashed (and inside the sealed notice)
+    }
+
+    private static async Task<MimeMessage> WaitForNoticeAsync(ScriptedSmtpReceiver receiver)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var lines = receiver.Lines.ToArray();
+            var data = Array.FindIndex(lines, l => l.Equals("DATA", StringComparison.OrdinalIgnoreCase));
+            var end = data < 0 ? -1 : Array.IndexOf(lines, ".", data);
+            if (end > data)
+            {
+                var text = string.Join("\r\n", lines[(data + 1)..end].Select(l => l.StartsWith("..", StringComparison.Ordinal) ? l[1..] : l)) + "\r\n";
+                return MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("No pickup notice arrived: " + string.Join(" | ", receiver.Lines));
+    }
+
+    private static async Task<SecureFallback.Core.Pickup.PickupGrant> SingleGrantAsync(SecureFallbackInstance server)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        return await db.PickupGrants.SingleAsync();
     }
 }

@@ -39,6 +39,9 @@ public sealed class QueuedRecipient
 
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>True while the pickup notice to this (held) recipient is still to be queued (an outbox flag).</summary>
+    public bool PickupNoticePending { get; set; }
+
     /// <summary>While held for pickup: when the held copy expires and is destroyed.</summary>
     public DateTimeOffset? HoldUntil { get; set; }
 

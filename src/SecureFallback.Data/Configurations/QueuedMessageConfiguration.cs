@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 
 namespace SecureFallback.Data.Configurations;
 
@@ -42,6 +43,8 @@ internal sealed class QueuedRecipientConfiguration : IEntityTypeConfiguration<Qu
         builder.Property(r => r.Diagnostic).HasMaxLength(1024);
         builder.HasIndex(r => new { r.Status, r.NextAttemptAt });
         builder.HasIndex(r => r.DsnPending).HasFilter("\"DsnPending\" = 1");
+        builder.HasIndex(r => r.PickupNoticePending).HasFilter("\"PickupNoticePending\" = 1");
+        builder.HasIndex(r => new { r.Status, r.HoldUntil });
     }
 }
 
@@ -72,5 +75,21 @@ internal sealed class RelayUserConfiguration : IEntityTypeConfiguration<RelayUse
         builder.HasKey(u => u.Id);
         builder.Property(u => u.Name).HasMaxLength(256);
         builder.HasIndex(u => u.Name).IsUnique();
+    }
+}
+
+internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<PickupGrant>
+{
+    public void Configure(EntityTypeBuilder<PickupGrant> builder)
+    {
+        builder.ToTable("PickupGrants");
+        builder.HasKey(g => g.Id);
+        builder.Property(g => g.Address).HasMaxLength(512);
+        builder.Property(g => g.ReferenceCode).HasMaxLength(16);
+        builder.Property(g => g.TokenHash).HasMaxLength(32);
+        builder.HasIndex(g => g.TokenHash).IsUnique();
+        builder.HasIndex(g => g.ReferenceCode).IsUnique();
+        builder.HasIndex(g => g.Address);
+        builder.HasIndex(g => g.RecipientId).IsUnique();
     }
 }

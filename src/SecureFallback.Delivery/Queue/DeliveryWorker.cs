@@ -17,6 +17,7 @@ internal sealed class DeliveryWorker(
     IServiceScopeFactory scopeFactory,
     DomainDelivery domainDelivery,
     DsnOutbox dsnOutbox,
+    PickupNoticeOutbox pickupNoticeOutbox,
     SessionCache sessionCache,
     DeliverySignal signal,
     DeliveryReadiness readiness,
@@ -46,6 +47,7 @@ internal sealed class DeliveryWorker(
                 {
                     ReapFinished();
                     await DispatchDueAsync(stoppingToken);
+                    await pickupNoticeOutbox.ProcessAsync(stoppingToken);
                     await dsnOutbox.ProcessAsync(stoppingToken);
                     await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains

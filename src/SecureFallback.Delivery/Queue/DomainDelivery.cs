@@ -66,6 +66,10 @@ internal sealed class DomainDelivery(
                         }
 
                         (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, cancellationToken);
+                        if (prepared.Kind == MessageKind.PickupNotice)
+                        {
+                            await SendNoticeWithoutTlsIfNeededAsync(resolution.Hosts, prepared.Message!, recipients, results[message.Key], cancellationToken);
+                        }
                     }
                 }
 
@@ -131,6 +135,35 @@ internal sealed class DomainDelivery(
         return (attempts, session);
     }
 
+    /// <summary>
+    /// A pickup notice whose recipient's servers all failed TLS goes out opportunistically: it carries no content,
+    /// and without it the recipient would never learn there is a message to pick up.
+    /// </summary>
+    private async Task SendNoticeWithoutTlsIfNeededAsync(
+        IReadOnlyList<NextHop> hosts, MimeMessage notice, List<DueRecipient> recipients, Dictionary<long, List<AttemptRecord>> attempts, CancellationToken cancellationToken)
+    {
+        var remaining = recipients.Where(r => RecipientOutcomeDecision.Decide(attempts[r.Id].Select(a => a.Result).ToList()).Outcome.IsTlsFailure()).ToList();
+        foreach (var hop in hosts)
+        {
+            foreach (var address in hop.Addresses.Take(MaxAddressesPerHost))
+            {
+                if (remaining.Count == 0)
+                {
+                    return;
+                }
+
+                var started = timeProvider.GetUtcNow();
+                var (results, tls) = await OpportunisticNoticeTransport.SendAsync(hop, address, notice, remaining.Select(r => r.Address).ToList(), options.Value, cancellationToken);
+                foreach (var recipient in remaining)
+                {
+                    attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, results[recipient.Address], tls, started));
+                }
+
+                remaining = remaining.Where(r => results[r.Address].Reason == FailureReason.ConnectionFailed).ToList();
+            }
+        }
+    }
+
     /// <returns>The recipients that still need another host because the connection broke.</returns>
     private async Task<List<DueRecipient>> SendOnSessionAsync(
         SecureSmtpSession session,
@@ -160,40 +193,42 @@ internal sealed class DomainDelivery(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var envelopes = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.EnvelopeFrom, cancellationToken);
+        var envelopes = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => new { m.EnvelopeFrom, m.Kind }, cancellationToken);
         var contents = await db.MessageContents.AsNoTracking().Where(c => messageIds.Contains(c.MessageId)).ToDictionaryAsync(c => c.MessageId, cancellationToken);
         var loaded = new Dictionary<Guid, LoadedMessage>();
         foreach (var id in messageIds)
         {
-            var envelope = envelopes.GetValueOrDefault(id, "");
+            var envelope = envelopes.GetValueOrDefault(id);
+            var from = envelope?.EnvelopeFrom ?? "";
+            var kind = envelope?.Kind ?? MessageKind.Submitted;
             loaded[id] = contents.TryGetValue(id, out var content)
-                ? await OpenAsync(id, envelope, content, cancellationToken)
-                : new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
+                ? await OpenAsync(id, from, kind, content, cancellationToken)
+                : new LoadedMessage(null, from, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
         }
 
         return loaded;
     }
 
-    private async Task<LoadedMessage> OpenAsync(Guid id, string envelope, MessageContent content, CancellationToken cancellationToken)
+    private async Task<LoadedMessage> OpenAsync(Guid id, string envelope, MessageKind kind, MessageContent content, CancellationToken cancellationToken)
     {
         try
         {
             var plaintext = protector.Open(content);
             var message = await MimeMessage.LoadAsync(new MemoryStream(plaintext, writable: false), cancellationToken);
-            return new LoadedMessage(message, envelope, null);
+            return new LoadedMessage(message, envelope, kind, null);
         }
         catch (ContentTamperedException ex)
         {
             DeliveryLog.ContentTampered(logger, id, ex);
-            return new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
+            return new LoadedMessage(null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
         }
         catch (FormatException ex)
         {
             // MimeKit is lenient, so this is rare; a message that cannot be parsed must not block the queue.
             DeliveryLog.ContentUnreadable(logger, id, ex);
-            return new LoadedMessage(null, envelope, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
+            return new LoadedMessage(null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
         }
     }
 
-    private sealed record LoadedMessage(MimeMessage? Message, string EnvelopeFrom, HostAttemptResult? Failure);
+    private sealed record LoadedMessage(MimeMessage? Message, string EnvelopeFrom, MessageKind Kind, HostAttemptResult? Failure);
 }

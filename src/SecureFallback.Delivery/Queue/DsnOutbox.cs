@@ -56,7 +56,7 @@ internal sealed class DsnOutbox(
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var dsnId = dsn is null ? Guid.Empty : Enqueue(db, dsn, original.EnvelopeFrom, now);
+            var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);
             await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);
@@ -88,44 +88,14 @@ internal sealed class DsnOutbox(
 
     private async Task<HeaderList> ReadOriginalHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
     {
-        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
-        if (content is null)
-        {
-            return [];
-        }
-
         try
         {
-            using var stream = new MemoryStream(protector.Open(content));
-            return await HeaderList.LoadAsync(stream, cancellationToken);
+            return await NoticeQueue.ReadHeadersAsync(db, protector, messageId, cancellationToken);
         }
         catch (ContentTamperedException ex)
         {
             DeliveryLog.ContentTampered(logger, messageId, ex);
             return [];
         }
-        catch (FormatException)
-        {
-            return [];
-        }
-    }
-
-    private Guid Enqueue(SecureFallbackDbContext db, MimeMessage dsn, string sender, DateTimeOffset now)
-    {
-        using var buffer = new MemoryStream();
-        dsn.WriteTo(FormatOptions.Default, buffer);
-        var id = Guid.CreateVersion7(now);
-        db.Messages.Add(new QueuedMessage
-        {
-            Id = id,
-            EnvelopeFrom = "",
-            ReceivedAt = now,
-            Size = buffer.Length,
-            ClientAddress = "",
-            Kind = MessageKind.DeliveryStatusNotification,
-            Recipients = [QueuedRecipient.Create(id, sender, now)],
-        });
-        db.MessageContents.Add(protector.Seal(id, buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-        return id;
     }
 }

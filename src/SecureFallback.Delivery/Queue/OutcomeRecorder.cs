@@ -110,6 +110,7 @@ internal sealed class OutcomeRecorder(
                 recipient.HoldUntil = now + pickupOptions.Value.Retention;
                 recipient.StatusCode = "2.0.0";
                 recipient.DsnPending = message.EnvelopeFrom.Length > 0;
+                recipient.PickupNoticePending = true;
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:

@@ -1,5 +1,7 @@
+using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
+using SecureFallback.Core.Delivery;
 
 namespace SecureFallback.Delivery.Transport;
 
@@ -16,4 +18,66 @@ internal sealed class RecordingSmtpClient : SmtpClient
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         RecipientReplies[mailbox.Address] = response;
+
+    /// <summary>
+    /// Runs one mail transaction (MAIL, RCPT for each recipient, DATA) and returns the result for each recipient.
+    /// Protocol and connection errors become transient results; nothing here throws for an expected SMTP answer.
+    /// </summary>
+    public async Task<Dictionary<string, HostAttemptResult>> TransferAsync(
+        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, string hostName, CancellationToken cancellationToken)
+    {
+        RecipientReplies.Clear();
+        var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
+        var sender = new MailboxAddress("", envelopeFrom);
+        var mailboxes = recipients.Select(r => new MailboxAddress("", r)).ToList();
+        try
+        {
+            var reply = await SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken);
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = RecipientResult(recipient, fallbackReply: $"250 {reply}");
+            }
+        }
+        catch (SmtpCommandException ex)
+        {
+            // MAIL FROM or DATA refused, or no recipient accepted: a refused RCPT keeps its own reply,
+            // every other recipient gets the reply that ended the transaction.
+            var result = FromReply((int)ex.StatusCode, ex.Message);
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400
+                    ? FromReply((int)rcpt.StatusCode, rcpt.Response)
+                    : result;
+            }
+        }
+        catch (Exception ex) when (ex is SmtpProtocolException or IOException or ServiceNotConnectedException or TimeoutException
+                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            foreach (var recipient in recipients)
+            {
+                results[recipient] = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"connection to {hostName} lost: {ex.Message}", "4.4.2");
+            }
+        }
+
+        return results;
+    }
+
+    private HostAttemptResult RecipientResult(string recipient, string? fallbackReply)
+    {
+        if (RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400)
+        {
+            return FromReply((int)rcpt.StatusCode, rcpt.Response);
+        }
+
+        return new HostAttemptResult(DeliveryOutcome.Delivered, null, fallbackReply ?? "250 accepted", "2.0.0");
+    }
+
+    private static HostAttemptResult FromReply(int code, string text)
+    {
+        var diagnostic = $"{code} {text}".Trim();
+        var status = EnhancedStatus.From(code, text);
+        return code >= 500
+            ? new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.PermanentReply, diagnostic, status)
+            : new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.TemporaryReply, diagnostic, status);
+    }
 }

@@ -97,45 +97,9 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     }
 
     /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>
-    public async Task<Dictionary<string, HostAttemptResult>> SendAsync(
-        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
-    {
-        _client.RecipientReplies.Clear();
-        var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
-        var sender = new MailboxAddress("", envelopeFrom);
-        var mailboxes = recipients.Select(r => new MailboxAddress("", r)).ToList();
-        try
-        {
-            var reply = await _client.SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken);
-            foreach (var recipient in recipients)
-            {
-                results[recipient] = RecipientResult(recipient, fallbackReply: $"250 {reply}");
-            }
-        }
-        catch (SmtpCommandException ex)
-        {
-            // MAIL FROM or DATA refused, or no recipient accepted: a refused RCPT keeps its own reply,
-            // every other recipient gets the reply that ended the transaction.
-            var code = (int)ex.StatusCode;
-            var result = FromReply(code, ex.Message);
-            foreach (var recipient in recipients)
-            {
-                results[recipient] = _client.RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400
-                    ? FromReply((int)rcpt.StatusCode, rcpt.Response)
-                    : result;
-            }
-        }
-        catch (Exception ex) when (ex is SmtpProtocolException or IOException or ServiceNotConnectedException or TimeoutException
-                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            foreach (var recipient in recipients)
-            {
-                results[recipient] = Transient(FailureReason.ConnectionFailed, $"connection to {Hop.HostName} lost: {ex.Message}", "4.4.2");
-            }
-        }
-
-        return results;
-    }
+    public Task<Dictionary<string, HostAttemptResult>> SendAsync(
+        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, CancellationToken cancellationToken) =>
+        _client.TransferAsync(message, envelopeFrom, recipients, Hop.HostName, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -155,25 +119,6 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
         {
             _client.Dispose();
         }
-    }
-
-    private HostAttemptResult RecipientResult(string recipient, string? fallbackReply)
-    {
-        if (_client.RecipientReplies.TryGetValue(recipient, out var rcpt) && (int)rcpt.StatusCode >= 400)
-        {
-            return FromReply((int)rcpt.StatusCode, rcpt.Response);
-        }
-
-        return new HostAttemptResult(DeliveryOutcome.Delivered, null, fallbackReply ?? "250 accepted", "2.0.0");
-    }
-
-    private static HostAttemptResult FromReply(int code, string text)
-    {
-        var diagnostic = $"{code} {text}".Trim();
-        var status = EnhancedStatus.From(code, text);
-        return code >= 500
-            ? new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.PermanentReply, diagnostic, status)
-            : new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.TemporaryReply, diagnostic, status);
     }
 
     private static HostAttemptResult ClassifyConnectFailure(Exception ex, SmtpClient client) => ex switch

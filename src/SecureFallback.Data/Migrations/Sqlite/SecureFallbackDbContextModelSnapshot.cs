@@ -181,6 +181,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("PickupNoticePending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -202,6 +205,11 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasFilter("\"DsnPending\" = 1");
 
                     b.HasIndex("MessageId");
+
+                    b.HasIndex("PickupNoticePending")
+                        .HasFilter("\"PickupNoticePending\" = 1");
+
+                    b.HasIndex("Status", "HoldUntil");
 
                     b.HasIndex("Status", "NextAttemptAt");
 
@@ -232,6 +240,61 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("RelayUsers", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Core.Pickup.PickupGrant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecipientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReferenceCode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("TokenUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Address");
+
+                    b.HasIndex("RecipientId")
+                        .IsUnique();
+
+                    b.HasIndex("ReferenceCode")
+                        .IsUnique();
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("PickupGrants", (string)null);
                 });
 
             modelBuilder.Entity("SecureFallback.Core.Messages.MessageContent", b =>

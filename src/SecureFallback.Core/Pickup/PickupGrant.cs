@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+
+namespace SecureFallback.Core.Pickup;
+
+/// <summary>
+/// The right to pick up one held copy: proven by the single-use link token (stored only as its SHA-256) or by the
+/// short reference code a cautious recipient types at the portal instead of clicking a link.
+/// </summary>
+public sealed class PickupGrant
+{
+    /// <summary>Characters of reference codes: no 0/O, 1/I/L, so a code read aloud or typed is unambiguous.</summary>
+    public const string ReferenceAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+    public Guid Id { get; set; }
+
+    public long RecipientId { get; set; }
+
+    public Guid MessageId { get; set; }
+
+    /// <summary>The recipient address the grant is for; only an account for exactly this address may use it.</summary>
+    public string Address { get; set; } = "";
+
+    /// <summary>SHA-256 of the link token; the token itself exists only inside the (encrypted) notice.</summary>
+    public byte[] TokenHash { get; set; } = [];
+
+    /// <summary>Reference code such as <c>K7Q-4MZ-9TX</c> (about 44 bits), shown in the notice.</summary>
+    public string ReferenceCode { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>When the link token was used (it works once).</summary>
+    public DateTimeOffset? TokenUsedAt { get; set; }
+
+    /// <summary>When the recipient first opened the message (drives the read receipt).</summary>
+    public DateTimeOffset? FirstReadAt { get; set; }
+
+    /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
+    public static (PickupGrant Grant, string Token) Issue(long recipientId, Guid messageId, string address, DateTimeOffset now, DateTimeOffset expiresAt)
+    {
+        var token = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var grant = new PickupGrant
+        {
+            Id = Guid.CreateVersion7(now),
+            RecipientId = recipientId,
+            MessageId = messageId,
+            Address = address,
+            TokenHash = HashToken(token),
+            ReferenceCode = NewReferenceCode(),
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+        };
+        return (grant, token);
+    }
+
+    public static byte[] HashToken(string token) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token));
+
+    private static string NewReferenceCode()
+    {
+        var code = RandomNumberGenerator.GetString(ReferenceAlphabet, 9);
+        return $"{code[..3]}-{code[3..6]}-{code[6..]}";
+    }
+
+    private static string Base64UrlEncode(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

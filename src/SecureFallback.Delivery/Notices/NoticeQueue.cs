@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Delivery.Notices;
+
+/// <summary>Shared steps of the notice outboxes: reading a held message's headers, queueing a generated message.</summary>
+internal static class NoticeQueue
+{
+    /// <summary>Queues <paramref name="notice"/> (sealed like any message) from the null sender to <paramref name="recipient"/>.</summary>
+    public static Guid Enqueue(SecureFallbackDbContext db, IContentProtector protector, MimeMessage notice, string recipient, MessageKind kind, DateTimeOffset now)
+    {
+        using var buffer = new MemoryStream();
+        notice.WriteTo(FormatOptions.Default, buffer);
+        var id = Guid.CreateVersion7(now);
+        db.Messages.Add(new QueuedMessage
+        {
+            Id = id,
+            EnvelopeFrom = "", // generated mail never bounces back to anyone (RFC 3464 2.2, RFC 5321 4.5.5)
+            ReceivedAt = now,
+            Size = buffer.Length,
+            ClientAddress = "",
+            Kind = kind,
+            Recipients = [QueuedRecipient.Create(id, recipient, now)],
+        });
+        db.MessageContents.Add(protector.Seal(id, buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        return id;
+    }
+
+    /// <summary>The headers of a stored message, or none when its content is gone or does not authenticate.</summary>
+    public static async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, IContentProtector protector, Guid messageId, CancellationToken cancellationToken)
+    {
+        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
+        if (content is null)
+        {
+            return [];
+        }
+
+        using var stream = new MemoryStream(protector.Open(content));
+        try
+        {
+            return await HeaderList.LoadAsync(stream, cancellationToken);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+}

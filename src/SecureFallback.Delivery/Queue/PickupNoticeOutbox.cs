@@ -1,0 +1,105 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Core;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+using SecureFallback.Data;
+using SecureFallback.Delivery.Notices;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// Turns "pickup notice owed" flags into a pickup grant and a queued notice per held recipient, in one transaction,
+/// so a crash neither loses a notice nor issues two grants.
+/// </summary>
+internal sealed class PickupNoticeOutbox(
+    IServiceScopeFactory scopeFactory,
+    IContentProtector protector,
+    IDeliverySignal signal,
+    WriteGate writeGate,
+    IOptions<DeliveryOptions> deliveryOptions,
+    IOptions<NoticeOptions> noticeOptions,
+    IOptions<PortalOptions> portalOptions,
+    TimeProvider timeProvider,
+    ILogger<PickupNoticeOutbox> logger)
+{
+    public async Task<int> ProcessAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var messageIds = await db.Recipients.Where(r => r.PickupNoticePending).Select(r => r.MessageId).Distinct().OrderBy(id => id).Take(200).ToListAsync(cancellationToken);
+        if (messageIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await db.UseRelaxedDurabilityAsync(cancellationToken);
+        var composer = new PickupNoticeComposer(
+            portalOptions.Value.OrganizationName,
+            new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
+            MailboxAddress.Parse(noticeOptions.Value.From),
+            deliveryOptions.Value.HeloName);
+
+        foreach (var messageId in messageIds)
+        {
+            var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
+            var headers = await ReadHeadersAsync(db, messageId, cancellationToken);
+            var sender = SenderOf(headers, original.EnvelopeFrom);
+            var sentAt = headers[HeaderId.Date] is { } date && MimeKit.Utils.DateUtils.TryParse(date, out var parsed) ? parsed : original.ReceivedAt;
+            var subject = noticeOptions.Value.IncludeSubject ? headers[HeaderId.Subject] : null;
+            var now = timeProvider.GetUtcNow();
+
+            using var writing = await writeGate.EnterAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var recipient in original.Recipients.Where(r => r.PickupNoticePending))
+            {
+                var (grant, token) = PickupGrant.Issue(recipient.Id, messageId, recipient.Address, now, recipient.HoldUntil ?? now);
+                db.PickupGrants.Add(grant);
+                var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt));
+                var noticeId = NoticeQueue.Enqueue(db, protector, notice, recipient.Address, MessageKind.PickupNotice, now);
+                recipient.PickupNoticePending = false;
+                PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        signal.Notify();
+        return messageIds.Count;
+    }
+
+    private async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await NoticeQueue.ReadHeadersAsync(db, protector, messageId, cancellationToken);
+        }
+        catch (ContentTamperedException ex)
+        {
+            DeliveryLog.ContentTampered(logger, messageId, ex);
+            return [];
+        }
+    }
+
+    /// <summary>The sender as the recipient knows them: the From header, else the envelope sender.</summary>
+    private static MailboxAddress SenderOf(HeaderList headers, string envelopeFrom)
+    {
+        if (headers[HeaderId.From] is { } from && InternetAddressList.TryParse(from, out var list) && list.Mailboxes.FirstOrDefault() is { } mailbox)
+        {
+            return mailbox;
+        }
+
+        return MailboxAddress.TryParse(envelopeFrom, out var envelope) ? envelope : new MailboxAddress("", "unknown sender");
+    }
+}
+
+internal static partial class PickupNoticeLog
+{
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Queued pickup notice {NoticeId} for message {MessageId} to {Recipient}")]
+    public static partial void Queued(ILogger logger, Guid noticeId, Guid messageId, string recipient);
+}

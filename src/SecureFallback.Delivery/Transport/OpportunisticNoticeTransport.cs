@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using MailKit.Security;
+using MimeKit;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Delivery.Routing;
+
+namespace SecureFallback.Delivery.Transport;
+
+/// <summary>
+/// The one place where mail may leave without TLS: pickup notices, which carry no message content (only who sent
+/// something, and where to pick it up). TLS is used when offered; when the peer offers none or the handshake fails,
+/// the notice goes in clear (RFC 7435 opportunistic security). Never used for any other kind of message.
+/// </summary>
+internal static class OpportunisticNoticeTransport
+{
+    public static async Task<(Dictionary<string, HostAttemptResult> Results, TlsSessionInfo? Tls)> SendAsync(
+        NextHop hop, IPAddress address, MimeMessage notice, IReadOnlyList<string> recipients, DeliveryOptions options, CancellationToken cancellationToken)
+    {
+        HostAttemptResult? failure = null;
+        foreach (var mode in new[] { SecureSocketOptions.StartTlsWhenAvailable, SecureSocketOptions.None })
+        {
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var client = new RecordingSmtpClient
+            {
+                LocalDomain = options.HeloName,
+                Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
+                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CheckCertificateRevocation = false,
+                // Opportunistic: any certificate beats clear text, and the notice holds nothing confidential.
+                ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
+            };
+            try
+            {
+                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                connectTimeout.CancelAfter(options.ConnectTimeout);
+                await socket.ConnectAsync(new IPEndPoint(address, hop.Port), connectTimeout.Token);
+                await client.ConnectAsync(socket, hop.HostName, hop.Port, mode, cancellationToken);
+            }
+            catch (SslHandshakeException ex) when (mode == SecureSocketOptions.StartTlsWhenAvailable)
+            {
+                failure = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, ex.Message, "4.7.0");
+                continue;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"notice to {address}:{hop.Port}: {ex.Message}", "4.4.1");
+                break;
+            }
+
+            var tls = client.IsSecure ? new TlsSessionInfo(client.SslProtocol.ToString(), client.SslCipherSuite?.ToString(), null, null) : null;
+            var results = await client.TransferAsync(notice, "", recipients, hop.HostName, cancellationToken);
+            await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            return (results, tls);
+        }
+
+        return (recipients.ToDictionary(r => r, _ => failure!, StringComparer.OrdinalIgnoreCase), null);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+
+namespace SecureFallback.Server;
+
+/// <summary>Fills <see cref="PortalOptions"/> defaults that depend on other settings, and checks the result.</summary>
+internal static class PortalOptionsSetup
+{
+    public static void ApplyDefaults(PortalOptions portal, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(portal.PublicUrl))
+        {
+            var urls = configuration["Urls"] ?? ServerHost.DefaultUrls;
+            portal.PublicUrl = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        }
+
+        if (string.IsNullOrWhiteSpace(portal.OrganizationName))
+        {
+            var from = configuration["SecureFallback:Notices:From"];
+            var at = from?.LastIndexOf('@') ?? -1;
+            portal.OrganizationName = at >= 0 ? from![(at + 1)..].TrimEnd('>', ' ') : configuration["SecureFallback:Delivery:HeloName"] ?? System.Net.Dns.GetHostName();
+        }
+    }
+}
+
+internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalOptions options) =>
+        Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"SecureFallback:Portal:PublicUrl '{options.PublicUrl}' must be an absolute http(s) URL such as https://secure.example.com.");
+}
