@@ -24,7 +24,7 @@ internal static class Endpoints
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>SecureFallback</title>
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}td{padding:.2rem 1rem .2rem 0}</style>
             </head><body>
             <h1>SecureFallback</h1>

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
@@ -59,8 +56,7 @@ public sealed class QueueLifecycleTests
     public async Task Healthz_AnswersHealthyOnceEverythingRuns()
     {
         await using var server = await SecureFallbackInstance.StartAsync();
-        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var http = new HttpClient { BaseAddress = server.WebAddress };
 
         var response = await http.GetAsync("/healthz");
 

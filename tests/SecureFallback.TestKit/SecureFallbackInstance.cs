@@ -6,9 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Server;
 using SecureFallback.Smtp;
 
-namespace SecureFallback.Server.Tests;
+namespace SecureFallback.TestKit;
 
 /// <summary>
 /// The whole server started in-process on ephemeral ports with its own data directory, plus intent methods
@@ -28,6 +29,10 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
     public string DataDirectory { get; }
 
     public int IntakePort { get; }
+
+    /// <summary>Base address of the web side (portal, /healthz), e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri WebAddress => new(_app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
 
     public IServiceProvider Services => _app.Services;
 
