@@ -64,4 +64,13 @@ public sealed class NoticeOptions
 
     /// <summary>Show the original subject in pickup notices. Default false: a subject can be confidential too.</summary>
     public bool IncludeSubject { get; set; }
+
+    /// <summary>PEM RSA private key for DKIM-signing notices and DSNs; unset means unsigned.</summary>
+    public string? DkimKeyPath { get; set; }
+
+    /// <summary>DKIM selector (the <c>s=</c> tag; the public key is published at <c>selector._domainkey.domain</c>).</summary>
+    public string? DkimSelector { get; set; }
+
+    /// <summary>DKIM signing domain (the <c>d=</c> tag); default the domain of <see cref="From"/>.</summary>
+    public string? DkimDomain { get; set; }
 }

@@ -64,10 +64,29 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         return Result(errors);
     }
 
-    public ValidateOptionsResult Validate(string? name, NoticeOptions options) =>
-        MailboxAddress.TryParse(options.From, out var address) && address.Address.Contains('@')
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"SecureFallback:Notices:From '{options.From}' is not a mail address.");
+    public ValidateOptionsResult Validate(string? name, NoticeOptions options)
+    {
+        var errors = new List<string>();
+        if (!MailboxAddress.TryParse(options.From, out var address) || !address.Address.Contains('@'))
+        {
+            errors.Add($"SecureFallback:Notices:From '{options.From}' is not a mail address.");
+        }
+
+        if (options.DkimKeyPath is { } keyPath)
+        {
+            if (!File.Exists(keyPath))
+            {
+                errors.Add($"SecureFallback:Notices:DkimKeyPath '{keyPath}' does not exist.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.DkimSelector))
+            {
+                errors.Add("SecureFallback:Notices:DkimSelector is required when DkimKeyPath is set.");
+            }
+        }
+
+        return Result(errors);
+    }
 
     private static ValidateOptionsResult Result(List<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Delivery.Notices;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
@@ -58,6 +59,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliverySignal>());
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<NoticeSigner>();
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<SessionCache>();

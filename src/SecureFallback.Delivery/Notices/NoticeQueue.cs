@@ -9,8 +9,9 @@ namespace SecureFallback.Delivery.Notices;
 internal static class NoticeQueue
 {
     /// <summary>Queues <paramref name="notice"/> (sealed like any message) from the null sender to <paramref name="recipient"/>.</summary>
-    public static Guid Enqueue(SecureFallbackDbContext db, IContentProtector protector, MimeMessage notice, string recipient, MessageKind kind, DateTimeOffset now)
+    public static Guid Enqueue(SecureFallbackDbContext db, IContentProtector protector, NoticeSigner signer, MimeMessage notice, string recipient, MessageKind kind, DateTimeOffset now)
     {
+        signer.Sign(notice);
         using var buffer = new MemoryStream();
         notice.WriteTo(FormatOptions.Default, buffer);
         var id = Guid.CreateVersion7(now);

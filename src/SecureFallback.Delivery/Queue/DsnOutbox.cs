@@ -17,6 +17,7 @@ namespace SecureFallback.Delivery.Queue;
 internal sealed class DsnOutbox(
     IServiceScopeFactory scopeFactory,
     IContentProtector protector,
+    NoticeSigner signer,
     IDeliverySignal signal,
     WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
@@ -56,7 +57,7 @@ internal sealed class DsnOutbox(
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
+            var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);
             await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);

@@ -19,6 +19,7 @@ namespace SecureFallback.Delivery.Queue;
 internal sealed class PickupNoticeOutbox(
     IServiceScopeFactory scopeFactory,
     IContentProtector protector,
+    NoticeSigner signer,
     IDeliverySignal signal,
     WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
@@ -60,7 +61,7 @@ internal sealed class PickupNoticeOutbox(
                 var (grant, token) = PickupGrant.Issue(recipient.Id, messageId, recipient.Address, now, recipient.HoldUntil ?? now);
                 db.PickupGrants.Add(grant);
                 var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt));
-                var noticeId = NoticeQueue.Enqueue(db, protector, notice, recipient.Address, MessageKind.PickupNotice, now);
+                var noticeId = NoticeQueue.Enqueue(db, protector, signer, notice, recipient.Address, MessageKind.PickupNotice, now);
                 recipient.PickupNoticePending = false;
                 PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);
             }

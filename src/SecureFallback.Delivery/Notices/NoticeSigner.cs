@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using MimeKit.Cryptography;
+
+namespace SecureFallback.Delivery.Notices;
+
+/// <summary>
+/// DKIM-signs the mail SecureFallback writes (pickup notices, DSNs) with MimeKit's <see cref="DkimSigner"/> when
+/// <c>Notices:DkimKeyPath</c> is set, so receivers can tell a real notice from a phishing copy.
+/// </summary>
+internal sealed class NoticeSigner
+{
+    private static readonly HeaderId[] SignedHeaders =
+        [HeaderId.From, HeaderId.To, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId, HeaderId.InReplyTo, HeaderId.References, HeaderId.ContentType];
+
+    private readonly DkimSigner? _signer;
+
+    public NoticeSigner(IOptions<NoticeOptions> options)
+    {
+        var settings = options.Value;
+        if (settings.DkimKeyPath is { } keyPath)
+        {
+            var domain = settings.DkimDomain ?? MailboxAddress.Parse(settings.From).Domain;
+            _signer = new DkimSigner(keyPath, domain, settings.DkimSelector!, DkimSignatureAlgorithm.RsaSha256)
+            {
+                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            };
+        }
+    }
+
+    public void Sign(MimeMessage message)
+    {
+        if (_signer is null)
+        {
+            return;
+        }
+
+        // Fix the transfer encodings first: a relay that re-encodes 8bit parts would break the body hash.
+        message.Prepare(EncodingConstraint.SevenBit);
+        _signer.Sign(message, SignedHeaders);
+    }
+}
