@@ -1,11 +1,12 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 
 namespace SecureFallback.Data;
 
-/// <summary>The queue, its audit trail and the relay accounts.</summary>
-public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbContext> options) : DbContext(options)
+/// <summary>The queue, its audit trail, pickup grants, relay accounts and (through Identity) portal accounts.</summary>
+public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<QueuedMessage> Messages => Set<QueuedMessage>();
 
@@ -19,8 +20,11 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
 
     public DbSet<PickupGrant> PickupGrants => Set<PickupGrant>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SecureFallbackDbContext).Assembly);
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

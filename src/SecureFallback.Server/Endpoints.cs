@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Portal;
 using SecureFallback.Smtp;
 
 namespace SecureFallback.Server;
@@ -11,6 +12,7 @@ internal static class Endpoints
 {
     public static void MapSecureFallbackEndpoints(this WebApplication app)
     {
+        app.MapSecureFallbackPortal();
         app.MapHealthChecks("/healthz");
         app.MapGet("/", StatusPageAsync);
     }
@@ -25,7 +27,7 @@ internal static class Endpoints
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>SecureFallback</title>
             <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-            <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}td{padding:.2rem 1rem .2rem 0}</style>
+            <link rel="stylesheet" href="/portal.css">
             </head><body>
             <h1>SecureFallback</h1>
             <p>Secure-delivery smart host. Mail goes out over TLS or not at all.</p>

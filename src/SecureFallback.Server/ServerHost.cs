@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Data;
 using SecureFallback.Delivery;
+using SecureFallback.Portal;
 using SecureFallback.Protection;
 using SecureFallback.Server.Health;
 using SecureFallback.Smtp;
@@ -42,7 +43,7 @@ public static class ServerHost
     {
         // Content root is the application folder so appsettings.json is found from any working directory;
         // the data directory stays relative to the working directory (see SecureFallback:DataDirectory).
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory, ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
         if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
         {
             builder.Configuration["Urls"] = DefaultUrls;
@@ -79,6 +80,7 @@ public static class ServerHost
         services.AddSecureFallbackIntake();
         services.AddOptions<IntakeOptions>().PostConfigure<IOptions<DeliveryOptions>>((intake, delivery) =>
             intake.ServerName ??= delivery.Value.HeloName);
+        services.AddSecureFallbackPortal();
         services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
     }
 }

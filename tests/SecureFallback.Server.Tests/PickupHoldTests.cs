@@ -130,7 +130,7 @@ public sealed class PickupNoticeTests
 
         await server.SendAsync(message);
 
-        var parsed = await WaitForNoticeAsync(plain);
+        var parsed = await plain.WaitForMessageAsync();
         Assert.Equal("Alice Example sent you a message through Example Health's secure delivery", parsed.Subject);
         Assert.Equal("auto-generated", parsed.Headers["Auto-Submitted"]);
         Assert.NotNull(parsed.HtmlBody);
@@ -169,7 +169,7 @@ public sealed class PickupNoticeTests
 
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Hello", "body");
 
-        var notice = await WaitForNoticeAsync(plain);
+        var notice = await plain.WaitForMessageAsync();
         var signature = Assert.Single(notice.Headers, h => h.Id == HeaderId.DkimSignature);
         Assert.Contains("d=example.org", signature.Value);
         Assert.Contains("s=sf2026", signature.Value);
@@ -187,26 +187,6 @@ public sealed class PickupNoticeTests
 
         public override Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
             Task.FromResult(GetPublicKey(txt));
-    }
-
-    private static async Task<MimeMessage> WaitForNoticeAsync(ScriptedSmtpReceiver receiver)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var lines = receiver.Lines.ToArray();
-            var data = Array.FindIndex(lines, l => l.Equals("DATA", StringComparison.OrdinalIgnoreCase));
-            var end = data < 0 ? -1 : Array.IndexOf(lines, ".", data);
-            if (end > data)
-            {
-                var text = string.Join("\r\n", lines[(data + 1)..end].Select(l => l.StartsWith("..", StringComparison.Ordinal) ? l[1..] : l)) + "\r\n";
-                return MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("No pickup notice arrived: " + string.Join(" | ", receiver.Lines));
     }
 
     private static async Task<SecureFallback.Core.Pickup.PickupGrant> SingleGrantAsync(SecureFallbackInstance server)

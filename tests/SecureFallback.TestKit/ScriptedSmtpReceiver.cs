@@ -53,6 +53,27 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable
         l.StartsWith("DATA", StringComparison.OrdinalIgnoreCase) ||
         l.StartsWith("BDAT", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Waits for the first message this (careless) receiver accepted in clear text and parses it.</summary>
+    public async Task<MimeKit.MimeMessage> WaitForMessageAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var lines = Lines.ToArray();
+            var data = Array.FindIndex(lines, l => l.Equals("DATA", StringComparison.OrdinalIgnoreCase));
+            var end = data < 0 ? -1 : Array.IndexOf(lines, ".", data);
+            if (end > data)
+            {
+                var text = string.Join("\r\n", lines[(data + 1)..end].Select(l => l.StartsWith("..", StringComparison.Ordinal) ? l[1..] : l)) + "\r\n";
+                return MimeKit.MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("No message arrived: " + string.Join(" | ", Lines));
+    }
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using MimeKit;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Browser.Tests;
+
+[Collection(ChromiumCollection.Name)]
+public sealed partial class PickupFlowTests(ChromiumFixture chromium)
+{
+    [Fact]
+    public async Task Recipient_FollowsTheNoticeLink_RegistersAndReadsTheHeldMessage_OnceOnly()
+    {
+        const string marker = "The biopsy result is benign.";
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Pickup:Enabled"] = "true",
+        });
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test"));
+        message.To.Add(MailboxAddress.Parse("carol@plain.test"));
+        message.Subject = "Lab results";
+        message.Body = new TextPart("plain") { Text = marker };
+        await server.SendAsync(message);
+
+        var notice = await plain.WaitForMessageAsync();
+        var token = TokenInLink().Match(notice.TextBody ?? "").Groups[1].Value;
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
+
+        await page.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
+        Assert.Contains("carol@plain.test", await page.InnerTextAsync("main"));
+        await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync("a long portal password");
+        await page.GetByLabel("Repeat password").FillAsync("a long portal password");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
+
+        await page.WaitForURLAsync("**/inbox");
+        var row = page.Locator("tr", new PageLocatorOptions { HasText = "Lab results" });
+        Assert.Contains("Alice Example", await row.InnerTextAsync());
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForURLAsync("**/messages/**");
+        Assert.Contains(marker, await page.InnerTextAsync(".body"));
+        Assert.Empty(consoleErrors);
+
+        await using var other = await chromium.Browser.NewContextAsync();
+        var second = await other.NewPageAsync();
+        await second.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
+        var text = await second.InnerTextAsync("main");
+        Assert.True(text.Contains("cannot be used", StringComparison.Ordinal) || second.Url.EndsWith("/login", StringComparison.Ordinal), text);
+        await second.GotoAsync(new Uri(server.WebAddress, "inbox").ToString());
+        Assert.EndsWith("/login", new Uri(second.Url).AbsolutePath); // no session, no messages
+    }
+
+    [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
+    private static partial Regex TokenInLink();
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal;
+
+/// <summary>A held message as the recipient sees it in the inbox.</summary>
+public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffset Date, string Subject, DateTimeOffset ExpiresAt, bool Read);
+
+/// <summary>
+/// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
+/// can never list, open or mark another recipient's messages, whatever id they put in a URL.
+/// </summary>
+public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, TimeProvider timeProvider)
+{
+    /// <summary>The live grant for a link token, compared in constant time; null when unknown, used or expired.</summary>
+    public async Task<PickupGrant?> FindUnusedGrantAsync(string token, CancellationToken cancellationToken)
+    {
+        var hash = PickupGrant.HashToken(token);
+        var now = timeProvider.GetUtcNow();
+        var grant = await db.PickupGrants.SingleOrDefaultAsync(g => g.TokenHash == hash, cancellationToken);
+        return grant is not null && CryptographicOperations.FixedTimeEquals(grant.TokenHash, hash) && grant.TokenUsedAt is null && grant.ExpiresAt > now
+            ? grant
+            : null;
+    }
+
+    public async Task MarkTokenUsedAsync(PickupGrant grant, CancellationToken cancellationToken)
+    {
+        grant.TokenUsedAt = timeProvider.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<List<HeldMessageSummary>> ListAsync(string address, CancellationToken cancellationToken)
+    {
+        var summaries = new List<HeldMessageSummary>();
+        foreach (var grant in await LiveGrantsAsync(address).OrderByDescending(g => g.CreatedAt).ToListAsync(cancellationToken))
+        {
+            var message = await OpenAsync(grant.MessageId, cancellationToken);
+            if (message is not null)
+            {
+                summaries.Add(new HeldMessageSummary(grant.Id, message.From.ToString(), message.Date, message.Subject ?? "(no subject)", grant.ExpiresAt, grant.FirstReadAt is not null));
+            }
+        }
+
+        return summaries;
+    }
+
+    /// <summary>Opens one held message of <paramref name="address"/> and records the first reading.</summary>
+    public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, CancellationToken cancellationToken)
+    {
+        var grant = await LiveGrantsAsync(address).SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
+        if (grant is null)
+        {
+            return null;
+        }
+
+        var message = await OpenAsync(grant.MessageId, cancellationToken);
+        if (message is not null && grant.FirstReadAt is null)
+        {
+            grant.FirstReadAt = timeProvider.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return message;
+    }
+
+    private IQueryable<PickupGrant> LiveGrantsAsync(string address)
+    {
+        var normalized = address.ToLowerInvariant();
+        var now = timeProvider.GetUtcNow();
+        return db.PickupGrants.Where(g =>
+            g.Address.ToLower() == normalized &&
+            g.ExpiresAt > now &&
+            db.Recipients.Any(r => r.Id == g.RecipientId && r.Status == RecipientStatus.HeldForPickup));
+    }
+
+    private async Task<MimeMessage?> OpenAsync(Guid messageId, CancellationToken cancellationToken)
+    {
+        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
+        if (content is null)
+        {
+            return null;
+        }
+
+        // Tampered content throws ContentTamperedException: it is refused, never shown.
+        return await MimeMessage.LoadAsync(new MemoryStream(protector.Open(content), writable: false), cancellationToken);
+    }
+}

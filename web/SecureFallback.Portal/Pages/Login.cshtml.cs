@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal.Pages;
+
+/// <summary>Password sign-in; five wrong passwords lock the account for 15 minutes.</summary>
+public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
+{
+    public string? Email { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(string email, string password)
+    {
+        Email = email;
+        var result = await signIn.PasswordSignInAsync(email ?? "", password ?? "", isPersistent: false, lockoutOnFailure: true);
+        if (result.Succeeded)
+        {
+            return Redirect("/inbox");
+        }
+
+        Error = result.IsLockedOut
+            ? "Too many wrong passwords. The account is locked for 15 minutes."
+            : "The e-mail address or password is not right.";
+        return Page();
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal;
+
+/// <summary>Registers and maps the recipient portal (Razor Pages, ASP.NET Core Identity).</summary>
+public static class PortalServiceCollectionExtensions
+{
+    public static IServiceCollection AddSecureFallbackPortal(this IServiceCollection services)
+    {
+        services.AddRazorPages(options =>
+            {
+                options.Conventions.AuthorizePage("/Inbox");
+                options.Conventions.AuthorizePage("/Message");
+            })
+            // Named explicitly: part discovery starts from the entry assembly, which is not ours under a test host.
+            .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.AddIdentityCore<PortalUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.SignIn.RequireConfirmedEmail = true;
+                options.Password.RequiredLength = 12;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireDigit = false;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.AllowedForNewUsers = true;
+            })
+            .AddEntityFrameworkStores<SecureFallbackDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/login";
+            options.Cookie.Name = "securefallback";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
+            options.SlidingExpiration = true;
+        });
+        services.AddAuthorization();
+
+        // Cookie and anti-forgery keys live under the data directory (not in the service user's home), so a
+        // restart or a restored backup keeps recipients signed in and forms valid.
+        services.AddDataProtection().SetApplicationName("SecureFallback");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirectoryOptions>, ILoggerFactory>((keys, data, loggers) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(data.Value.Resolve("dataprotection")), loggers));
+        services.AddScoped<HeldMessages>();
+        return services;
+    }
+
+    public static WebApplication MapSecureFallbackPortal(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            await next();
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/portal.css", () => Results.Text(PortalStyle.Css, "text/css; charset=utf-8"));
+        app.MapRazorPages();
+        return app;
+    }
+}

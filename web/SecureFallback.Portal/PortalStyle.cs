@@ -1,0 +1,15 @@
+namespace SecureFallback.Portal;
+
+/// <summary>The portal's one stylesheet, served from our origin so the CSP can forbid inline styles.</summary>
+internal static class PortalStyle
+{
+    public const string Css = """
+        body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
+        label{display:block;margin-top:1rem;font-weight:600}
+        input[type=email],input[type=password],input[type=text]{width:100%;max-width:24rem;padding:.5rem;font-size:1rem}
+        button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}
+        table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd}
+        .error{color:#a00000}.body{white-space:pre-wrap;border:1px solid #ddd;padding:1rem}
+        header{border-bottom:1px solid #ddd;margin-bottom:1rem;display:flex;justify-content:space-between;align-items:center}
+        """;
+}
