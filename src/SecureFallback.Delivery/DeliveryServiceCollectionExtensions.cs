@@ -62,6 +62,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<NoticeSigner>();
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
+        services.AddSingleton<ReadReceiptOutbox>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();

@@ -13,9 +13,11 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
     {
         const string marker = "The biopsy result is benign.";
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Pickup:Enabled"] = "true",
         });
         var message = new MimeMessage();
@@ -45,6 +47,17 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
         await page.WaitForURLAsync("**/messages/**");
         Assert.Contains(marker, await page.InnerTextAsync(".body"));
         Assert.Empty(consoleErrors);
+
+        // First opening: one read receipt (RFC 8098) to the sender, next to the "held" DSN; a second opening adds none.
+        var reports = await senderServer.WaitForMessagesAsync(2);
+        var mdn = reports.Select(r => r.Parse()).Single(r => r.Body is MultipartReport { ReportType: "disposition-notification" });
+        var fields = Assert.IsType<MessageDispositionNotification>(Assert.IsType<MultipartReport>(mdn.Body)[1]).Fields;
+        Assert.Equal("automatic-action/MDN-sent-automatically; displayed", fields["Disposition"]);
+        Assert.Equal("rfc822; carol@plain.test", fields["Final-Recipient"]);
+        Assert.Equal($"<{message.MessageId}>", fields["Original-Message-ID"]);
+        await page.ReloadAsync();
+        await Task.Delay(2000);
+        Assert.Equal(2, senderServer.Messages.Count);
 
         await using var other = await chromium.Browser.NewContextAsync();
         var second = await other.NewPageAsync();

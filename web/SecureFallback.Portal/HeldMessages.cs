@@ -60,7 +60,9 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
         var message = await OpenAsync(grant.MessageId, cancellationToken);
         if (message is not null && grant.FirstReadAt is null)
         {
+            // The first reading and the read receipt it owes are saved together (outbox): never lost, never twice.
             grant.FirstReadAt = timeProvider.GetUtcNow();
+            grant.ReadReceiptPending = true;
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -44,4 +44,7 @@ public enum MessageKind
     /// opportunistic TLS (or in clear when the recipient's server offers no TLS at all).
     /// </summary>
     PickupNotice = 2,
+
+    /// <summary>A read receipt (RFC 8098 MDN) to the sender of a held message that was opened at the portal.</summary>
+    ReadReceipt = 3,
 }

@@ -36,6 +36,9 @@ public sealed class PickupGrant
     /// <summary>When the recipient first opened the message (drives the read receipt).</summary>
     public DateTimeOffset? FirstReadAt { get; set; }
 
+    /// <summary>True while the read receipt (MDN) to the sender is still to be queued (an outbox flag, set once).</summary>
+    public bool ReadReceiptPending { get; set; }
+
     /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
     public static (PickupGrant Grant, string Token) Issue(long recipientId, Guid messageId, string address, DateTimeOffset now, DateTimeOffset expiresAt)
     {

@@ -91,5 +91,6 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.HasIndex(g => g.ReferenceCode).IsUnique();
         builder.HasIndex(g => g.Address);
         builder.HasIndex(g => g.RecipientId).IsUnique();
+        builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\" = 1");
     }
 }

@@ -18,6 +18,7 @@ internal sealed class DeliveryWorker(
     DomainDelivery domainDelivery,
     DsnOutbox dsnOutbox,
     PickupNoticeOutbox pickupNoticeOutbox,
+    ReadReceiptOutbox readReceiptOutbox,
     SessionCache sessionCache,
     DeliverySignal signal,
     DeliveryReadiness readiness,
@@ -48,6 +49,7 @@ internal sealed class DeliveryWorker(
                     ReapFinished();
                     await DispatchDueAsync(stoppingToken);
                     await pickupNoticeOutbox.ProcessAsync(stoppingToken);
+                    await readReceiptOutbox.ProcessAsync(stoppingToken);
                     await dsnOutbox.ProcessAsync(stoppingToken);
                     await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains

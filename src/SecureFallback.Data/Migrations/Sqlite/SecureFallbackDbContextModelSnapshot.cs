@@ -393,6 +393,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("ReadReceiptPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("RecipientId")
                         .HasColumnType("INTEGER");
 
@@ -412,6 +415,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("Address");
+
+                    b.HasIndex("ReadReceiptPending")
+                        .HasFilter("\"ReadReceiptPending\" = 1");
 
                     b.HasIndex("RecipientId")
                         .IsUnique();

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Delivery.Notices;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>
+/// Turns "read receipt owed" flags, set by the portal with the first reading, into queued MDNs to the sender.
+/// Receipts travel like DSNs: over mandatory TLS, from the null sender.
+/// </summary>
+internal sealed class ReadReceiptOutbox(
+    IServiceScopeFactory scopeFactory,
+    IContentProtector protector,
+    NoticeSigner signer,
+    IDeliverySignal signal,
+    WriteGate writeGate,
+    IOptions<DeliveryOptions> deliveryOptions,
+    IOptions<NoticeOptions> noticeOptions,
+    TimeProvider timeProvider)
+{
+    public async Task<int> ProcessAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var grants = await db.PickupGrants.Where(g => g.ReadReceiptPending).OrderBy(g => g.Id).Take(200).ToListAsync(cancellationToken);
+        if (grants.Count == 0)
+        {
+            return 0;
+        }
+
+        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
+        foreach (var grant in grants)
+        {
+            var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
+            var now = timeProvider.GetUtcNow();
+            MimeMessage? mdn = null;
+            if (sender.Length > 0)
+            {
+                var headers = await NoticeQueue.ReadHeadersAsync(db, protector, grant.MessageId, cancellationToken);
+                mdn = composer.Compose(sender, grant.Address, headers, grant.FirstReadAt ?? now);
+            }
+
+            using var writing = await writeGate.EnterAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (mdn is not null)
+            {
+                NoticeQueue.Enqueue(db, protector, signer, mdn, sender, MessageKind.ReadReceipt, now);
+            }
+
+            grant.ReadReceiptPending = false;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        signal.Notify();
+        return grants.Count;
+    }
+}
