@@ -24,7 +24,10 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
         message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test"));
         message.To.Add(MailboxAddress.Parse("carol@plain.test"));
         message.Subject = "Lab results";
-        message.Body = new TextPart("plain") { Text = marker };
+        var attachmentBytes = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4 pretend scan");
+        var body = new BodyBuilder { TextBody = marker };
+        body.Attachments.Add("scan result.pdf", attachmentBytes);
+        message.Body = body.ToMessageBody();
         await server.SendAsync(message);
 
         var notice = await plain.WaitForMessageAsync();
@@ -47,6 +50,13 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
         await page.WaitForURLAsync("**/messages/**");
         Assert.Contains(marker, await page.InnerTextAsync(".body"));
         Assert.Empty(consoleErrors);
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "scan result.pdf" }).ClickAsync());
+        Assert.Equal("scan result.pdf", download.SuggestedFilename);
+        Assert.Equal(attachmentBytes, await File.ReadAllBytesAsync((await download.PathAsync())!));
+        var eml = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Download the whole message (.eml)" }).ClickAsync());
+        Assert.Equal("message.eml", eml.SuggestedFilename);
+        Assert.Contains("Subject: Lab results", await File.ReadAllTextAsync((await eml.PathAsync())!));
 
         // First opening: one read receipt (RFC 8098) to the sender, next to the "held" DSN; a second opening adds none.
         var reports = await senderServer.WaitForMessagesAsync(2);

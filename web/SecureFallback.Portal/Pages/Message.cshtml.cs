@@ -9,6 +9,8 @@ public sealed class MessageModel(HeldMessages held) : PageModel
 {
     public MimeMessage Message { get; private set; } = null!;
 
+    public Guid Id { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
         var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
@@ -17,7 +19,56 @@ public sealed class MessageModel(HeldMessages held) : PageModel
             return NotFound();
         }
 
-        Message = message;
+        (Message, Id) = (message, id);
         return Page();
+    }
+
+    /// <summary>
+    /// One attachment, always as a download (<c>Content-Disposition: attachment</c>) of type octet-stream, so a
+    /// hostile HTML or SVG attachment is never rendered in the portal's origin.
+    /// </summary>
+    public async Task<IActionResult> OnGetAttachmentAsync(Guid id, int index, CancellationToken cancellationToken)
+    {
+        var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+        var attachment = message?.Attachments.ElementAtOrDefault(index);
+        if (attachment is null)
+        {
+            return NotFound();
+        }
+
+        var content = new MemoryStream();
+        if (attachment is MimePart part && part.Content is not null)
+        {
+            await part.Content.DecodeToAsync(content, cancellationToken);
+        }
+        else if (attachment is MessagePart attached && attached.Message is not null)
+        {
+            await attached.Message.WriteToAsync(content, cancellationToken);
+        }
+
+        content.Position = 0;
+        return File(content, "application/octet-stream", FileNameOf(attachment, index));
+    }
+
+    /// <summary>The whole message as it was received, for the recipient's own mail program.</summary>
+    public async Task<IActionResult> OnGetEmlAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+        if (message is null)
+        {
+            return NotFound();
+        }
+
+        var content = new MemoryStream();
+        await message.WriteToAsync(content, cancellationToken);
+        content.Position = 0;
+        return File(content, "message/rfc822", "message.eml");
+    }
+
+    /// <summary>The attachment's own name without any path, or a neutral one.</summary>
+    public static string FileNameOf(MimeEntity attachment, int index)
+    {
+        var name = attachment is MimePart { FileName: { Length: > 0 } fileName } ? Path.GetFileName(fileName.Replace('\\', '/')) : null;
+        return string.IsNullOrWhiteSpace(name) ? $"attachment-{index + 1}" : name;
     }
 }
