@@ -59,6 +59,7 @@ public static class PortalServiceCollectionExtensions
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirectoryOptions>, ILoggerFactory>((keys, data, loggers) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(data.Value.Resolve("dataprotection")), loggers));
         services.AddScoped<HeldMessages>();
+        services.AddSingleton<MailHtml>();
         return services;
     }
 

@@ -4,12 +4,15 @@ using MimeKit;
 
 namespace SecureFallback.Portal.Pages;
 
-/// <summary>One held message, shown as plain text (Razor encodes it); only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held) : PageModel
+/// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
+public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageModel
 {
     public MimeMessage Message { get; private set; } = null!;
 
     public Guid Id { get; private set; }
+
+    /// <summary>The HTML part after HtmlSanitizer, or null when the message has no HTML (then the text is shown).</summary>
+    public string? CleanHtml { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -20,6 +23,7 @@ public sealed class MessageModel(HeldMessages held) : PageModel
         }
 
         (Message, Id) = (message, id);
+        CleanHtml = message.HtmlBody is { } html ? mailHtml.Clean(html) : null;
         return Page();
     }
 
