@@ -27,6 +27,24 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
             : null;
     }
 
+    /// <summary>
+    /// The live grant for an address and the reference code from its notice. Knowing both proves the notice reached
+    /// that mailbox, as the link does. Codes are compared in constant time; the endpoint is rate-limited.
+    /// </summary>
+    public async Task<PickupGrant?> FindByReferenceAsync(string address, string code, CancellationToken cancellationToken)
+    {
+        var wanted = NormalizeCode(code);
+        var now = timeProvider.GetUtcNow();
+        var candidates = await db.PickupGrants
+            .Where(g => g.Address.ToLower() == address.Trim().ToLower() && g.ExpiresAt > now)
+            .ToListAsync(cancellationToken);
+        return candidates.FirstOrDefault(g => CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(NormalizeCode(g.ReferenceCode)), System.Text.Encoding.ASCII.GetBytes(wanted)));
+    }
+
+    private static string NormalizeCode(string code) =>
+        new(code.ToUpperInvariant().Where(char.IsLetterOrDigit).ToArray());
+
     public async Task MarkTokenUsedAsync(PickupGrant grant, CancellationToken cancellationToken)
     {
         grant.TokenUsedAt = timeProvider.GetUtcNow();

@@ -58,6 +58,7 @@ public static class PortalServiceCollectionExtensions
         services.AddDataProtection().SetApplicationName("SecureFallback");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirectoryOptions>, ILoggerFactory>((keys, data, loggers) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(data.Value.Resolve("dataprotection")), loggers));
+        services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
         services.AddSingleton<MailHtml>();
         return services;
@@ -73,6 +74,7 @@ public static class PortalServiceCollectionExtensions
             headers["Referrer-Policy"] = "no-referrer";
             await next();
         });
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/portal.css", () => Results.Text(PortalStyle.Css, "text/css; charset=utf-8"));

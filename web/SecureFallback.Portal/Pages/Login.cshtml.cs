@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>Password sign-in; five wrong passwords lock the account for 15 minutes.</summary>
+[EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
 {
     public string? Email { get; private set; }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
@@ -10,6 +11,7 @@ namespace SecureFallback.Portal.Pages;
 /// The personal link from the pickup notice. The token proves the mailbox, so it registers an account for exactly
 /// the grant's address (e-mail confirmed); an address that already has an account signs in instead. Single use.
 /// </summary>
+[EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class PickupModel(HeldMessages held, UserManager<PortalUser> users, SignInManager<PortalUser> signIn, TimeProvider timeProvider) : PageModel
 {
     public PickupGrant? Grant { get; private set; }

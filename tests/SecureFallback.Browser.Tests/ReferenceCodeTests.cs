@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Browser.Tests;
+
+[Collection(ChromiumCollection.Name)]
+public sealed partial class ReferenceCodeTests(ChromiumFixture chromium)
+{
+    [Fact]
+    public async Task Recipient_TypesTheReferenceCodeInsteadOfClicking_AndGetsToTheMessage()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Pickup:Enabled"] = "true",
+        });
+        await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Invoice 42", "Amount due: 12 EUR");
+        var notice = await plain.WaitForMessageAsync();
+        var code = ReferenceCode().Match(notice.TextBody ?? "").Value;
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(new Uri(server.WebAddress, "login").ToString());
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "enter your reference code" }).ClickAsync();
+        await page.GetByLabel("E-mail address").FillAsync("Carol@Plain.test");
+        await page.GetByLabel("Reference code").FillAsync("AAA-BBB-CCC");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Continue" }).ClickAsync();
+        Assert.Contains("do not match", await page.InnerTextAsync(".error"));
+
+        await page.GetByLabel("E-mail address").FillAsync("Carol@Plain.test");
+        await page.GetByLabel("Reference code").FillAsync(code.ToLowerInvariant().Replace("-", " ", StringComparison.Ordinal));
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Continue" }).ClickAsync();
+        await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync("another long password");
+        await page.GetByLabel("Repeat password").FillAsync("another long password");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
+
+        await page.WaitForURLAsync("**/inbox");
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Invoice 42" }).ClickAsync();
+        Assert.Contains("Amount due: 12 EUR", await page.InnerTextAsync(".body"));
+    }
+
+    [GeneratedRegex("[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}")]
+    private static partial Regex ReferenceCode();
+}
