@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MimeKit;
 using SecureFallback.TestKit;
@@ -6,7 +5,7 @@ using SecureFallback.TestKit;
 namespace SecureFallback.Browser.Tests;
 
 [Collection(ChromiumCollection.Name)]
-public sealed partial class HostileHtmlTests(ChromiumFixture chromium)
+public sealed class HostileHtmlTests(ChromiumFixture chromium)
 {
     private static readonly string[] Vectors =
     [
@@ -43,16 +42,12 @@ public sealed partial class HostileHtmlTests(ChromiumFixture chromium)
         await server.SendAsync(message);
 
         var notice = await plain.WaitForMessageAsync();
-        var token = TokenInLink().Match(notice.TextBody ?? "").Groups[1].Value;
+        var token = PortalSteps.TokenIn(notice);
         await using var context = await chromium.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var dialogs = 0;
         page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };
-        await page.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
-        await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync("a long portal password");
-        await page.GetByLabel("Repeat password").FillAsync("a long portal password");
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
-        await page.WaitForURLAsync("**/inbox");
+        await PortalSteps.RegisterThroughLinkAsync(page, server, token);
         Assert.Contains("<script>", await page.InnerTextAsync("table")); // shown as text, not run
         await page.Locator("a[href^='/messages/']").First.ClickAsync();
         await page.WaitForURLAsync("**/messages/**");
@@ -64,7 +59,4 @@ public sealed partial class HostileHtmlTests(ChromiumFixture chromium)
         Assert.Equal("undefined", await page.EvaluateAsync<string>("typeof window.__xss"));
         Assert.Equal(0, dialogs);
     }
-
-    [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
-    private static partial Regex TokenInLink();
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MimeKit;
 using SecureFallback.TestKit;
@@ -6,7 +5,7 @@ using SecureFallback.TestKit;
 namespace SecureFallback.Browser.Tests;
 
 [Collection(ChromiumCollection.Name)]
-public sealed partial class PickupFlowTests(ChromiumFixture chromium)
+public sealed class PickupFlowTests(ChromiumFixture chromium)
 {
     [Fact]
     public async Task Recipient_FollowsTheNoticeLink_RegistersAndReadsTheHeldMessage_OnceOnly()
@@ -31,7 +30,7 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
         await server.SendAsync(message);
 
         var notice = await plain.WaitForMessageAsync();
-        var token = TokenInLink().Match(notice.TextBody ?? "").Groups[1].Value;
+        var token = PortalSteps.TokenIn(notice);
         await using var context = await chromium.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var consoleErrors = new List<string>();
@@ -39,9 +38,7 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
 
         await page.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
         Assert.Contains("carol@plain.test", await page.InnerTextAsync("main"));
-        await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync("a long portal password");
-        await page.GetByLabel("Repeat password").FillAsync("a long portal password");
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
+        await PortalSteps.FillNewPasswordAsync(page);
 
         await page.WaitForURLAsync("**/inbox");
         var row = page.Locator("tr", new PageLocatorOptions { HasText = "Lab results" });
@@ -77,7 +74,4 @@ public sealed partial class PickupFlowTests(ChromiumFixture chromium)
         await second.GotoAsync(new Uri(server.WebAddress, "inbox").ToString());
         Assert.EndsWith("/login", new Uri(second.Url).AbsolutePath); // no session, no messages
     }
-
-    [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
-    private static partial Regex TokenInLink();
 }

@@ -32,9 +32,7 @@ public sealed partial class ReferenceCodeTests(ChromiumFixture chromium)
         await page.GetByLabel("E-mail address").FillAsync("Carol@Plain.test");
         await page.GetByLabel("Reference code").FillAsync(code.ToLowerInvariant().Replace("-", " ", StringComparison.Ordinal));
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Continue" }).ClickAsync();
-        await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync("another long password");
-        await page.GetByLabel("Repeat password").FillAsync("another long password");
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
+        await PortalSteps.FillNewPasswordAsync(page);
 
         await page.WaitForURLAsync("**/inbox");
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Invoice 42" }).ClickAsync();

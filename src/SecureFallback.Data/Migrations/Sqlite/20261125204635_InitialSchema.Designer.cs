@@ -11,8 +11,8 @@ using SecureFallback.Data;
 namespace SecureFallback.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SecureFallbackDbContext))]
-    [Migration("20261125202532_ReadReceipts")]
-    partial class ReadReceipts
+    [Migration("20261125204635_InitialSchema")]
+    partial class InitialSchema
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
