@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Delivery.Queue;
 
 namespace SecureFallback.Delivery.Notices;
 
@@ -29,8 +31,8 @@ internal static class NoticeQueue
         return id;
     }
 
-    /// <summary>The headers of a stored message, or none when its content is gone or does not authenticate.</summary>
-    public static async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, IContentProtector protector, Guid messageId, CancellationToken cancellationToken)
+    /// <summary>The headers of a stored message, or none when its content is gone, unparsable or does not authenticate.</summary>
+    public static async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, IContentProtector protector, Guid messageId, ILogger logger, CancellationToken cancellationToken)
     {
         var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
         if (content is null)
@@ -38,10 +40,15 @@ internal static class NoticeQueue
             return [];
         }
 
-        using var stream = new MemoryStream(protector.Open(content));
         try
         {
+            using var stream = new MemoryStream(protector.Open(content));
             return await HeaderList.LoadAsync(stream, cancellationToken);
+        }
+        catch (ContentTamperedException ex)
+        {
+            DeliveryLog.ContentTampered(logger, messageId, ex);
+            return [];
         }
         catch (FormatException)
         {

@@ -51,7 +51,7 @@ internal sealed class DsnOutbox(
         {
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
             var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
-            var headers = await ReadOriginalHeadersAsync(db, messageId, cancellationToken);
+            var headers = await NoticeQueue.ReadHeadersAsync(db, protector, messageId, logger, cancellationToken);
             var dsn = TryCompose(composer, original, failed, headers);
             var now = timeProvider.GetUtcNow();
 
@@ -87,16 +87,4 @@ internal sealed class DsnOutbox(
         }
     }
 
-    private async Task<HeaderList> ReadOriginalHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await NoticeQueue.ReadHeadersAsync(db, protector, messageId, cancellationToken);
-        }
-        catch (ContentTamperedException ex)
-        {
-            DeliveryLog.ContentTampered(logger, messageId, ex);
-            return [];
-        }
-    }
 }

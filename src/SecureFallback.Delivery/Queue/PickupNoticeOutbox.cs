@@ -48,7 +48,7 @@ internal sealed class PickupNoticeOutbox(
         foreach (var messageId in messageIds)
         {
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
-            var headers = await ReadHeadersAsync(db, messageId, cancellationToken);
+            var headers = await NoticeQueue.ReadHeadersAsync(db, protector, messageId, logger, cancellationToken);
             var sender = SenderOf(headers, original.EnvelopeFrom);
             var sentAt = headers[HeaderId.Date] is { } date && MimeKit.Utils.DateUtils.TryParse(date, out var parsed) ? parsed : original.ReceivedAt;
             var subject = noticeOptions.Value.IncludeSubject ? headers[HeaderId.Subject] : null;
@@ -72,19 +72,6 @@ internal sealed class PickupNoticeOutbox(
 
         signal.Notify();
         return messageIds.Count;
-    }
-
-    private async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await NoticeQueue.ReadHeadersAsync(db, protector, messageId, cancellationToken);
-        }
-        catch (ContentTamperedException ex)
-        {
-            DeliveryLog.ContentTampered(logger, messageId, ex);
-            return [];
-        }
     }
 
     /// <summary>The sender as the recipient knows them: the From header, else the envelope sender.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core.Intake;
@@ -21,7 +22,8 @@ internal sealed class ReadReceiptOutbox(
     WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ILogger<ReadReceiptOutbox> logger)
 {
     public async Task<int> ProcessAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ internal sealed class ReadReceiptOutbox(
             MimeMessage? mdn = null;
             if (sender.Length > 0)
             {
-                var headers = await NoticeQueue.ReadHeadersAsync(db, protector, grant.MessageId, cancellationToken);
+                var headers = await NoticeQueue.ReadHeadersAsync(db, protector, grant.MessageId, logger, cancellationToken);
                 mdn = composer.Compose(sender, grant.Address, headers, grant.FirstReadAt ?? now);
             }
 
