@@ -21,30 +21,23 @@ internal static class OpportunisticNoticeTransport
         HostAttemptResult? failure = null;
         foreach (var mode in new[] { SecureSocketOptions.StartTlsWhenAvailable, SecureSocketOptions.None })
         {
-            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var client = new RecordingSmtpClient
-            {
-                LocalDomain = options.HeloName,
-                Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
-                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                CheckCertificateRevocation = false,
-                // Opportunistic: any certificate beats clear text, and the notice holds nothing confidential.
-                ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
-            };
+            // Opportunistic: any certificate beats clear text, and the notice holds nothing confidential.
+            using var client = RecordingSmtpClient.Create(options, (_, certificate, _, _) => certificate is not null);
+            Socket? socket = null;
             try
             {
-                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                connectTimeout.CancelAfter(options.ConnectTimeout);
-                await socket.ConnectAsync(new IPEndPoint(address, hop.Port), connectTimeout.Token);
+                socket = await RecordingSmtpClient.ConnectSocketAsync(hop, address, options, cancellationToken);
                 await client.ConnectAsync(socket, hop.HostName, hop.Port, mode, cancellationToken);
             }
             catch (SslHandshakeException ex) when (mode == SecureSocketOptions.StartTlsWhenAvailable)
             {
+                socket?.Dispose();
                 failure = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, ex.Message, "4.7.0");
                 continue;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                socket?.Dispose();
                 failure = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"notice to {address}:{hop.Port}: {ex.Message}", "4.4.1");
                 break;
             }
@@ -52,6 +45,7 @@ internal static class OpportunisticNoticeTransport
             var tls = client.IsSecure ? new TlsSessionInfo(client.SslProtocol.ToString(), client.SslCipherSuite?.ToString(), null, null) : null;
             var results = await client.TransferAsync(notice, "", recipients, hop.HostName, cancellationToken);
             await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            socket.Dispose();
             return (results, tls);
         }
 

@@ -11,6 +11,34 @@ namespace SecureFallback.Delivery.Transport;
 /// </summary>
 internal sealed class RecordingSmtpClient : SmtpClient
 {
+    /// <summary>A client with our EHLO name, command time-out and TLS 1.2+ settings; the caller decides on certificates.</summary>
+    public static RecordingSmtpClient Create(DeliveryOptions options, System.Net.Security.RemoteCertificateValidationCallback validateCertificate) => new()
+    {
+        LocalDomain = options.HeloName,
+        Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
+        SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        CheckCertificateRevocation = false,
+        ServerCertificateValidationCallback = validateCertificate,
+    };
+
+    /// <summary>Opens a TCP connection to one resolved address of a next hop within <c>Delivery:ConnectTimeout</c>.</summary>
+    public static async Task<System.Net.Sockets.Socket> ConnectSocketAsync(Routing.NextHop hop, System.Net.IPAddress address, DeliveryOptions options, CancellationToken cancellationToken)
+    {
+        var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(options.ConnectTimeout);
+            await socket.ConnectAsync(new System.Net.IPEndPoint(address, hop.Port), connectTimeout.Token);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     public Dictionary<string, SmtpResponse> RecipientReplies { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>

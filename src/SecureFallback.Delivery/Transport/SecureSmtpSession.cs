@@ -43,29 +43,19 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     public static async Task<(SecureSmtpSession? Session, HostAttemptResult? Failure)> OpenAsync(
         NextHop hop, IPAddress address, DeliveryOptions options, CancellationToken cancellationToken)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
         try
         {
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connectTimeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(new IPEndPoint(address, hop.Port), connectTimeout.Token);
+            socket = await RecordingSmtpClient.ConnectSocketAsync(hop, address, options, cancellationToken);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
             var reason = ex is OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed;
             return (null, Transient(reason, $"connect to {address}:{hop.Port} failed: {ex.Message}", "4.4.1"));
         }
 
         var certificatePolicy = new EncryptLevelCertificatePolicy();
-        var client = new RecordingSmtpClient
-        {
-            LocalDomain = options.HeloName,
-            Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
-            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            CheckCertificateRevocation = false,
-            ServerCertificateValidationCallback = certificatePolicy.Validate,
-        };
+        var client = RecordingSmtpClient.Create(options, certificatePolicy.Validate);
 
         try
         {
