@@ -63,6 +63,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();
+        services.AddSingleton<IAccountMail, AccountMailQueue>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();

@@ -28,6 +28,12 @@ internal static partial class PortalSteps
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
     }
 
+    public static async Task SignOutAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/login");
+    }
+
     [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
     private static partial Regex TokenInLink();
 }

@@ -53,25 +53,30 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable
         l.StartsWith("DATA", StringComparison.OrdinalIgnoreCase) ||
         l.StartsWith("BDAT", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Waits for the first message this (careless) receiver accepted in clear text and parses it.</summary>
-    public async Task<MimeKit.MimeMessage> WaitForMessageAsync(TimeSpan? timeout = null)
+    /// <summary>Messages this (careless) receiver accepted in clear text, in order of arrival.</summary>
+    public IReadOnlyCollection<ReceivedMessage> Messages => _messages.ToArray();
+
+    private readonly ConcurrentQueue<ReceivedMessage> _messages = new();
+
+    /// <summary>Waits for the first message accepted in clear text and parses it.</summary>
+    public async Task<MimeKit.MimeMessage> WaitForMessageAsync(TimeSpan? timeout = null) =>
+        (await WaitForMessagesAsync(1, timeout)).First().Parse();
+
+    /// <summary>Waits until at least <paramref name="count"/> messages arrived.</summary>
+    public async Task<IReadOnlyCollection<ReceivedMessage>> WaitForMessagesAsync(int count, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
-            var lines = Lines.ToArray();
-            var data = Array.FindIndex(lines, l => l.Equals("DATA", StringComparison.OrdinalIgnoreCase));
-            var end = data < 0 ? -1 : Array.IndexOf(lines, ".", data);
-            if (end > data)
+            if (_messages.Count >= count)
             {
-                var text = string.Join("\r\n", lines[(data + 1)..end].Select(l => l.StartsWith("..", StringComparison.Ordinal) ? l[1..] : l)) + "\r\n";
-                return MimeKit.MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+                return Messages;
             }
 
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("No message arrived: " + string.Join(" | ", Lines));
+        throw new TimeoutException($"{_messages.Count} of {count} messages arrived: " + string.Join(" | ", Lines));
     }
 
     private async Task AcceptAsync()
@@ -102,6 +107,7 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable
             using var reader = new StreamReader(stream, Encoding.ASCII, false, 1024, leaveOpen: true);
             await WriteAsync(stream, "220 plain.test ESMTP scripted\r\n");
             var inData = false;
+            var (from, recipients, data) = ("", new List<string>(), new StringBuilder());
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {
                 Lines.Enqueue(line);
@@ -110,10 +116,25 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable
                     if (line == ".")
                     {
                         inData = false;
+                        _messages.Enqueue(new ReceivedMessage(from, recipients, Encoding.UTF8.GetBytes(data.ToString()), OverTls: false));
+                        (recipients, data) = ([], new StringBuilder());
                         await WriteAsync(stream, "250 2.0.0 accepted in clear text\r\n");
+                    }
+                    else
+                    {
+                        data.Append(line.StartsWith("..", StringComparison.Ordinal) ? line[1..] : line).Append("\r\n");
                     }
 
                     continue;
+                }
+
+                if (line.StartsWith("MAIL FROM:", StringComparison.OrdinalIgnoreCase))
+                {
+                    from = AddressIn(line);
+                }
+                else if (line.StartsWith("RCPT TO:", StringComparison.OrdinalIgnoreCase))
+                {
+                    recipients.Add(AddressIn(line));
                 }
 
                 var verb = line.Split(' ')[0].ToUpperInvariant();
@@ -147,6 +168,12 @@ public sealed class ScriptedSmtpReceiver : IAsyncDisposable
         {
             // The client hung up, as a careful client does after a failed STARTTLS.
         }
+    }
+
+    private static string AddressIn(string command)
+    {
+        var (open, close) = (command.IndexOf('<', StringComparison.Ordinal), command.IndexOf('>', StringComparison.Ordinal));
+        return open >= 0 && close > open ? command[(open + 1)..close] : "";
     }
 
     private static Task WriteAsync(NetworkStream stream, string text) =>

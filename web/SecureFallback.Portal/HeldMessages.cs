@@ -45,6 +45,10 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
     private static string NormalizeCode(string code) =>
         new(code.ToUpperInvariant().Where(char.IsLetterOrDigit).ToArray());
 
+    /// <summary>The address as its grants spell it, when messages are waiting for it; otherwise null.</summary>
+    public async Task<string?> WaitingAddressAsync(string address, CancellationToken cancellationToken) =>
+        await LiveGrantsAsync(address.Trim()).Select(g => g.Address).FirstOrDefaultAsync(cancellationToken);
+
     public async Task MarkTokenUsedAsync(PickupGrant grant, CancellationToken cancellationToken)
     {
         grant.TokenUsedAt = timeProvider.GetUtcNow();

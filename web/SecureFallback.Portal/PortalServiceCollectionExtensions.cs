@@ -21,6 +21,7 @@ public static class PortalServiceCollectionExtensions
             {
                 options.Conventions.AuthorizePage("/Inbox");
                 options.Conventions.AuthorizePage("/Message");
+                options.Conventions.AuthorizePage("/Security");
             })
             // Named explicitly: part discovery starts from the entry assembly, which is not ours under a test host.
             .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
@@ -37,6 +38,9 @@ public static class PortalServiceCollectionExtensions
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 options.Lockout.AllowedForNewUsers = true;
+                // Reset codes are six digits to type, like registration codes, not long links: a cautious
+                // recipient never has to click a link in an e-mail. Wrong codes count towards the lockout.
+                options.Tokens.PasswordResetTokenProvider = TokenOptions.DefaultEmailProvider;
             })
             .AddEntityFrameworkStores<SecureFallbackDbContext>()
             .AddSignInManager()
@@ -60,6 +64,7 @@ public static class PortalServiceCollectionExtensions
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(data.Value.Resolve("dataprotection")), loggers));
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
+        services.AddScoped<PortalAccounts>();
         services.AddSingleton<MailHtml>();
         return services;
     }
@@ -74,6 +79,9 @@ public static class PortalServiceCollectionExtensions
             headers["Referrer-Policy"] = "no-referrer";
             await next();
         });
+        // Errors get a page that says what to do; the status code stays (404 is still 404).
+        app.UseExceptionHandler("/error/500");
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

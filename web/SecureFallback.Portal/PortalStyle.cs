@@ -10,6 +10,8 @@ internal static class PortalStyle
         button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}
         table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd}
         .error{color:#a00000}.body{white-space:pre-wrap;border:1px solid #ddd;padding:1rem}
-        header{border-bottom:1px solid #ddd;margin-bottom:1rem;display:flex;justify-content:space-between;align-items:center}
+        header{border-bottom:1px solid #ddd;margin-bottom:1rem;display:flex;justify-content:space-between;align-items:center;flex-wrap:wrap;gap:.5rem}
+        nav a{margin-right:1rem}.notice{color:#0a5a0a}button.secondary{background:none;border:1px solid #888}
+        img.qr{display:block;width:12rem;height:12rem;image-rendering:pixelated}.codes code{font-size:1.1rem}
         """;
 }

@@ -47,4 +47,17 @@ public enum MessageKind
 
     /// <summary>A read receipt (RFC 8098 MDN) to the sender of a held message that was opened at the portal.</summary>
     ReadReceipt = 3,
+
+    /// <summary>A one-time code for the recipient's portal account (registration, password reset); no message content.</summary>
+    AccountNotice = 4,
+}
+
+/// <summary>What a message's kind allows in transport.</summary>
+public static class MessageKindExtensions
+{
+    /// <summary>
+    /// True for mail that carries no message content (pickup notices, account codes): it may go over opportunistic
+    /// TLS, since otherwise a recipient without TLS could never learn of, or reach, what is held for them.
+    /// </summary>
+    public static bool MayTravelWithoutTls(this MessageKind kind) => kind is MessageKind.PickupNotice or MessageKind.AccountNotice;
 }

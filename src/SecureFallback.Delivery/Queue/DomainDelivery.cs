@@ -66,7 +66,7 @@ internal sealed class DomainDelivery(
                         }
 
                         (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, cancellationToken);
-                        if (prepared.Kind == MessageKind.PickupNotice)
+                        if (prepared.Kind.MayTravelWithoutTls())
                         {
                             await SendNoticeWithoutTlsIfNeededAsync(resolution.Hosts, prepared.Message!, recipients, results[message.Key], cancellationToken);
                         }
@@ -136,8 +136,8 @@ internal sealed class DomainDelivery(
     }
 
     /// <summary>
-    /// A pickup notice whose recipient's servers all failed TLS goes out opportunistically: it carries no content,
-    /// and without it the recipient would never learn there is a message to pick up.
+    /// A notice whose recipient's servers all failed TLS goes out opportunistically: it carries no content, and
+    /// without it the recipient would never learn there is a message to pick up (or get the code to reach it).
     /// </summary>
     private async Task SendNoticeWithoutTlsIfNeededAsync(
         IReadOnlyList<NextHop> hosts, MimeMessage notice, List<DueRecipient> recipients, Dictionary<long, List<AttemptRecord>> attempts, CancellationToken cancellationToken)

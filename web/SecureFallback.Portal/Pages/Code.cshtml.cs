@@ -11,7 +11,7 @@ namespace SecureFallback.Portal.Pages;
 /// notice lead to registration (or to sign-in when the address already has an account).
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class CodeModel(HeldMessages held, UserManager<PortalUser> users, SignInManager<PortalUser> signIn, TimeProvider timeProvider) : PageModel
+public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
 {
     public string? Address { get; private set; }
 
@@ -32,7 +32,7 @@ public sealed class CodeModel(HeldMessages held, UserManager<PortalUser> users, 
             return Page();
         }
 
-        if (await users.FindByEmailAsync(grant.Address) is not null)
+        if (await accounts.IsRegisteredAsync(grant.Address))
         {
             return Redirect("/login");
         }
@@ -57,9 +57,8 @@ public sealed class CodeModel(HeldMessages held, UserManager<PortalUser> users, 
             return Page();
         }
 
-        var user = new PortalUser { UserName = grant.Address, Email = grant.Address, EmailConfirmed = true, CreatedAt = timeProvider.GetUtcNow() };
-        var created = await users.CreateAsync(user, password ?? "");
-        if (!created.Succeeded)
+        var (created, user) = await accounts.RegisterAsync(grant.Address, password ?? "");
+        if (user is null)
         {
             Error = string.Join(" ", created.Errors.Select(e => e.Description));
             return Page();

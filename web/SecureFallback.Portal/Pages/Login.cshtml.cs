@@ -6,7 +6,7 @@ using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
 
-/// <summary>Password sign-in; five wrong passwords lock the account for 15 minutes.</summary>
+/// <summary>Password sign-in (then the second step when it is on); five wrong passwords lock the account for 15 minutes.</summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
 {
@@ -25,6 +25,11 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
         if (result.Succeeded)
         {
             return Redirect("/inbox");
+        }
+
+        if (result.RequiresTwoFactor)
+        {
+            return Redirect("/login/two-factor");
         }
 
         Error = result.IsLockedOut

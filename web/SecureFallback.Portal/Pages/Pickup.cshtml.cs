@@ -12,7 +12,7 @@ namespace SecureFallback.Portal.Pages;
 /// the grant's address (e-mail confirmed); an address that already has an account signs in instead. Single use.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class PickupModel(HeldMessages held, UserManager<PortalUser> users, SignInManager<PortalUser> signIn, TimeProvider timeProvider) : PageModel
+public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
 {
     public PickupGrant? Grant { get; private set; }
 
@@ -21,7 +21,7 @@ public sealed class PickupModel(HeldMessages held, UserManager<PortalUser> users
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
     {
         Grant = await held.FindUnusedGrantAsync(token, cancellationToken);
-        if (Grant is not null && await users.FindByEmailAsync(Grant.Address) is not null)
+        if (Grant is not null && await accounts.IsRegisteredAsync(Grant.Address))
         {
             return Redirect("/login");
         }
@@ -43,9 +43,8 @@ public sealed class PickupModel(HeldMessages held, UserManager<PortalUser> users
             return Page();
         }
 
-        var user = new PortalUser { UserName = Grant.Address, Email = Grant.Address, EmailConfirmed = true, CreatedAt = timeProvider.GetUtcNow() };
-        var created = await users.CreateAsync(user, password ?? "");
-        if (!created.Succeeded)
+        var (created, user) = await accounts.RegisterAsync(Grant.Address, password ?? "");
+        if (user is null)
         {
             Errors.AddRange(created.Errors.Select(e => e.Description));
             return Page();

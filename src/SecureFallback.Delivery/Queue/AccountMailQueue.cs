@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Core;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+using SecureFallback.Data;
+using SecureFallback.Delivery.Notices;
+
+namespace SecureFallback.Delivery.Queue;
+
+/// <summary>Queues the portal's account codes like any notice: sealed, committed, then handed to the delivery worker.</summary>
+internal sealed class AccountMailQueue(
+    IServiceScopeFactory scopeFactory,
+    IContentProtector protector,
+    NoticeSigner signer,
+    IDeliverySignal signal,
+    WriteGate writeGate,
+    IOptions<DeliveryOptions> deliveryOptions,
+    IOptions<NoticeOptions> noticeOptions,
+    IOptions<PortalOptions> portalOptions,
+    TimeProvider timeProvider,
+    ILogger<AccountMailQueue> logger) : IAccountMail
+{
+    public async Task SendCodeAsync(string address, AccountMailPurpose purpose, string code, TimeSpan validFor, CancellationToken cancellationToken)
+    {
+        var composer = new AccountMailComposer(
+            portalOptions.Value.OrganizationName,
+            new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
+            MailboxAddress.Parse(noticeOptions.Value.From),
+            deliveryOptions.Value.HeloName);
+        var now = timeProvider.GetUtcNow();
+        var mail = composer.Compose(address, purpose, code, validFor, now);
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        Guid id;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            id = NoticeQueue.Enqueue(db, protector, signer, mail, address, MessageKind.AccountNotice, now);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        AccountMailLog.Queued(logger, id, purpose, address);
+        signal.Notify();
+    }
+}
+
+internal static partial class AccountMailLog
+{
+    // The code itself is never logged: it is a credential.
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Queued account mail {MailId} ({Purpose}) to {Recipient}")]
+    public static partial void Queued(ILogger logger, Guid mailId, AccountMailPurpose purpose, string recipient);
+}

@@ -1,0 +1,113 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal.Pages;
+
+/// <summary>Optional two-step sign-in with an authenticator app (TOTP, RFC 6238), with recovery codes.</summary>
+[EnableRateLimiting(PortalRateLimits.Credentials)]
+public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+{
+    public bool TwoFactorEnabled { get; private set; }
+
+    /// <summary>The authenticator key, in groups of four for typing by hand.</summary>
+    public string? SetupKey { get; private set; }
+
+    /// <summary>The <c>otpauth://</c> URI, also shown as a QR code (a data: image, allowed by the portal's CSP).</summary>
+    public string? SetupUri { get; private set; }
+
+    public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
+
+    public string? Error { get; private set; }
+
+    public string? Notice { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Redirect("/login");
+        }
+
+        await ShowAsync(user);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostEnableAsync(string code)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Redirect("/login");
+        }
+
+        if (!await VerifyAsync(user, code))
+        {
+            Error = "That code is not right. Check that the app shows the code for this portal, and use the current one.";
+            await ShowAsync(user);
+            return Page();
+        }
+
+        await users.SetTwoFactorEnabledAsync(user, true);
+        RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 8))?.ToList() ?? [];
+        await signIn.RefreshSignInAsync(user);
+        Notice = "Two-step sign-in is on.";
+        await ShowAsync(user);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDisableAsync(string code)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Redirect("/login");
+        }
+
+        if (!await VerifyAsync(user, code))
+        {
+            Error = "That code is not right. Two-step sign-in stays on.";
+            await ShowAsync(user);
+            return Page();
+        }
+
+        await users.SetTwoFactorEnabledAsync(user, false);
+        await users.ResetAuthenticatorKeyAsync(user); // a later setup starts with a fresh key
+        await signIn.RefreshSignInAsync(user);
+        Notice = "Two-step sign-in is off.";
+        await ShowAsync(user);
+        return Page();
+    }
+
+    private async Task<bool> VerifyAsync(PortalUser user, string code)
+    {
+        var typed = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
+        return await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, typed);
+    }
+
+    private async Task ShowAsync(PortalUser user)
+    {
+        TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(user);
+        if (TwoFactorEnabled)
+        {
+            (SetupKey, SetupUri) = (null, null);
+            return;
+        }
+
+        var key = await users.GetAuthenticatorKeyAsync(user);
+        if (string.IsNullOrEmpty(key))
+        {
+            await users.ResetAuthenticatorKeyAsync(user);
+            key = await users.GetAuthenticatorKeyAsync(user) ?? "";
+        }
+
+        SetupKey = string.Join(' ', key.Chunk(4).Select(c => new string(c))).ToLowerInvariant();
+        var issuer = Uri.EscapeDataString(portal.Value.OrganizationName);
+        SetupUri = $"otpauth://totp/{issuer}:{Uri.EscapeDataString(user.Email!)}?secret={key}&issuer={issuer}&digits=6";
+    }
+}
