@@ -10,13 +10,14 @@ namespace SecureFallback.Protection;
 /// master key. The content is cut into fixed-size chunks, each sealed on its own (nonce = chunk counter, which is
 /// safe because the key is never reused) with the message id, chunk index and a last-chunk flag as associated data,
 /// so chunks cannot be reordered, moved to another message, or cut off at a chunk boundary without detection.
-/// Chunking keeps later streaming of large messages to bounded buffers.
+/// Chunking lets <see cref="OpenRead"/> stream large messages through one 64 KiB buffer.
 /// </summary>
 public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProtector
 {
     internal const int ChunkSize = 64 * 1024;
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
+    internal const int NonceSize = 12;
+    internal const int TagSize = 16;
+    internal const int AadSize = 25;
     private const int DataKeySize = 32;
     private const byte FormatVersion = 1;
 
@@ -36,7 +37,7 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
 
             using var aes = new AesGcm(dataKey, TagSize);
             Span<byte> nonce = stackalloc byte[NonceSize];
-            Span<byte> aad = stackalloc byte[25];
+            Span<byte> aad = stackalloc byte[AadSize];
             var output = 1;
             for (var index = 0; index < chunkCount; index++)
             {
@@ -69,66 +70,48 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
         return staging.AsSpan(0, (int)chunk.Length);
     }
 
-    public byte[] Open(MessageContent content)
+    public Stream OpenRead(MessageContent content)
     {
         if (!keyRing.TryGetKey(content.KeyVersion, out var masterKey))
         {
             throw new ContentTamperedException($"Master key version {content.KeyVersion} is not in the key ring.");
         }
 
+        var sealedBytes = content.Ciphertext;
+        if (sealedBytes.Length < 1 + TagSize || sealedBytes[0] != FormatVersion)
+        {
+            throw new ContentTamperedException("Sealed content has an unknown format or is truncated.");
+        }
+
         var dataKey = UnwrapKey(masterKey, content.KeyVersion, content.MessageId, content.WrappedKey);
         try
         {
-            var sealedBytes = content.Ciphertext;
-            if (sealedBytes.Length < 1 + TagSize || sealedBytes[0] != FormatVersion)
-            {
-                throw new ContentTamperedException("Sealed content has an unknown format or is truncated.");
-            }
-
-            var body = sealedBytes.AsSpan(1);
-            var chunkCount = Math.Max(1, (body.Length + ChunkSize + TagSize - 1) / (ChunkSize + TagSize));
-            var plaintext = new byte[body.Length - (chunkCount * TagSize)];
-
-            using var aes = new AesGcm(dataKey, TagSize);
-            Span<byte> nonce = stackalloc byte[NonceSize];
-            Span<byte> aad = stackalloc byte[25];
-            var input = 0;
-            for (var index = 0; index < chunkCount; index++)
-            {
-                var length = Math.Min(ChunkSize, body.Length - input - TagSize);
-                if (length < 0)
-                {
-                    throw new ContentTamperedException("Sealed content is truncated.");
-                }
-
-                WriteChunkParameters(content.MessageId, index, index == chunkCount - 1, nonce, aad);
-                try
-                {
-                    aes.Decrypt(
-                        nonce,
-                        body.Slice(input, length),
-                        body.Slice(input + length, TagSize),
-                        plaintext.AsSpan(index * ChunkSize, length),
-                        aad);
-                }
-                catch (AuthenticationTagMismatchException ex)
-                {
-                    CryptographicOperations.ZeroMemory(plaintext);
-                    throw new ContentTamperedException($"Chunk {index} of message {content.MessageId} failed authentication.", ex);
-                }
-
-                input += length + TagSize;
-            }
-
-            return plaintext;
+            return new DecryptingStream(sealedBytes.AsMemory(1), content.MessageId, dataKey);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(dataKey);
+            CryptographicOperations.ZeroMemory(dataKey); // AesGcm keeps its own copy of the key schedule
         }
     }
 
-    private static void WriteChunkParameters(Guid messageId, int index, bool isLast, Span<byte> nonce, Span<byte> aad)
+    public byte[] Open(MessageContent content)
+    {
+        using var stream = OpenRead(content);
+        var plaintext = new byte[stream.Length];
+        try
+        {
+            stream.ReadExactly(plaintext);
+            _ = stream.Read(stackalloc byte[1]); // reading at the end verifies the last-chunk seal
+            return plaintext;
+        }
+        catch (ContentTamperedException)
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            throw;
+        }
+    }
+
+    internal static void WriteChunkParameters(Guid messageId, int index, bool isLast, Span<byte> nonce, Span<byte> aad)
     {
         nonce.Clear();
         BinaryPrimitives.WriteInt64BigEndian(nonce[4..], index);

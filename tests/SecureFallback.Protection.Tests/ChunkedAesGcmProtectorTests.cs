@@ -38,6 +38,54 @@ public sealed class ChunkedAesGcmProtectorTests : IDisposable
         Assert.Equal(plaintext, protector.Open(sealedContent));
     }
 
+    [Fact]
+    public void OpenRead_SeeksAndReadsAcrossChunkBoundaries_LikeTheOriginal()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = RandomNumberGenerator.GetBytes((3 * ChunkedAesGcmProtector.ChunkSize) + 17);
+        using var stream = protector.OpenRead(protector.Seal(Guid.NewGuid(), plaintext));
+
+        Assert.Equal(plaintext.Length, stream.Length);
+        foreach (var (position, count) in new[] { (0, 10), (ChunkedAesGcmProtector.ChunkSize - 5, 10), (plaintext.Length - 3, 3), (70_000, 120_000), (1, 1) })
+        {
+            stream.Position = position;
+            var read = new byte[count];
+            stream.ReadExactly(read);
+            Assert.Equal(plaintext.AsSpan(position, count).ToArray(), read);
+        }
+
+        stream.Seek(0, SeekOrigin.End);
+        Assert.Equal(0, stream.Read(new byte[1]));
+    }
+
+    [Fact]
+    public void OpenRead_OfATamperedLaterChunk_ServesTheGoodChunkButRefusesTheBadOne()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(Guid.NewGuid(), RandomNumberGenerator.GetBytes(2 * ChunkedAesGcmProtector.ChunkSize));
+        content.Ciphertext[^5] ^= 1;
+        using var stream = protector.OpenRead(content);
+
+        stream.ReadExactly(new byte[ChunkedAesGcmProtector.ChunkSize]);
+        Assert.Throws<ContentTamperedException>(() => stream.ReadExactly(new byte[1]));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(16)]
+    public void OpenRead_OfContentCutInsideTheLastTag_IsRefused(int kept)
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(Guid.NewGuid(), RandomNumberGenerator.GetBytes(2 * ChunkedAesGcmProtector.ChunkSize));
+        content.Ciphertext = content.Ciphertext[..(1 + ChunkedAesGcmProtector.ChunkSize + 16 + kept)];
+
+        Assert.Throws<ContentTamperedException>(() =>
+        {
+            using var stream = protector.OpenRead(content);
+            stream.CopyTo(Stream.Null);
+        });
+    }
+
     private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;

@@ -14,8 +14,12 @@ public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffse
 /// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
 /// can never list, open or mark another recipient's messages, whatever id they put in a URL.
 /// </summary>
-public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, TimeProvider timeProvider)
+public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, TimeProvider timeProvider) : IDisposable
 {
+    // Opened messages are parsed in MimeKit's persistent mode: their parts read from these decrypting streams
+    // on demand instead of holding copies, so the streams live as long as the request (this scoped service).
+    private readonly List<Stream> _opened = [];
+
     /// <summary>The live grant for a link token, compared in constant time; null when unknown, used or expired.</summary>
     public async Task<PickupGrant?> FindUnusedGrantAsync(string token, CancellationToken cancellationToken)
     {
@@ -60,11 +64,19 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
         var summaries = new List<HeldMessageSummary>();
         foreach (var grant in await LiveGrantsAsync(address).OrderByDescending(g => g.CreatedAt).ToListAsync(cancellationToken))
         {
-            var message = await OpenAsync(grant.MessageId, cancellationToken);
-            if (message is not null)
+            var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == grant.MessageId, cancellationToken);
+            if (content is null)
             {
-                summaries.Add(new HeldMessageSummary(grant.Id, message.From.ToString(), message.Date, message.Subject ?? "(no subject)", grant.ExpiresAt, grant.FirstReadAt is not null));
+                continue;
             }
+
+            // The inbox needs headers only: just the chunks holding them are decrypted.
+            await using var stream = protector.OpenRead(content);
+            var headers = await HeaderList.LoadAsync(stream, cancellationToken);
+            var from = headers[HeaderId.From] is { } raw && InternetAddressList.TryParse(raw, out var list) ? list.ToString() : "";
+            var date = headers[HeaderId.Date] is { } rawDate && MimeKit.Utils.DateUtils.TryParse(rawDate, out var parsed) ? parsed : grant.CreatedAt;
+            var subject = headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
+            summaries.Add(new HeldMessageSummary(grant.Id, from, date, subject, grant.ExpiresAt, grant.FirstReadAt is not null));
         }
 
         return summaries;
@@ -109,7 +121,20 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
             return null;
         }
 
-        // Tampered content throws ContentTamperedException: it is refused, never shown.
-        return await MimeMessage.LoadAsync(new MemoryStream(protector.Open(content), writable: false), cancellationToken);
+        // Loading reads the stream to its end, so every chunk is verified before anything is shown: tampered content
+        // throws ContentTamperedException and is refused, never shown.
+        var stream = protector.OpenRead(content);
+        _opened.Add(stream);
+        return await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        foreach (var stream in _opened)
+        {
+            stream.Dispose();
+        }
+
+        _opened.Clear();
     }
 }

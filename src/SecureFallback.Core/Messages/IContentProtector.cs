@@ -12,7 +12,15 @@ public interface IContentProtector
     /// <summary>Encrypts a small plaintext held in one span.</summary>
     MessageContent Seal(Guid messageId, ReadOnlySpan<byte> plaintext) => Seal(messageId, new ReadOnlySequence<byte>(plaintext.ToArray()));
 
-    /// <summary>Decrypts sealed content.</summary>
+    /// <summary>
+    /// A read-only, seekable plaintext stream over sealed content that decrypts and verifies one chunk at a time;
+    /// dispose it when done (it holds the data key). Reading a chunk that does not authenticate throws
+    /// <see cref="ContentTamperedException"/>.
+    /// </summary>
+    /// <exception cref="ContentTamperedException">The key or format does not authenticate.</exception>
+    Stream OpenRead(MessageContent content);
+
+    /// <summary>Decrypts sealed content into one array; for small content (use <see cref="OpenRead"/> for messages).</summary>
     /// <exception cref="ContentTamperedException">The ciphertext, key or binding does not authenticate.</exception>
     byte[] Open(MessageContent content);
 }

@@ -42,7 +42,8 @@ internal static class NoticeQueue
 
         try
         {
-            using var stream = new MemoryStream(protector.Open(content));
+            // Only the chunks that hold the headers are decrypted (and verified), not the whole message.
+            await using var stream = protector.OpenRead(content);
             return await HeaderList.LoadAsync(stream, cancellationToken);
         }
         catch (ContentTamperedException ex)

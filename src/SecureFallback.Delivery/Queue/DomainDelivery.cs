@@ -54,11 +54,13 @@ internal sealed class DomainDelivery(
                 }
                 else
                 {
-                    var loaded = await LoadAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
+                    var envelopes = await LoadEnvelopesAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
                     foreach (var message in chunk)
                     {
                         var recipients = message.ToList();
-                        var prepared = loaded[message.Key];
+                        // One message's content at a time, streamed from its sealed form: a chunk of large
+                        // messages never sits in memory all at once.
+                        using var prepared = await PrepareAsync(message.Key, envelopes, cancellationToken);
                         if (prepared.Failure is { } loadFailure)
                         {
                             results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(local)", null, 0, loadFailure, null, started) });
@@ -189,46 +191,54 @@ internal sealed class DomainDelivery(
         return retryElsewhere;
     }
 
-    private async Task<Dictionary<Guid, LoadedMessage>> LoadAsync(List<Guid> messageIds, CancellationToken cancellationToken)
+    private async Task<Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind)>> LoadEnvelopesAsync(List<Guid> messageIds, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var envelopes = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => new { m.EnvelopeFrom, m.Kind }, cancellationToken);
-        var contents = await db.MessageContents.AsNoTracking().Where(c => messageIds.Contains(c.MessageId)).ToDictionaryAsync(c => c.MessageId, cancellationToken);
-        var loaded = new Dictionary<Guid, LoadedMessage>();
-        foreach (var id in messageIds)
-        {
-            var envelope = envelopes.GetValueOrDefault(id);
-            var from = envelope?.EnvelopeFrom ?? "";
-            var kind = envelope?.Kind ?? MessageKind.Submitted;
-            loaded[id] = contents.TryGetValue(id, out var content)
-                ? await OpenAsync(id, from, kind, content, cancellationToken)
-                : new LoadedMessage(null, from, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
-        }
-
-        return loaded;
+        return await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => (m.EnvelopeFrom, m.Kind), cancellationToken);
     }
 
-    private async Task<LoadedMessage> OpenAsync(Guid id, string envelope, MessageKind kind, MessageContent content, CancellationToken cancellationToken)
+    private async Task<LoadedMessage> PrepareAsync(Guid id, Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind)> envelopes, CancellationToken cancellationToken)
     {
+        var (envelope, kind) = envelopes.GetValueOrDefault(id, ("", MessageKind.Submitted));
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == id, cancellationToken);
+        if (content is null)
+        {
+            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
+        }
+
+        Stream? stream = null;
         try
         {
-            var plaintext = protector.Open(content);
-            var message = await MimeMessage.LoadAsync(new MemoryStream(plaintext, writable: false), cancellationToken);
-            return new LoadedMessage(message, envelope, kind, null);
+            // Persistent parsing keeps parts as views on the decrypting stream instead of copies; loading reads
+            // the stream to its end, so every chunk is verified before a byte goes out.
+            stream = protector.OpenRead(content);
+            var message = await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
+            return new LoadedMessage(message, stream, envelope, kind, null);
         }
         catch (ContentTamperedException ex)
         {
+            stream?.Dispose();
             DeliveryLog.ContentTampered(logger, id, ex);
-            return new LoadedMessage(null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
+            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
         }
         catch (FormatException ex)
         {
+            stream?.Dispose();
             // MimeKit is lenient, so this is rare; a message that cannot be parsed must not block the queue.
             DeliveryLog.ContentUnreadable(logger, id, ex);
-            return new LoadedMessage(null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
+            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
         }
     }
 
-    private sealed record LoadedMessage(MimeMessage? Message, string EnvelopeFrom, MessageKind Kind, HostAttemptResult? Failure);
+    private sealed record LoadedMessage(MimeMessage? Message, Stream? Content, string EnvelopeFrom, MessageKind Kind, HostAttemptResult? Failure) : IDisposable
+    {
+        public void Dispose()
+        {
+            Message?.Dispose();
+            Content?.Dispose();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Net.Http.Headers;
 using MimeKit;
 
 namespace SecureFallback.Portal.Pages;
@@ -40,18 +41,17 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageMod
             return NotFound();
         }
 
-        var content = new MemoryStream();
-        if (attachment is MimePart part && part.Content is not null)
+        return await StreamDownloadAsync("application/octet-stream", FileNameOf(attachment, index), async body =>
         {
-            await part.Content.DecodeToAsync(content, cancellationToken);
-        }
-        else if (attachment is MessagePart attached && attached.Message is not null)
-        {
-            await attached.Message.WriteToAsync(content, cancellationToken);
-        }
-
-        content.Position = 0;
-        return File(content, "application/octet-stream", FileNameOf(attachment, index));
+            if (attachment is MimePart part && part.Content is not null)
+            {
+                await part.Content.DecodeToAsync(body, cancellationToken);
+            }
+            else if (attachment is MessagePart attached && attached.Message is not null)
+            {
+                await attached.Message.WriteToAsync(body, cancellationToken);
+            }
+        });
     }
 
     /// <summary>The whole message as it was received, for the recipient's own mail program.</summary>
@@ -63,10 +63,22 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageMod
             return NotFound();
         }
 
-        var content = new MemoryStream();
-        await message.WriteToAsync(content, cancellationToken);
-        content.Position = 0;
-        return File(content, "message/rfc822", "message.eml");
+        return await StreamDownloadAsync("message/rfc822", "message.eml", body => message.WriteToAsync(body, cancellationToken));
+    }
+
+    /// <summary>
+    /// Writes a download straight into the response, decoding from the decrypting stream as it goes: a 25 MB
+    /// attachment passes through small buffers instead of being built up in memory first.
+    /// </summary>
+    private async Task<IActionResult> StreamDownloadAsync(string contentType, string fileName, Func<Stream, Task> write)
+    {
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(fileName);
+        Response.ContentType = contentType;
+        Response.Headers.ContentDisposition = disposition.ToString();
+        Response.Headers.CacheControl = "no-store";
+        await write(Response.Body);
+        return new EmptyResult();
     }
 
     /// <summary>The attachment's own name without any path, or a neutral one.</summary>
