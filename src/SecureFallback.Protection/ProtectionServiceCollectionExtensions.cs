@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
@@ -10,14 +12,56 @@ public static class ProtectionServiceCollectionExtensions
 {
     public static IServiceCollection AddSecureFallbackProtection(this IServiceCollection services)
     {
-        services.AddOptions<ProtectionOptions>().BindConfiguration(ProtectionOptions.SectionName);
+        services.AddOptions<ProtectionOptions>()
+            .BindConfiguration(ProtectionOptions.SectionName)
+            .Validate(
+                o => o.KeyProvider is "File" or "Certificate",
+                "SecureFallback:Protection:KeyProvider must be File or Certificate.")
+            .Validate(
+                o => o.KeyProvider != "Certificate" || !string.IsNullOrWhiteSpace(o.CertificatePath) || !string.IsNullOrWhiteSpace(o.CertificateThumbprint),
+                "SecureFallback:Protection:KeyProvider=Certificate needs SecureFallback:Protection:CertificatePath (a .pfx) or SecureFallback:Protection:CertificateThumbprint.")
+            .ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var dataDirectory = sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
             var options = sp.GetRequiredService<IOptions<ProtectionOptions>>().Value;
-            return MasterKeyRing.LoadOrCreate(dataDirectory.Resolve(options.KeyDirectory));
+            return MasterKeyRing.LoadOrCreate(dataDirectory.Resolve(options.KeyDirectory), CreateStorage(options, dataDirectory));
         });
         services.AddSingleton<IContentProtector, ChunkedAesGcmProtector>();
         return services;
+    }
+
+    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory)
+    {
+        if (options.KeyProvider != "Certificate")
+        {
+            return new PlainFileKeyStorage();
+        }
+
+        return new CertificateKeyStorage(string.IsNullOrWhiteSpace(options.CertificateThumbprint)
+            ? LoadFromFile(dataDirectory.Resolve(options.CertificatePath!), options.CertificatePassword)
+            : LoadFromStore(options.CertificateThumbprint));
+    }
+
+    private static X509Certificate2 LoadFromFile(string path, string? password)
+    {
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(path, password, X509KeyStorageFlags.EphemeralKeySet);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new KeyRingUnavailableException($"The key certificate '{path}' cannot be loaded: {ex.Message}");
+        }
+    }
+
+    private static X509Certificate2 LoadFromStore(string thumbprint)
+    {
+        using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+        store.Open(OpenFlags.ReadOnly);
+        var found = store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint.Replace(" ", "", StringComparison.Ordinal), validOnly: false);
+        return found.Count > 0
+            ? found[0]
+            : throw new KeyRingUnavailableException($"No certificate with thumbprint {thumbprint} in the service user's My store.");
     }
 }

@@ -217,14 +217,23 @@ public sealed class DeliveryTests
         }
     }
 
-    internal static async Task GrepDataDirectoryAsync(string directory, string marker)
+    internal static async Task GrepDataDirectoryAsync(string directory, string marker) =>
+        Assert.Empty(await FilesContainingAsync(directory, marker));
+
+    /// <summary>Every file under <paramref name="directory"/> (database, WAL, keys, ...) whose bytes contain <paramref name="text"/>.</summary>
+    internal static async Task<List<string>> FilesContainingAsync(string directory, string text)
     {
-        var needle = System.Text.Encoding.UTF8.GetBytes(marker);
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        var found = new List<string>();
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
-            var bytes = await File.ReadAllBytesAsync(file);
-            Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{file} holds readable message content");
+            if ((await File.ReadAllBytesAsync(file)).AsSpan().IndexOf(needle) >= 0)
+            {
+                found.Add(file);
+            }
         }
+
+        return found;
     }
 
     internal static int FreePort()

@@ -98,6 +98,50 @@ public sealed class PickupHoldTests
         Assert.Contains("delivered over an encrypted (TLS) connection", ((TextPart)report[0]).Text);
     }
 
+    [Fact]
+    public async Task Hold_KeepsHeadersSubjectBodyAndAttachmentNamesOnlyAsCiphertext_UnderACertificateSealedKeyRing()
+    {
+        const string marker = "QV7-held-marker-3318";
+        var certificateDirectory = Directory.CreateTempSubdirectory("sf-cert-").FullName;
+        var certificatePath = Path.Combine(certificateDirectory, "keys.pfx");
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=securefallback keys", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
+            await File.WriteAllBytesAsync(certificatePath, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx password"));
+        }
+
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Pickup:Enabled"] = "true",
+            ["SecureFallback:Protection:KeyProvider"] = "Certificate",
+            ["SecureFallback:Protection:CertificatePath"] = certificatePath,
+            ["SecureFallback:Protection:CertificatePassword"] = "pfx password",
+        });
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test")); // the notice names the sender by design
+        message.To.Add(MailboxAddress.Parse("carol@plain.test"));
+        message.Subject = $"Subject {marker}";
+        message.Headers.Add("X-Case-Number", marker);
+        var body = new BodyBuilder { TextBody = $"Body {marker}" };
+        body.Attachments.Add($"{marker}.pdf", System.Text.Encoding.ASCII.GetBytes("%PDF-1.4"));
+        message.Body = body.ToMessageBody();
+
+        await server.SendAsync(message);
+        await plain.WaitForMessageAsync(); // the notice: by now the copy is held
+        await server.WaitForRecipientsAsync(r => r.Any(x => x.Status == RecipientStatus.HeldForPickup));
+
+        Assert.NotEmpty(Directory.GetFiles(server.DataDirectory, "*-wal", SearchOption.AllDirectories)); // the WAL is searched too
+        await DeliveryTests.GrepDataDirectoryAsync(server.DataDirectory, marker);
+        Assert.NotEmpty(await DeliveryTests.FilesContainingAsync(server.DataDirectory, "carol@plain.test")); // the search does see clear data (the envelope)
+        var keyFile = await File.ReadAllBytesAsync(Path.Combine(server.DataDirectory, "keys", "master-v1.key"));
+        Assert.Equal("SFMK1"u8.ToArray(), keyFile[..5]);
+        Assert.DoesNotContain(plain.Lines, l => l.Contains(marker, StringComparison.Ordinal));
+        Directory.Delete(certificateDirectory, recursive: true);
+    }
+
     private static async Task<bool> HasContentAsync(SecureFallbackInstance server, Guid messageId)
     {
         await using var scope = server.Services.CreateAsyncScope();

@@ -59,6 +59,8 @@ public sealed class ProcessTests
     [InlineData("--SecureFallback:Intake:AllowedNetworks:0=10.0.0.0/33", "SecureFallback:Intake:AllowedNetworks:0 '10.0.0.0/33' is not a CIDR network")]
     [InlineData("--SecureFallback:Delivery:Routes:tls.test=127.0.0.1:notaport", "SecureFallback:Delivery:Routes:tls.test '127.0.0.1:notaport' is not host:port")]
     [InlineData("--SecureFallback:Dns:Servers:0=resolver.example", "SecureFallback:Dns:Servers:0 'resolver.example' is not ip or ip:port.")]
+    [InlineData("--SecureFallback:Protection:KeyProvider=Vault", "SecureFallback:Protection:KeyProvider must be File or Certificate.")]
+    [InlineData("--SecureFallback:Protection:KeyProvider=Certificate", "needs SecureFallback:Protection:CertificatePath")]
     [InlineData("--SecureFallback:Portal:PublicUrl=not a url", "SecureFallback:Portal:PublicUrl 'not a url' must be an absolute http(s) URL")]
     public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
     {

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SecureFallback.Protection;
+
+/// <summary>How master key files are kept on disk (<c>SecureFallback:Protection:KeyProvider</c>).</summary>
+public abstract class MasterKeyStorage
+{
+    /// <summary>The bytes to write for a new master key.</summary>
+    public abstract byte[] Seal(byte[] key);
+
+    /// <summary>The master key in a key file, and whether the file should be rewritten in this provider's form.</summary>
+    /// <exception cref="KeyRingUnavailableException">The file cannot be opened by this provider.</exception>
+    public abstract (byte[] Key, bool Reseal) Open(byte[] stored, string path);
+
+    protected static KeyRingUnavailableException WrongSize(string path, int length) => new(
+        $"Master key file '{path}' has {length} bytes, expected {MasterKeyRing.KeySize}. Restore it from backup; it cannot be regenerated.");
+}
+
+/// <summary>
+/// Provider <c>File</c> (default): the 32 key bytes as they are, in files only the service user may read (0600).
+/// Protects against other local users; someone with a copy of the whole data directory can read the mail.
+/// </summary>
+public sealed class PlainFileKeyStorage : MasterKeyStorage
+{
+    public override byte[] Seal(byte[] key) => (byte[])key.Clone();
+
+    public override (byte[] Key, bool Reseal) Open(byte[] stored, string path) =>
+        stored.Length == MasterKeyRing.KeySize ? (stored, false) : throw WrongSize(path, stored.Length);
+}
+
+/// <summary>
+/// Provider <c>Certificate</c>: each master key is encrypted (RSA-OAEP-SHA256) to an X.509 certificate whose private
+/// key lives outside the data directory (a PKCS#12 file elsewhere, or the certificate store). A stolen copy of
+/// <c>data/</c> alone is then useless. Plain key files from the <c>File</c> provider are sealed on first load.
+/// </summary>
+public sealed class CertificateKeyStorage : MasterKeyStorage, IDisposable
+{
+    private static readonly byte[] Magic = "SFMK1"u8.ToArray();
+    private const int ThumbprintSize = 32;
+    private readonly X509Certificate2 _certificate;
+    private readonly byte[] _thumbprint;
+
+    public CertificateKeyStorage(X509Certificate2 certificate)
+    {
+        if (certificate.GetRSAPrivateKey() is not { } rsa)
+        {
+            throw new KeyRingUnavailableException($"Certificate '{certificate.Subject}' has no RSA private key; the key provider 'Certificate' needs one.");
+        }
+
+        rsa.Dispose();
+        _certificate = certificate;
+        _thumbprint = certificate.GetCertHash(HashAlgorithmName.SHA256);
+    }
+
+    public override byte[] Seal(byte[] key)
+    {
+        using var rsa = _certificate.GetRSAPublicKey()!;
+        var encrypted = rsa.Encrypt(key, RSAEncryptionPadding.OaepSHA256);
+        return [.. Magic, .. _thumbprint, .. encrypted];
+    }
+
+    public override (byte[] Key, bool Reseal) Open(byte[] stored, string path)
+    {
+        if (!stored.AsSpan().StartsWith(Magic))
+        {
+            // A key from the File provider: accepted once, then written back sealed.
+            return stored.Length == MasterKeyRing.KeySize ? (stored, true) : throw WrongSize(path, stored.Length);
+        }
+
+        var thumbprint = stored.AsSpan(Magic.Length, Math.Min(ThumbprintSize, stored.Length - Magic.Length));
+        if (!thumbprint.SequenceEqual(_thumbprint))
+        {
+            throw new KeyRingUnavailableException(
+                $"Master key file '{path}' was sealed with another certificate (SHA-256 {Convert.ToHexString(thumbprint)}); the configured one is {Convert.ToHexString(_thumbprint)}.");
+        }
+
+        try
+        {
+            using var rsa = _certificate.GetRSAPrivateKey()!;
+            var key = rsa.Decrypt(stored.AsSpan(Magic.Length + ThumbprintSize).ToArray(), RSAEncryptionPadding.OaepSHA256);
+            return key.Length == MasterKeyRing.KeySize ? (key, false) : throw WrongSize(path, key.Length);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new KeyRingUnavailableException($"Master key file '{path}' cannot be decrypted with the configured certificate: {ex.Message}");
+        }
+    }
+
+    public void Dispose() => _certificate.Dispose();
+}
