@@ -12,7 +12,6 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
     private static Dictionary<string, string> HoldFor(ScriptedSmtpReceiver plain) => new()
     {
         ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-        ["SecureFallback:Pickup:Enabled"] = "true",
     };
 
     [Fact]

@@ -30,7 +30,6 @@ public sealed class HostileHtmlTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
         });
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("<img src=x onerror=\"window.__xss='name'\">", "alice@sender.test"));

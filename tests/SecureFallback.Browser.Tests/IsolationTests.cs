@@ -13,7 +13,6 @@ public sealed class IsolationTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
         });
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "For Carol only", "Carol's diagnosis");
         await server.SendAsync("alice@sender.test", ["dave@plain.test"], "For Dave", "Dave's invoice");

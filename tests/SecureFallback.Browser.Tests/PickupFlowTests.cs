@@ -17,7 +17,6 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
         });
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test"));

@@ -14,7 +14,6 @@ public sealed partial class ReferenceCodeTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
         });
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Invoice 42", "Amount due: 12 EUR");
         var notice = await plain.WaitForMessageAsync();

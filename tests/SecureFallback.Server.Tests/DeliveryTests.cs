@@ -49,6 +49,7 @@ public sealed class DeliveryTests
         await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
+            ["SecureFallback:Pickup:Enabled"] = "false", // bounce mode: 5.7.10 instead of a hold
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
         });
@@ -116,6 +117,7 @@ public sealed class DeliveryTests
         tls.RejectTemporarily.Add("busy@tls.test");
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
+            ["SecureFallback:Pickup:Enabled"] = "false", // bounce mode: 5.7.10 instead of a hold
             ["SecureFallback:Delivery:Routes:tls.test"] = tls.Route,
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
@@ -206,6 +208,7 @@ public sealed class DeliveryTests
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         await using (var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
+            ["SecureFallback:Pickup:Enabled"] = "false", // bounce mode: 5.7.10 instead of a hold
             ["SecureFallback:Delivery:Routes:tls.test"] = receiver.Route,
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
         }))

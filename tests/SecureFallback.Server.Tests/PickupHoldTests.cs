@@ -19,7 +19,6 @@ public sealed class PickupHoldTests
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
             ["SecureFallback:Pickup:Retention"] = "7.00:00:00",
         });
 
@@ -55,7 +54,6 @@ public sealed class PickupHoldTests
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
             ["SecureFallback:Pickup:Retention"] = "00:00:02",
             ["SecureFallback:Pickup:ExpiryScanInterval"] = "00:00:01",
         });
@@ -115,7 +113,6 @@ public sealed class PickupHoldTests
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
             ["SecureFallback:Protection:KeyProvider"] = "Certificate",
             ["SecureFallback:Protection:CertificatePath"] = certificatePath,
             ["SecureFallback:Protection:CertificatePassword"] = "pfx password",
@@ -162,7 +159,6 @@ public sealed class PickupNoticeTests
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
             ["SecureFallback:Portal:PublicUrl"] = "https://secure.example.org",
             ["SecureFallback:Portal:OrganizationName"] = "Example Health",
         });
@@ -205,7 +201,6 @@ public sealed class PickupNoticeTests
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
-            ["SecureFallback:Pickup:Enabled"] = "true",
             ["SecureFallback:Notices:From"] = "notices@example.org",
             ["SecureFallback:Notices:DkimKeyPath"] = keyPath,
             ["SecureFallback:Notices:DkimSelector"] = "sf2026",

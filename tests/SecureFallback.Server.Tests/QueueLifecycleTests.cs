@@ -37,6 +37,7 @@ public sealed class QueueLifecycleTests
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
+            ["SecureFallback:Pickup:Enabled"] = "false", // bounce mode: 5.7.10 instead of a hold
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
         });
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);

@@ -8,7 +8,7 @@ namespace SecureFallback.Server.Tests;
 public sealed class SwaksTests
 {
     [Fact]
-    public async Task Swaks_ThroughTheIntake_DeliversToTheTlsReceiverAndBouncesTheOneWithoutTls()
+    public async Task Swaks_ThroughTheIntake_DeliversToTheTlsReceiverAndHoldsTheOneWithoutTlsForPickup()
     {
         await using var tls = await TlsSmtpReceiver.StartAsync();
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
@@ -27,11 +27,15 @@ public sealed class SwaksTests
         Assert.Contains("<-  250 2.0.0 Ok: queued as", second);
         Assert.True(Assert.Single(await tls.WaitForMessagesAsync(1)).OverTls);
         var dsn = Assert.Single(await senderServer.WaitForMessagesAsync(1));
-        Assert.Contains("Status: 5.7.10", dsn.Text);
-        Assert.False(plain.ReceivedMailTransaction);
-        var recipients = await server.WaitForRecipientsAsync(r => r.Count(x => x.Status != RecipientStatus.Queued) == 3);
+        Assert.Contains("Action: relayed", dsn.Text);
+        Assert.Contains("held for secure pickup", dsn.Text);
+        // The server without TLS gets the content-free pickup notice, never the message.
+        var notice = Assert.Single(await plain.WaitForMessagesAsync(1));
+        Assert.Equal(["carol@plain.test"], notice.To);
+        Assert.DoesNotContain("hello from swaks", notice.Text, StringComparison.Ordinal);
+        var recipients = await server.WaitForRecipientsAsync(r => r.Count(x => x.Status != RecipientStatus.Queued) == 4);
         Assert.Equal(RecipientStatus.Delivered, recipients.Single(r => r.Address == "bob@tls.test").Status);
-        Assert.Equal(RecipientStatus.Failed, recipients.Single(r => r.Address == "carol@plain.test").Status);
+        Assert.Equal(RecipientStatus.HeldForPickup, recipients.Single(r => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted).Status);
     }
 
     private static async Task<string> SwaksAsync(int port, string to, params string[] extra)

@@ -6,10 +6,10 @@ public sealed class PickupOptions
     public const string SectionName = "SecureFallback:Pickup";
 
     /// <summary>
-    /// Hold messages for secure pickup when TLS cannot be had, instead of returning them with a 5.7.10 DSN.
-    /// Default false until the recipient portal ships; then it becomes the default.
+    /// Hold messages for secure pickup when TLS cannot be had (default true). False returns them to the sender with
+    /// a 5.7.10 DSN instead ("encryption needed"), for installations without a reachable portal.
     /// </summary>
-    public bool Enabled { get; set; }
+    public bool Enabled { get; set; } = true;
 
     /// <summary>How long a held message can be picked up before it is destroyed. Default 30 days.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
