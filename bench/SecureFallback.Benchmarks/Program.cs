@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(SecureFallback.Benchmarks.LargeMessageReading).Assembly).Run(args);
