@@ -14,12 +14,20 @@ internal static class Endpoints
     {
         app.MapSecureFallbackPortal();
         app.MapHealthChecks("/healthz");
-        app.MapGet("/", StatusPageAsync);
+        app.MapGet("/status", StatusPageAsync);
     }
 
-    /// <summary>A plain status page: what runs where, and the queue at a glance. No message data.</summary>
-    private static async Task<IResult> StatusPageAsync(SecureFallbackDbContext db, IntakeReadiness intake, CancellationToken cancellationToken)
+    /// <summary>
+    /// A plain status page for the admin: what runs where, and the queue at a glance. No message data, but queue
+    /// figures are nobody else's business, so only clients on this machine get it (others get 404).
+    /// </summary>
+    private static async Task<IResult> StatusPageAsync(HttpContext http, SecureFallbackDbContext db, IntakeReadiness intake, CancellationToken cancellationToken)
     {
+        if (http.Connection.RemoteIpAddress is not { } client || !IPAddress.IsLoopback(client))
+        {
+            return Results.NotFound();
+        }
+
         var counts = await db.Recipients.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(RecipientStatus status) => counts.FirstOrDefault(c => c.Key == status)?.Count ?? 0;
         var endPoint = WebUtility.HtmlEncode(intake.EndPoint?.ToString() ?? "starting");
@@ -35,6 +43,8 @@ internal static class Endpoints
             <tr><td>SMTP intake</td><td>{{endPoint}}</td></tr>
             <tr><td>Queued recipients</td><td>{{Count(RecipientStatus.Queued)}}</td></tr>
             <tr><td>Delivered over TLS</td><td>{{Count(RecipientStatus.Delivered)}}</td></tr>
+            <tr><td>Held for secure pickup</td><td>{{Count(RecipientStatus.HeldForPickup)}}</td></tr>
+            <tr><td>Expired unread (sender notified)</td><td>{{Count(RecipientStatus.PickupExpired)}}</td></tr>
             <tr><td>Not delivered (sender notified)</td><td>{{Count(RecipientStatus.Failed)}}</td></tr>
             </table>
             <p><a href="/healthz">Health</a></p>

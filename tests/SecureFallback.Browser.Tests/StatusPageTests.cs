@@ -20,7 +20,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium)
         var errors = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
 
-        var response = await page.GotoAsync(server.WebAddress.ToString());
+        var response = await page.GotoAsync(new Uri(server.WebAddress, "status").ToString());
 
         Assert.Equal(200, response!.Status);
         Assert.Equal("SecureFallback", await page.TitleAsync());

@@ -37,6 +37,10 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         return message;
     }
 
+    /// <summary>"Name &lt;address&gt;", or the bare address when the sender has no display name.</summary>
+    private static string SenderLine(PickupNotice notice, string senderName) =>
+        senderName == notice.OriginalSender.Address ? senderName : $"{senderName} <{notice.OriginalSender.Address}>";
+
     private Uri PickupLink(string token) => new(portal, $"pickup/{token}");
 
     private string Text(PickupNotice notice, string senderName)
@@ -45,7 +49,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         return string.Create(CultureInfo.InvariantCulture, $"""
             Hello,
 
-            {senderName} <{notice.OriginalSender.Address}> sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.
+            {SenderLine(notice, senderName)} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.
             {subjectLine}
             {organization} protects confidential mail. Your mail server could not receive this message over an
             encrypted connection, so instead of sending it in clear text, {organization} keeps it for you on its
@@ -79,7 +83,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
             <!doctype html>
             <html lang="en"><body style="font-family:sans-serif;line-height:1.5;max-width:40rem">
             <p>Hello,</p>
-            <p>{E(senderName)} &lt;{E(notice.OriginalSender.Address)}&gt; sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
+            <p>{E(SenderLine(notice, senderName))} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
             {subjectLine}
             <p>{E(organization)} protects confidential mail. Your mail server could not receive this message over an encrypted
             connection, so instead of sending it in clear text, {E(organization)} keeps it for you on its secure portal.</p>
