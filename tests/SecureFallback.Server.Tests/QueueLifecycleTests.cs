@@ -63,7 +63,7 @@ public sealed class QueueLifecycleTests
 
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
-        var status = await http.GetStringAsync("/");
-        Assert.Contains("SecureFallback", status);
+        Assert.Contains("Queued recipients", await http.GetStringAsync("/status"));
+        Assert.Contains("Reference code", await http.GetStringAsync("/"));
     }
 }
