@@ -38,8 +38,11 @@ public static class ServerHost
         return 0;
     }
 
-    /// <summary>Builds the server; tests start it in-process with their own arguments.</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>
+    /// Builds the server; tests start it in-process with their own arguments, and may replace services (a fake
+    /// <see cref="TimeProvider"/>, say) through <paramref name="overrides"/>, applied after ours.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrides = null)
     {
         // Content root is the application folder so appsettings.json is found from any working directory;
         // the data directory stays relative to the working directory (see SecureFallback:DataDirectory).
@@ -50,6 +53,7 @@ public static class ServerHost
         }
 
         AddSecureFallback(builder.Services);
+        overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapSecureFallbackEndpoints();

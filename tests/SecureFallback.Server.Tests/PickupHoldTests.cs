@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
@@ -137,6 +138,48 @@ public sealed class PickupHoldTests
         Assert.Equal("SFMK1"u8.ToArray(), keyFile[..5]);
         Assert.DoesNotContain(plain.Lines, l => l.Contains(marker, StringComparison.Ordinal));
         Directory.Delete(certificateDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Expiry_UnderAFakeClock_TellsTheSenderOnlyAboutTheUnreadCopy_AndShredsBoth()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+                ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+            },
+            time: clock);
+        await server.SendAsync("alice@sender.test", ["carol@plain.test", "dave@plain.test"], "Results", "body");
+        await plain.WaitForMessagesAsync(2); // both notices
+        await senderServer.WaitForMessagesAsync(1); // "held" DSN
+
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var held = scope.ServiceProvider.GetRequiredService<SecureFallback.Portal.HeldMessages>();
+            var grant = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().PickupGrants.SingleAsync(g => g.Address == "carol@plain.test");
+            Assert.NotNull(await held.ReadAsync("carol@plain.test", grant.Id, CancellationToken.None));
+        }
+
+        await senderServer.WaitForMessagesAsync(2); // carol's read receipt
+        clock.Advance(TimeSpan.FromDays(29));
+        await Task.Delay(1500);
+        Assert.Equal(2, senderServer.Messages.Count); // not yet: retention is 30 days on the fake clock
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));
+
+        var expiredReport = (await senderServer.WaitForMessagesAsync(3)).Last().Parse();
+        Assert.StartsWith("Not picked up", expiredReport.Subject);
+        var groups = Assert.IsType<MessageDeliveryStatus>(Assert.IsType<MultipartReport>(expiredReport.Body)[1]).StatusGroups;
+        Assert.Equal(["rfc822; dave@plain.test 5.4.7"], groups.Skip(1).Where(g => g.Contains("Final-Recipient")).Select(g => g["Final-Recipient"] + " " + g["Status"]).ToArray());
+        static bool IsHeldCopy(QueuedRecipient r) => r.Message!.Kind == MessageKind.Submitted;
+        var recipients = await server.WaitForRecipientsAsync(r => r.Where(IsHeldCopy).All(x => x.Message!.ContentPurgedAt != null));
+        Assert.All(recipients.Where(IsHeldCopy), r => Assert.Equal(RecipientStatus.PickupExpired, r.Status));
+        Assert.False(await HasContentAsync(server, recipients.First(IsHeldCopy).MessageId));
+        await Task.Delay(1000);
+        Assert.Equal(3, senderServer.Messages.Count); // nothing about carol, who read it
     }
 
     private static async Task<bool> HasContentAsync(SecureFallbackInstance server, Guid messageId)

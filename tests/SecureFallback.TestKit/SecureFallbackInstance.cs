@@ -36,11 +36,11 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SecureFallbackInstance> StartAsync(IDictionary<string, string>? settings = null, string? dataDirectory = null)
+    public static async Task<SecureFallbackInstance> StartAsync(IDictionary<string, string>? settings = null, string? dataDirectory = null, TimeProvider? time = null)
     {
         dataDirectory ??= NewDataDirectory();
         var args = BaseArguments(dataDirectory).Concat((settings ?? new Dictionary<string, string>()).Select(s => $"--{s.Key}={s.Value}")).ToArray();
-        var app = ServerHost.Build(args);
+        var app = ServerHost.Build(args, time is null ? null : services => services.AddSingleton(time));
         await app.StartAsync();
         return new SecureFallbackInstance(app, dataDirectory);
     }

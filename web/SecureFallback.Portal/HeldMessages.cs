@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
+using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
@@ -14,7 +15,7 @@ public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffse
 /// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
 /// can never list, open or mark another recipient's messages, whatever id they put in a URL.
 /// </summary>
-public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, TimeProvider timeProvider) : IDisposable
+public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, IDeliverySignal signal, TimeProvider timeProvider) : IDisposable
 {
     // Opened messages are parsed in MimeKit's persistent mode: their parts read from these decrypting streams
     // on demand instead of holding copies, so the streams live as long as the request (this scoped service).
@@ -71,8 +72,18 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
             }
 
             // The inbox needs headers only: just the chunks holding them are decrypted.
-            await using var stream = protector.OpenRead(content);
-            var headers = await HeaderList.LoadAsync(stream, cancellationToken);
+            HeaderList headers;
+            try
+            {
+                await using var stream = protector.OpenRead(content);
+                headers = await HeaderList.LoadAsync(stream, cancellationToken);
+            }
+            catch (ContentTamperedException)
+            {
+                summaries.Add(new HeldMessageSummary(grant.Id, "", grant.CreatedAt, "(damaged: failed its integrity check)", grant.ExpiresAt, grant.FirstReadAt is not null));
+                continue;
+            }
+
             var from = headers[HeaderId.From] is { } raw && InternetAddressList.TryParse(raw, out var list) ? list.ToString() : "";
             var date = headers[HeaderId.Date] is { } rawDate && MimeKit.Utils.DateUtils.TryParse(rawDate, out var parsed) ? parsed : grant.CreatedAt;
             var subject = headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
@@ -98,6 +109,7 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
             grant.FirstReadAt = timeProvider.GetUtcNow();
             grant.ReadReceiptPending = true;
             await db.SaveChangesAsync(cancellationToken);
+            signal.Notify(); // the delivery loop queues and sends the receipt now, not at its next idle wake-up
         }
 
         return message;

@@ -150,8 +150,9 @@ internal sealed class DeliveryWorker(
         cancellationToken.ThrowIfCancellationRequested();
         if (woken == signalled)
         {
-            // New mail arrives in bursts: gather a little more before the next round of queries.
-            await Task.Delay(CoalesceDelay, timeProvider, cancellationToken);
+            // New mail arrives in bursts: gather a little more before the next round of queries. A pause of the
+            // machine, not a due time, so wall-clock (a test's fake clock must not freeze it).
+            await Task.Delay(CoalesceDelay, cancellationToken);
         }
     }
 }

@@ -12,7 +12,8 @@ namespace SecureFallback.Delivery.Queue;
 
 /// <summary>
 /// Ends holds whose retention ran out: the recipient becomes <see cref="RecipientStatus.PickupExpired"/>, the sender
-/// is owed a report, and once nothing else needs the message its ciphertext and wrapped key are deleted.
+/// is owed a report if the copy was never read, and once nothing else needs the message its ciphertext and wrapped
+/// key are deleted.
 /// Time comes from <see cref="TimeProvider"/> so tests control it.
 /// </summary>
 internal sealed class PickupExpiryWorker(
@@ -71,17 +72,30 @@ internal sealed class PickupExpiryWorker(
         }
 
         var messages = await db.Messages.Include(m => m.Recipients).Where(m => messageIds.Contains(m.Id)).ToListAsync(cancellationToken);
+        var readRecipients = (await db.PickupGrants
+            .Where(g => messageIds.Contains(g.MessageId) && g.FirstReadAt != null)
+            .Select(g => g.RecipientId)
+            .ToListAsync(cancellationToken)).ToHashSet();
         var expired = 0;
         foreach (var message in messages)
         {
             foreach (var recipient in message.Recipients.Where(r => r.Status == RecipientStatus.HeldForPickup && r.HoldUntil <= now))
             {
+                var wasRead = readRecipients.Contains(recipient.Id);
                 recipient.Status = RecipientStatus.PickupExpired;
                 recipient.CompletedAt = now;
-                recipient.StatusCode = "5.4.7";
-                recipient.DsnPending = message.EnvelopeFrom.Length > 0;
+                // Read: the sender already has the read receipt, and the copy simply goes. Unread: the sender is told.
+                recipient.StatusCode = wasRead ? "2.0.0" : "5.4.7";
+                recipient.DsnPending = !wasRead && message.EnvelopeFrom.Length > 0;
                 expired++;
-                PickupLog.HoldExpired(logger, message.Id, recipient.Address);
+                if (wasRead)
+                {
+                    PickupLog.HoldEnded(logger, message.Id, recipient.Address);
+                }
+                else
+                {
+                    PickupLog.HoldExpired(logger, message.Id, recipient.Address);
+                }
             }
         }
 
@@ -98,6 +112,9 @@ internal static partial class PickupLog
 {
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Hold of message {MessageId} for {Recipient} expired unread")]
     public static partial void HoldExpired(ILogger logger, Guid messageId, string recipient);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Hold of message {MessageId} for {Recipient} ended after it was read; copy destroyed")]
+    public static partial void HoldEnded(ILogger logger, Guid messageId, string recipient);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Scanning for expired holds failed; trying again at the next interval")]
     public static partial void ExpiryScanFailed(ILogger logger, Exception exception);

@@ -1,13 +1,19 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using MimeKit;
+using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageModel
+public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
 {
+    /// <summary>The stored copy failed its integrity check: nothing of it is shown, the page says so.</summary>
+    public bool Damaged { get; private set; }
+
     public MimeMessage Message { get; private set; } = null!;
 
     public Guid Id { get; private set; }
@@ -17,10 +23,10 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageMod
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
-        var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+        var (message, refusal) = await OpenAsync(id, cancellationToken);
         if (message is null)
         {
-            return NotFound();
+            return refusal!;
         }
 
         (Message, Id) = (message, id);
@@ -34,8 +40,13 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageMod
     /// </summary>
     public async Task<IActionResult> OnGetAttachmentAsync(Guid id, int index, CancellationToken cancellationToken)
     {
-        var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
-        var attachment = message?.Attachments.ElementAtOrDefault(index);
+        var (message, refusal) = await OpenAsync(id, cancellationToken);
+        if (message is null)
+        {
+            return refusal!;
+        }
+
+        var attachment = message.Attachments.ElementAtOrDefault(index);
         if (attachment is null)
         {
             return NotFound();
@@ -57,13 +68,30 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml) : PageMod
     /// <summary>The whole message as it was received, for the recipient's own mail program.</summary>
     public async Task<IActionResult> OnGetEmlAsync(Guid id, CancellationToken cancellationToken)
     {
-        var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+        var (message, refusal) = await OpenAsync(id, cancellationToken);
         if (message is null)
         {
-            return NotFound();
+            return refusal!;
         }
 
         return await StreamDownloadAsync("message/rfc822", "message.eml", body => message.WriteToAsync(body, cancellationToken));
+    }
+
+    /// <summary>The signed-in recipient's message, or why not: 404 when it is not theirs (or gone), the damage page.</summary>
+    private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+            return message is null ? (null, NotFound()) : (message, null);
+        }
+        catch (ContentTamperedException ex)
+        {
+            PortalLog.ContentDamaged(logger, id, ex);
+            (Damaged, Id) = (true, id);
+            Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return (null, Page());
+        }
     }
 
     /// <summary>
