@@ -87,5 +87,8 @@ public sealed class CertificateKeyStorage : MasterKeyStorage, IDisposable
         }
     }
 
+    /// <summary>The certificate (with its private key), for sealing other secrets the same way.</summary>
+    public X509Certificate2 Certificate => _certificate;
+
     public void Dispose() => _certificate.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
@@ -21,13 +22,15 @@ public static class ProtectionServiceCollectionExtensions
                 o => o.KeyProvider != "Certificate" || !string.IsNullOrWhiteSpace(o.CertificatePath) || !string.IsNullOrWhiteSpace(o.CertificateThumbprint),
                 "SecureFallback:Protection:KeyProvider=Certificate needs SecureFallback:Protection:CertificatePath (a .pfx) or SecureFallback:Protection:CertificateThumbprint.")
             .ValidateOnStart();
+        services.AddSingleton(sp => CreateStorage(sp.GetRequiredService<IOptions<ProtectionOptions>>().Value, sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value));
         services.AddSingleton(sp =>
         {
             var dataDirectory = sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
             var options = sp.GetRequiredService<IOptions<ProtectionOptions>>().Value;
-            return MasterKeyRing.LoadOrCreate(dataDirectory.Resolve(options.KeyDirectory), CreateStorage(options, dataDirectory));
+            return MasterKeyRing.LoadOrCreate(dataDirectory.Resolve(options.KeyDirectory), sp.GetRequiredService<MasterKeyStorage>());
         });
         services.AddSingleton<IContentProtector, ChunkedAesGcmProtector>();
+        services.AddOptions<KeyManagementOptions>().Configure<IContentProtector>((keys, protector) => keys.XmlEncryptor = new MasterKeyXmlEncryptor(protector));
         return services;
     }
 

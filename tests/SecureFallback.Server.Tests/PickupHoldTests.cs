@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -276,5 +277,33 @@ public sealed class PickupNoticeTests
         await using var scope = server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         return await db.PickupGrants.SingleAsync();
+    }
+}
+
+public sealed class PortalKeyTests
+{
+    [Fact]
+    public async Task PortalCookieKeys_AreSealedByTheMasterKeyRing_AndStillOpenAfterARestart()
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        string sealedTicket;
+        await using (var first = await SecureFallbackInstance.StartAsync(dataDirectory: dataDirectory))
+        {
+            using var http = new HttpClient { BaseAddress = first.WebAddress };
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode); // issues an anti-forgery token: a key exists
+            sealedTicket = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("still mine");
+        }
+
+        var keyFiles = Directory.GetFiles(Path.Combine(dataDirectory, "dataprotection"), "*.xml");
+        Assert.NotEmpty(keyFiles);
+        foreach (var file in keyFiles)
+        {
+            var xml = await File.ReadAllTextAsync(file);
+            Assert.Contains("sealedByMasterKey", xml);
+            Assert.DoesNotContain("<value>", xml, StringComparison.Ordinal); // Data Protection's own plaintext key element
+        }
+
+        await using var second = await SecureFallbackInstance.StartAsync(dataDirectory: dataDirectory);
+        Assert.Equal("still mine", second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Unprotect(sealedTicket));
     }
 }
