@@ -59,7 +59,14 @@ public sealed class QueueLifecycleTests
         await using var server = await SecureFallbackInstance.StartAsync();
         using var http = new HttpClient { BaseAddress = server.WebAddress };
 
-        var response = await http.GetAsync("/healthz");
+        // Components report ready asynchronously after start (503 until then), so poll as a load balancer would.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpResponseMessage response;
+        while ((response = await http.GetAsync("/healthz")).StatusCode != System.Net.HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            await Task.Delay(100);
+        }
 
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
