@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Core.Policies;
 
 namespace SecureFallback.Data;
 
@@ -19,6 +20,10 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
     public DbSet<RelayUser> RelayUsers => Set<RelayUser>();
 
     public DbSet<PickupGrant> PickupGrants => Set<PickupGrant>();
+
+    public DbSet<TlsPolicy> TlsPolicies => Set<TlsPolicy>();
+
+    public DbSet<ContentRule> ContentRules => Set<ContentRule>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

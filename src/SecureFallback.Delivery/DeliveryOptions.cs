@@ -32,6 +32,9 @@ public sealed class DeliveryOptions
     /// <summary>How many recipient domains are delivered to at the same time. Default 16.</summary>
     public int MaxParallelDomains { get; set; } = 16;
 
+    /// <summary>Extra CA certificates (PEM files) trusted, besides the system's, at the <c>verify</c> and <c>secure</c> levels.</summary>
+    public List<string> TrustedRoots { get; set; } = [];
+
     internal static readonly TimeSpan[] DefaultRetrySchedule =
     [
         TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),

@@ -47,6 +47,14 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add("SecureFallback:Delivery:ConnectTimeout, CommandTimeout and MaxParallelDomains must be positive.");
         }
 
+        for (var i = 0; i < options.TrustedRoots.Count; i++)
+        {
+            if (!Transport.TrustedRoots.TryLoad(options.TrustedRoots[i], out var problem))
+            {
+                errors.Add($"SecureFallback:Delivery:TrustedRoots:{i} '{options.TrustedRoots[i]}': {problem}");
+            }
+        }
+
         return Result(errors);
     }
 

@@ -1,10 +1,12 @@
 using System.Net;
 using DnsClient;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Delivery.Notices;
+using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
@@ -47,6 +49,10 @@ public static class DeliveryServiceCollectionExtensions
             .Validate(o => o.Retention > TimeSpan.Zero, "SecureFallback:Pickup:Retention must be positive (e.g. 30.00:00:00).")
             .Validate(o => o.ExpiryScanInterval > TimeSpan.Zero, "SecureFallback:Pickup:ExpiryScanInterval must be positive (e.g. 00:01:00).")
             .ValidateOnStart();
+        services.AddOptions<PolicyOptions>().Configure<IConfiguration>(PolicyOptions.Bind).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton<TrustedRoots>();
         services.AddSingleton<DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
         services.AddSingleton<IValidateOptions<DnsOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());

@@ -11,6 +11,10 @@ public static class FailureReason
     public const string CertificateHostMismatch = "certificate-host-mismatch";
     public const string CertificateExpired = "certificate-expired";
     public const string CertificateNotTrusted = "certificate-not-trusted";
+    public const string DaneRequired = "dane-required";
+
+    /// <summary>Not a TLS failure: a content rule sent the message to pickup although TLS may have worked.</summary>
+    public const string PolicyPickup = "policy-pickup";
 
     public const string ConnectionFailed = "connection-failed";
     public const string Timeout = "timeout";

@@ -32,4 +32,7 @@ public sealed class DeliveryAttempt
     public string? CertificateSha256 { get; set; }
 
     public string? SmtpReply { get; set; }
+
+    /// <summary>The level this attempt had to meet.</summary>
+    public Policies.TlsLevel? RequiredLevel { get; set; }
 }

@@ -51,6 +51,15 @@ public sealed class QueuedRecipient
     /// </summary>
     public bool DsnPending { get; set; }
 
+    /// <summary>The TLS level the last attempt had to meet (audit trail).</summary>
+    public Policies.TlsLevel? PolicyLevel { get; set; }
+
+    /// <summary>What the policy said to do when the level could not be met (audit trail).</summary>
+    public Policies.FailureAction? PolicyAction { get; set; }
+
+    /// <summary>Which policy and rule decided, e.g. <c>policy partner.test; rule 1 (subject contains [secure] → pickup)</c>.</summary>
+    public string? PolicySource { get; set; }
+
     /// <summary>A new recipient row, due at once.</summary>
     public static QueuedRecipient Create(Guid messageId, string address, DateTimeOffset now) => new()
     {

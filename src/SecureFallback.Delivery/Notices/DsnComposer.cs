@@ -133,9 +133,14 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
         _ => ExplainFailure(recipient),
     };
 
-    private static string WhyNoTls(QueuedRecipient recipient) => recipient.Reason == FailureReason.StartTlsNotSupported
-        ? "the receiving server does not support encryption (it offered no STARTTLS)"
-        : "an encrypted (TLS) connection to the receiving server could not be established";
+    private static string WhyNoTls(QueuedRecipient recipient) => recipient.Reason switch
+    {
+        FailureReason.StartTlsNotSupported => "the receiving server does not support encryption (it offered no STARTTLS)",
+        FailureReason.PolicyPickup => "a rule of your organisation sends messages like this one through the secure portal",
+        FailureReason.CertificateNotTrusted or FailureReason.CertificateExpired or FailureReason.CertificateHostMismatch or FailureReason.DaneRequired =>
+            $"the receiving server's certificate did not meet the TLS policy for this domain ({recipient.Reason})",
+        _ => "an encrypted (TLS) connection to the receiving server could not be established",
+    };
 
     private static string ExplainFailure(QueuedRecipient recipient) => recipient.Reason switch
     {

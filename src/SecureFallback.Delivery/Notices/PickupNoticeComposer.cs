@@ -13,7 +13,8 @@ internal sealed record PickupNotice(
     string Recipient,
     string ReferenceCode,
     string Token,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    bool HeldByRule = false);
 
 /// <summary>
 /// Builds the notice a recipient gets when a message is held for them. Written against what makes such notices look
@@ -41,6 +42,10 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
     private static string SenderLine(PickupNotice notice, string senderName) =>
         senderName == notice.OriginalSender.Address ? senderName : $"{senderName} <{notice.OriginalSender.Address}>";
 
+    private string Why(PickupNotice notice) => notice.HeldByRule
+        ? $"{organization} delivers messages like this one only through its secure portal, where it keeps it for you."
+        : $"{organization} protects confidential mail. Your mail server could not receive this message over an encrypted connection, so instead of sending it in clear text, {organization} keeps it for you on its secure portal.";
+
     private Uri PickupLink(string token) => new(portal, $"pickup/{token}");
 
     private string Text(PickupNotice notice, string senderName)
@@ -51,9 +56,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
 
             {SenderLine(notice, senderName)} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.
             {subjectLine}
-            {organization} protects confidential mail. Your mail server could not receive this message over an
-            encrypted connection, so instead of sending it in clear text, {organization} keeps it for you on its
-            secure portal.
+            {Why(notice)}
 
             To read it, go to the portal yourself:
                 {portal}
@@ -85,8 +88,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
             <p>Hello,</p>
             <p>{E(SenderLine(notice, senderName))} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
             {subjectLine}
-            <p>{E(organization)} protects confidential mail. Your mail server could not receive this message over an encrypted
-            connection, so instead of sending it in clear text, {E(organization)} keeps it for you on its secure portal.</p>
+            <p>{E(Why(notice))}</p>
             <p>To read it, go to the portal yourself: <strong>{E(portal.ToString())}</strong><br>
             and enter this reference code: <strong style="font-family:monospace;font-size:1.2em">{E(notice.ReferenceCode)}</strong></p>
             <p>Or open your personal link (it works once): <a href="{E(link)}">{E(link)}</a></p>

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Policies;
 using SecureFallback.Data;
+using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
 
@@ -21,6 +23,8 @@ internal sealed class DomainDelivery(
     IContentProtector protector,
     OutcomeRecorder recorder,
     SessionCache sessionCache,
+    PolicyCatalog policies,
+    TrustedRoots trustedRoots,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DomainDelivery> logger)
@@ -37,6 +41,7 @@ internal sealed class DomainDelivery(
     public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetUtcNow();
+        var evaluator = await policies.GetAsync(cancellationToken);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
@@ -45,11 +50,13 @@ internal sealed class DomainDelivery(
             foreach (var chunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
             {
                 var results = new Dictionary<Guid, Dictionary<long, List<AttemptRecord>>>();
+                var decisions = new Dictionary<Guid, PolicyDecision>();
                 if (resolution.Failure is { } failure)
                 {
                     foreach (var message in chunk)
                     {
                         results[message.Key] = message.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new(domain, null, 0, failure, null, started) });
+                        decisions[message.Key] = evaluator.DomainPolicy(domain);
                     }
                 }
                 else
@@ -64,18 +71,29 @@ internal sealed class DomainDelivery(
                         if (prepared.Failure is { } loadFailure)
                         {
                             results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(local)", null, 0, loadFailure, null, started) });
+                            decisions[message.Key] = evaluator.DomainPolicy(domain);
                             continue;
                         }
 
-                        (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, cancellationToken);
-                        if (prepared.Kind.MayTravelWithoutTls())
+                        var decision = Decide(evaluator, prepared, domain);
+                        decisions[message.Key] = decision;
+                        if (decision.ForcePickup)
                         {
-                            await SendNoticeWithoutTlsIfNeededAsync(resolution.Hosts, prepared.Message!, recipients, results[message.Key], cancellationToken);
+                            // A rule wants the portal even though TLS may work: nothing is sent.
+                            var held = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.PolicyPickup, $"held for secure pickup by {decision.Source}", "2.0.0");
+                            results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(policy)", null, 0, held, null, started, decision.Level) });
+                            continue;
+                        }
+
+                        (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, decision, domain, cancellationToken);
+                        if (prepared.Kind.MayTravelWithoutTls() || decision.OnFailure == FailureAction.DeliverPlain)
+                        {
+                            await SendOpportunisticallyIfTlsFailedAsync(resolution.Hosts, prepared.Message!, prepared.EnvelopeFrom, recipients, results[message.Key], cancellationToken);
                         }
                     }
                 }
 
-                await recorder.RecordAsync(results, cancellationToken);
+                await recorder.RecordAsync(results, decisions, cancellationToken);
             }
         }
         finally
@@ -93,6 +111,8 @@ internal sealed class DomainDelivery(
         MimeMessage message,
         string envelopeFrom,
         List<DueRecipient> recipients,
+        PolicyDecision decision,
+        string domain,
         CancellationToken cancellationToken)
     {
         var attempts = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord>());
@@ -100,7 +120,7 @@ internal sealed class DomainDelivery(
 
         if (session is { IsUsable: true })
         {
-            remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, cancellationToken);
+            remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
         }
 
         foreach (var hop in hosts)
@@ -113,12 +133,13 @@ internal sealed class DomainDelivery(
                 }
 
                 var started = timeProvider.GetUtcNow();
-                var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, cancellationToken);
+                var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider);
+                var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, cancellationToken);
                 if (opened is null)
                 {
                     foreach (var recipient in remaining)
                     {
-                        attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, failure!, null, started));
+                        attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, failure!, null, started, decision.Level));
                     }
 
                     continue;
@@ -130,7 +151,7 @@ internal sealed class DomainDelivery(
                 }
 
                 session = opened;
-                remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, cancellationToken);
+                remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
             }
         }
 
@@ -138,11 +159,12 @@ internal sealed class DomainDelivery(
     }
 
     /// <summary>
-    /// A notice whose recipient's servers all failed TLS goes out opportunistically: it carries no content, and
-    /// without it the recipient would never learn there is a message to pick up (or get the code to reach it).
+    /// Recipients whose servers all failed TLS get the message opportunistically (TLS when offered, else clear) in
+    /// two cases only: notices, which carry no content (without them the recipient would never learn there is a
+    /// message to pick up), and the <c>deliver-plain</c> test mode, where the TLS failure stays in the audit trail.
     /// </summary>
-    private async Task SendNoticeWithoutTlsIfNeededAsync(
-        IReadOnlyList<NextHop> hosts, MimeMessage notice, List<DueRecipient> recipients, Dictionary<long, List<AttemptRecord>> attempts, CancellationToken cancellationToken)
+    private async Task SendOpportunisticallyIfTlsFailedAsync(
+        IReadOnlyList<NextHop> hosts, MimeMessage message, string envelopeFrom, List<DueRecipient> recipients, Dictionary<long, List<AttemptRecord>> attempts, CancellationToken cancellationToken)
     {
         var remaining = recipients.Where(r => RecipientOutcomeDecision.Decide(attempts[r.Id].Select(a => a.Result).ToList()).Outcome.IsTlsFailure()).ToList();
         foreach (var hop in hosts)
@@ -155,7 +177,7 @@ internal sealed class DomainDelivery(
                 }
 
                 var started = timeProvider.GetUtcNow();
-                var (results, tls) = await OpportunisticNoticeTransport.SendAsync(hop, address, notice, remaining.Select(r => r.Address).ToList(), options.Value, cancellationToken);
+                var (results, tls) = await OpportunisticTransport.SendAsync(hop, address, message, envelopeFrom, remaining.Select(r => r.Address).ToList(), options.Value, cancellationToken);
                 foreach (var recipient in remaining)
                 {
                     attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, results[recipient.Address], tls, started));
@@ -173,15 +195,28 @@ internal sealed class DomainDelivery(
         string envelopeFrom,
         List<DueRecipient> recipients,
         Dictionary<long, List<AttemptRecord>> attempts,
+        PolicyDecision decision,
+        string domain,
         CancellationToken cancellationToken)
     {
         var started = timeProvider.GetUtcNow();
+        if (session.Certificate.Check(decision.Level, session.Hop.HostName, domain) is { } unmet)
+        {
+            // The session is fine for other mail, not for this message's level: nothing is sent, the next host may do.
+            foreach (var recipient in recipients)
+            {
+                attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, unmet, session.Tls, started, decision.Level));
+            }
+
+            return recipients;
+        }
+
         var results = await session.SendAsync(message, envelopeFrom, recipients.Select(r => r.Address).ToList(), cancellationToken);
         var retryElsewhere = new List<DueRecipient>();
         foreach (var recipient in recipients)
         {
             var result = results[recipient.Address];
-            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started));
+            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level));
             if (result.Reason == FailureReason.ConnectionFailed)
             {
                 retryElsewhere.Add(recipient);
@@ -190,6 +225,12 @@ internal sealed class DomainDelivery(
 
         return retryElsewhere;
     }
+
+    /// <summary>The domain's policy, plus the first matching content rule for mail our clients submitted.</summary>
+    private static PolicyDecision Decide(PolicyEvaluator evaluator, LoadedMessage prepared, string domain) =>
+        prepared.Kind == MessageKind.Submitted
+            ? evaluator.Decide(new MessageFacts(prepared.Message!.Subject, name => prepared.Message.Headers[name], prepared.EnvelopeFrom, domain))
+            : evaluator.DomainPolicy(domain);
 
     private async Task<Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind)>> LoadEnvelopesAsync(List<Guid> messageIds, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Core.Policies;
 using SecureFallback.Data;
 
 namespace SecureFallback.Delivery.Queue;
@@ -23,7 +24,10 @@ internal sealed class OutcomeRecorder(
     ILogger<OutcomeRecorder> logger)
 {
     /// <summary>Records one attempt round for several messages in one transaction.</summary>
-    public async Task RecordAsync(IReadOnlyDictionary<Guid, Dictionary<long, List<AttemptRecord>>> attemptsByMessage, CancellationToken cancellationToken)
+    public async Task RecordAsync(
+        IReadOnlyDictionary<Guid, Dictionary<long, List<AttemptRecord>>> attemptsByMessage,
+        IReadOnlyDictionary<Guid, PolicyDecision> decisions,
+        CancellationToken cancellationToken)
     {
         var schedule = new RetrySchedule(options.Value.RetrySchedule);
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -40,7 +44,9 @@ internal sealed class OutcomeRecorder(
                 var attempts = attemptsByRecipient[recipient.Id];
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
-                Apply(message, recipient, decision, decidedBy, now, schedule);
+                var policy = decisions.GetValueOrDefault(message.Id) ?? PolicyDecision.Default;
+                (recipient.PolicyLevel, recipient.PolicyAction, recipient.PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, 512));
+                Apply(message, recipient, decision, decidedBy, policy, now, schedule);
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
@@ -69,9 +75,10 @@ internal sealed class OutcomeRecorder(
         CertificateSubject = Truncate(attempt.Tls?.CertificateSubject, 1024),
         CertificateSha256 = attempt.Tls?.CertificateSha256,
         SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
+        RequiredLevel = attempt.RequiredLevel,
     };
 
-    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy, DateTimeOffset now, RetrySchedule schedule)
+    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy, PolicyDecision policy, DateTimeOffset now, RetrySchedule schedule)
     {
         recipient.AttemptCount++;
         recipient.LastOutcome = decision.Outcome;
@@ -89,6 +96,10 @@ internal sealed class OutcomeRecorder(
                 {
                     recipient.Diagnostic = Truncate($"delivered over {tls.Protocol} ({tls.Cipher}); {decision.Diagnostic}", 1024);
                 }
+                else if (message.Kind == MessageKind.Submitted)
+                {
+                    recipient.Diagnostic = Truncate($"delivered WITHOUT TLS (deliver-plain test mode of {policy.Source}); {decision.Diagnostic}", 1024);
+                }
 
                 recipient.DsnPending = noticeOptions.Value.DeliveredOverTls && message.EnvelopeFrom.Length > 0;
                 break;
@@ -104,7 +115,13 @@ internal sealed class OutcomeRecorder(
                 recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
                 break;
 
-            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when pickupOptions.Value.Enabled:
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed
+                when policy.OnFailure == FailureAction.RetryThenPickup && !policy.ForcePickup && now - message.ReceivedAt < policy.RetryTlsFor:
+                // TLS may come back (a certificate renewed, a server fixed): keep trying for the set time first.
+                recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
+                break;
+
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when policy.ForcePickup || policy.OnFailure != FailureAction.Bounce:
                 // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
                 recipient.Status = RecipientStatus.HeldForPickup;
                 recipient.HoldUntil = now + pickupOptions.Value.Retention;
@@ -114,7 +131,7 @@ internal sealed class OutcomeRecorder(
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
-                // Nothing is ever sent in clear: the sender is told, with 5.7.10 "encryption needed".
+                // Policy "bounce": nothing is sent in clear; the sender is told, with 5.7.10 "encryption needed".
                 Fail(message, recipient, now);
                 recipient.StatusCode = "5.7.10";
                 break;

@@ -60,7 +60,7 @@ internal sealed class PickupNoticeOutbox(
             {
                 var (grant, token) = PickupGrant.Issue(recipient.Id, messageId, recipient.Address, now, recipient.HoldUntil ?? now);
                 db.PickupGrants.Add(grant);
-                var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt));
+                var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup));
                 var noticeId = NoticeQueue.Enqueue(db, protector, signer, notice, recipient.Address, MessageKind.PickupNotice, now);
                 recipient.PickupNoticePending = false;
                 PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);

@@ -19,9 +19,10 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
 {
     private readonly RecordingSmtpClient _client;
 
-    private SecureSmtpSession(RecordingSmtpClient client, NextHop hop, IPAddress address, TlsSessionInfo tls, DateTimeOffset openedAt)
+    private SecureSmtpSession(RecordingSmtpClient client, NextHop hop, IPAddress address, TlsSessionInfo tls, PeerCertificateCheck certificate, DateTimeOffset openedAt)
     {
         _client = client;
+        Certificate = certificate;
         OpenedAt = openedAt;
         Hop = hop;
         Address = address;
@@ -34,6 +35,9 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
 
     public TlsSessionInfo Tls { get; }
 
+    /// <summary>What the handshake showed about the peer certificate; each message's level is checked against it.</summary>
+    public PeerCertificateCheck Certificate { get; }
+
     public DateTimeOffset OpenedAt { get; }
 
     public bool IsUsable => _client.IsConnected && _client.IsSecure;
@@ -41,7 +45,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     /// <summary>Connects to <paramref name="address"/>, sends EHLO and STARTTLS (mandatory) and completes the handshake.</summary>
     /// <returns>The session, or the classified reason there is none.</returns>
     public static async Task<(SecureSmtpSession? Session, HostAttemptResult? Failure)> OpenAsync(
-        NextHop hop, IPAddress address, DeliveryOptions options, CancellationToken cancellationToken)
+        NextHop hop, IPAddress address, DeliveryOptions options, PeerCertificateCheck certificateCheck, CancellationToken cancellationToken)
     {
         Socket socket;
         try
@@ -54,8 +58,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
             return (null, Transient(reason, $"connect to {address}:{hop.Port} failed: {ex.Message}", "4.4.1"));
         }
 
-        var certificatePolicy = new EncryptLevelCertificatePolicy();
-        var client = RecordingSmtpClient.Create(options, certificatePolicy.Validate);
+        var client = RecordingSmtpClient.Create(options, certificateCheck.Validate);
 
         try
         {
@@ -77,13 +80,13 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
             return (null, new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, "session is not encrypted after STARTTLS", "4.7.0"));
         }
 
-        var certificate = certificatePolicy.PeerCertificate;
+        var certificate = certificateCheck.PeerCertificate;
         var tls = new TlsSessionInfo(
             client.SslProtocol.ToString(),
             client.SslCipherSuite?.ToString(),
             certificate?.Subject,
             certificate is null ? null : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)));
-        return (new SecureSmtpSession(client, hop, address, tls, DateTimeOffset.UtcNow), null);
+        return (new SecureSmtpSession(client, hop, address, tls, certificateCheck, DateTimeOffset.UtcNow), null);
     }
 
     /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>

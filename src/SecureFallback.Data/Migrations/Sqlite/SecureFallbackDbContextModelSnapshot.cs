@@ -184,6 +184,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long>("RecipientId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("RequiredLevel")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SmtpReply")
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");
@@ -312,6 +315,15 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("PickupNoticePending")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("PolicyAction")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("PolicyLevel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PolicySource")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -429,6 +441,80 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("PickupGrants", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Core.Policies.ContentRule", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HeaderContains")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HeaderName")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecipientDomain")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SenderAddress")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectContains")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Position");
+
+                    b.ToTable("ContentRules", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Core.Policies.TlsPolicy", b =>
+                {
+                    b.Property<string>("Pattern")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OnFailure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<TimeSpan>("RetryTlsFor")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Pattern");
+
+                    b.ToTable("TlsPolicies", (string)null);
                 });
 
             modelBuilder.Entity("SecureFallback.Data.PortalUser", b =>

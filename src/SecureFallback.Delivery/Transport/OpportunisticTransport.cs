@@ -9,19 +9,20 @@ using SecureFallback.Delivery.Routing;
 namespace SecureFallback.Delivery.Transport;
 
 /// <summary>
-/// The one place where mail may leave without TLS: pickup notices, which carry no message content (only who sent
-/// something, and where to pick it up). TLS is used when offered; when the peer offers none or the handshake fails,
-/// the notice goes in clear (RFC 7435 opportunistic security). Never used for any other kind of message.
+/// The one place where mail may leave without TLS: notices, which carry no message content (only who sent something
+/// and where to pick it up, or an account code), and mail for domains an admin put in the <c>deliver-plain</c> test
+/// mode. TLS is used when offered; when the peer offers none or the handshake fails, the mail goes in clear
+/// (RFC 7435 opportunistic security). <see cref="Queue.DomainDelivery"/> calls it for nothing else.
 /// </summary>
-internal static class OpportunisticNoticeTransport
+internal static class OpportunisticTransport
 {
     public static async Task<(Dictionary<string, HostAttemptResult> Results, TlsSessionInfo? Tls)> SendAsync(
-        NextHop hop, IPAddress address, MimeMessage notice, IReadOnlyList<string> recipients, DeliveryOptions options, CancellationToken cancellationToken)
+        NextHop hop, IPAddress address, MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, DeliveryOptions options, CancellationToken cancellationToken)
     {
         HostAttemptResult? failure = null;
         foreach (var mode in new[] { SecureSocketOptions.StartTlsWhenAvailable, SecureSocketOptions.None })
         {
-            // Opportunistic: any certificate beats clear text, and the notice holds nothing confidential.
+            // Opportunistic: any certificate beats clear text.
             using var client = RecordingSmtpClient.Create(options, (_, certificate, _, _) => certificate is not null);
             Socket? socket = null;
             try
@@ -38,12 +39,12 @@ internal static class OpportunisticNoticeTransport
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 socket?.Dispose();
-                failure = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"notice to {address}:{hop.Port}: {ex.Message}", "4.4.1");
+                failure = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"opportunistic delivery to {address}:{hop.Port}: {ex.Message}", "4.4.1");
                 break;
             }
 
             var tls = client.IsSecure ? new TlsSessionInfo(client.SslProtocol.ToString(), client.SslCipherSuite?.ToString(), null, null) : null;
-            var results = await client.TransferAsync(notice, "", recipients, hop.HostName, cancellationToken);
+            var results = await client.TransferAsync(message, envelopeFrom, recipients, hop.HostName, cancellationToken);
             await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             socket.Dispose();
             return (results, tls);

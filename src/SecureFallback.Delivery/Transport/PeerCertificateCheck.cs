@@ -1,0 +1,109 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Policies;
+
+namespace SecureFallback.Delivery.Transport;
+
+/// <summary>
+/// Collects what the TLS handshake showed about the peer certificate, without deciding: a session may carry mail
+/// of several levels, so each message's level is checked against these facts (<see cref="Check"/>) before it is sent.
+/// Expiry is judged apart from trust so that the audit trail names the real cause (TLS-RPT vocabulary).
+/// </summary>
+internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoots, TimeProvider timeProvider)
+{
+    public X509Certificate2? PeerCertificate { get; private set; }
+
+    public bool ChainTrusted { get; private set; }
+
+    public bool Expired { get; private set; }
+
+    /// <summary>The handshake callback: records the facts and accepts any certificate (the level check comes next).</summary>
+    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return false; // no certificate at all cannot carry a TLS session worth the name
+        }
+
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        PeerCertificate = leaf;
+        var now = timeProvider.GetUtcNow();
+        Expired = leaf.NotAfter.ToUniversalTime() < now.UtcDateTime || leaf.NotBefore.ToUniversalTime() > now.UtcDateTime;
+        var intermediates = new X509Certificate2Collection();
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                intermediates.Add(element.Certificate);
+            }
+        }
+
+        ChainTrusted = Chains(leaf, intermediates, customRoots: null) || (trustedRoots.Count > 0 && Chains(leaf, intermediates, trustedRoots));
+        return true;
+    }
+
+    /// <summary>Null when the facts meet <paramref name="level"/>; otherwise the TLS failure to record.</summary>
+    public HostAttemptResult? Check(TlsLevel level, string mxHost, string recipientDomain)
+    {
+        if (level == TlsLevel.Encrypt)
+        {
+            return null;
+        }
+
+        if (level == TlsLevel.DaneOnly)
+        {
+            return Failure(FailureReason.DaneRequired, "the policy requires DANE, and no DNSSEC-validated TLSA records authenticate this host");
+        }
+
+        if (PeerCertificate is null)
+        {
+            return Failure(FailureReason.ValidationFailure, "the server presented no certificate");
+        }
+
+        if (Expired)
+        {
+            return Failure(FailureReason.CertificateExpired, $"the certificate of {mxHost} is outside its validity ({PeerCertificate.NotBefore:yyyy-MM-dd} to {PeerCertificate.NotAfter:yyyy-MM-dd})");
+        }
+
+        if (!ChainTrusted)
+        {
+            return Failure(FailureReason.CertificateNotTrusted, $"the certificate of {mxHost} ({PeerCertificate.Subject}, issued by {PeerCertificate.Issuer}) does not chain to a trusted CA");
+        }
+
+        var nameOk = level == TlsLevel.Verify
+            ? PeerCertificate.MatchesHostname(mxHost, allowWildcards: true, allowCommonName: true)
+            : NamesDomain(PeerCertificate, recipientDomain);
+        return nameOk
+            ? null
+            : Failure(FailureReason.CertificateHostMismatch, level == TlsLevel.Verify
+                ? $"the certificate ({PeerCertificate.Subject}) is not valid for the MX host {mxHost}"
+                : $"the certificate ({PeerCertificate.Subject}) is not valid for the recipient domain {recipientDomain} or a name below it");
+    }
+
+    /// <summary>The <c>secure</c> match (Postfix's nexthop, dot-nexthop): the domain itself or any name below it.</summary>
+    private static bool NamesDomain(X509Certificate2 certificate, string domain) =>
+        certificate.MatchesHostname(domain, allowWildcards: true, allowCommonName: true)
+        || DnsNames(certificate).Any(name => name.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase));
+
+    private static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames());
+
+    private static bool Chains(X509Certificate2 leaf, X509Certificate2Collection intermediates, X509Certificate2Collection? customRoots)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid; // expiry is judged on its own
+        chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        if (customRoots is not null)
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(customRoots);
+        }
+
+        return chain.Build(leaf);
+    }
+
+    private static HostAttemptResult Failure(string reason, string diagnostic) =>
+        new(DeliveryOutcome.TlsFailed, reason, diagnostic, "5.7.10");
+}
