@@ -61,6 +61,10 @@ public sealed class ProcessTests
     [InlineData("--SecureFallback:Dns:Servers:0=resolver.example", "SecureFallback:Dns:Servers:0 'resolver.example' is not ip or ip:port.")]
     [InlineData("--SecureFallback:Protection:KeyProvider=Vault", "SecureFallback:Protection:KeyProvider must be File or Certificate.")]
     [InlineData("--SecureFallback:Protection:KeyProvider=Certificate", "needs SecureFallback:Protection:CertificatePath")]
+    [InlineData("--SecureFallback:Policies:partner.test:Level=strict", "SecureFallback:Policies:partner.test:Level 'strict' must be encrypt, verify, secure or dane-only.")]
+    [InlineData("--SecureFallback:Policies:partner.test:OnFailure=drop", "SecureFallback:Policies:partner.test:OnFailure 'drop' must be pickup, bounce, retry-then-pickup or deliver-plain.")]
+    [InlineData("--SecureFallback:Rules:0:Action=pickup", "SecureFallback:Rules:0 needs at least one condition")]
+    [InlineData("--SecureFallback:Delivery:TrustedRoots:0=/nonexistent/ca.pem", "SecureFallback:Delivery:TrustedRoots:0 '/nonexistent/ca.pem'")]
     [InlineData("--SecureFallback:Portal:PublicUrl=not a url", "SecureFallback:Portal:PublicUrl 'not a url' must be an absolute http(s) URL")]
     public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
     {

@@ -50,9 +50,9 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
     public ISet<string> RejectTemporarily => Recorder.RejectTemporarily;
 
     /// <summary>Starts a receiver; <paramref name="port"/> 0 picks a free port.</summary>
-    public static async Task<TlsSmtpReceiver> StartAsync(string hostName = "mx.tls.test", int port = 0)
+    public static async Task<TlsSmtpReceiver> StartAsync(string hostName = "mx.tls.test", int port = 0, X509Certificate2? certificate = null)
     {
-        var certificate = TestCertificates.SelfSigned(hostName);
+        certificate ??= TestCertificates.SelfSigned(hostName);
         var recorder = new MessageRecorder();
         var options = new SmtpServerOptionsBuilder()
             .ServerName(hostName)
