@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Delivery.Checks;
 using SecureFallback.Delivery.Notices;
 using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Queue;
@@ -53,6 +54,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<TrustedRoots>();
+        services.AddSingleton<ITlsChecker, TlsChecker>();
         services.AddSingleton<DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
         services.AddSingleton<IValidateOptions<DnsOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());

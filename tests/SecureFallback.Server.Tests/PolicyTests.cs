@@ -171,6 +171,33 @@ public sealed class PolicyTests : IAsyncLifetime
         Assert.False(plain.ReceivedMailTransaction && plain.Messages.Any(m => m.Text.Contains("body", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("trusted", 0, "verify    ok")]
+    [InlineData("self-signed", 1, "verify    FAIL certificate-not-trusted")]
+    public async Task CheckTls_ReportsTheHandshakeAndTheVerdictUnderThePolicy_WithoutSendingMail(string certificateKind, int expectedExit, string expectedLine)
+    {
+        const string domain = "partner.test";
+        var certificate = certificateKind == "trusted" ? _ca.Issue([$"mx.{domain}"]) : TestCertificates.SelfSigned($"mx.{domain}");
+        var (receiver, route) = await PartnerAsync(domain, certificate);
+        await using var _ = receiver;
+        var settings = Settings(
+            ($"SecureFallback:Delivery:Routes:{domain}", route),
+            ($"SecureFallback:Policies:{domain}:Level", "verify"),
+            ($"SecureFallback:Policies:{domain}:OnFailure", "bounce"));
+
+        using var process = ServerProcess.Start(["check-tls", domain, .. SecureFallbackInstance.BaseArguments(SecureFallbackInstance.NewDataDirectory()), .. settings.Select(s => $"--{s.Key}={s.Value}")]);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(expectedExit == exitCode, process.Output);
+        Assert.Contains($"policy: level verify, on failure bounce (policy {domain})", process.Output);
+        Assert.Contains($"mx.{domain} [127.0.0.1]:{receiver.Port}", process.Output);
+        Assert.Contains("STARTTLS: offered; Tls1", process.Output);
+        Assert.Contains(expectedLine, process.Output);
+        Assert.Contains("encrypt   ok", process.Output);
+        Assert.Contains(expectedExit == 0 ? "verdict: mail gets TLS at level verify" : "it would go to: bounce", process.Output);
+        Assert.Empty(receiver.Messages);
+    }
+
     public async Task DisposeAsync()
     {
         await _dns.DisposeAsync();

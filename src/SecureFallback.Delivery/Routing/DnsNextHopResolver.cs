@@ -17,7 +17,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         var settings = options.Value;
         if (settings.Routes.TryGetValue(domain, out var route) && RouteParser.TryParse(route, settings.Port, out var parsed))
         {
-            return await ResolveRouteAsync(parsed.Host, parsed.Port, cancellationToken);
+            return await ResolveHostAsync(parsed.Host, parsed.Port, cancellationToken);
         }
 
         try
@@ -30,7 +30,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         }
     }
 
-    private async Task<NextHopResolution> ResolveRouteAsync(string host, int port, CancellationToken cancellationToken)
+    public async Task<NextHopResolution> ResolveHostAsync(string host, int port, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(host, out var literal))
         {

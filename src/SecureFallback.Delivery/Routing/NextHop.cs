@@ -19,4 +19,7 @@ internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttem
 internal interface INextHopResolver
 {
     Task<NextHopResolution> ResolveAsync(string domain, CancellationToken cancellationToken);
+
+    /// <summary>One given host (a route target, or what an admin names to <c>check-tls</c>).</summary>
+    Task<NextHopResolution> ResolveHostAsync(string host, int port, CancellationToken cancellationToken);
 }

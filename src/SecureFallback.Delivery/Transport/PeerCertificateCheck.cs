@@ -26,7 +26,8 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
             return false; // no certificate at all cannot carry a TLS session worth the name
         }
 
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        // Our own copy: the handshake's certificate object dies with the connection, the facts must outlive it.
+        var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         PeerCertificate = leaf;
         var now = timeProvider.GetUtcNow();
         Expired = leaf.NotAfter.ToUniversalTime() < now.UtcDateTime || leaf.NotBefore.ToUniversalTime() > now.UtcDateTime;

@@ -17,10 +17,11 @@ internal static class CliVerbs
           securefallback users add NAME       create or reset an SMTP relay user (password read from stdin or prompted)
           securefallback users remove NAME    delete a relay user
           securefallback users list           list relay users
+          securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
         Settings may follow any verb, e.g. --SecureFallback:DataDirectory=/var/lib/securefallback
         """;
 
-    public static bool IsVerb(string word) => word is "users" or "help" or "--help" or "-h";
+    public static bool IsVerb(string word) => word is "users" or "check-tls" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,6 +30,11 @@ internal static class CliVerbs
         if (words is ["users", ..] && words.Length >= 2)
         {
             return await RunUsersAsync(words[1..], settings);
+        }
+
+        if (words is ["check-tls", var target])
+        {
+            return await CheckTlsCommand.RunAsync(target, settings);
         }
 
         Console.WriteLine(Usage);
