@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Core.Policies;
 using SecureFallback.Delivery.Checks;
 using SecureFallback.Delivery.Notices;
 using SecureFallback.Delivery.Policies;
@@ -53,6 +54,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddOptions<PolicyOptions>().Configure<IConfiguration>(PolicyOptions.Bind).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton<IPolicyChanges>(sp => sp.GetRequiredService<PolicyCatalog>());
         services.AddSingleton<TrustedRoots>();
         services.AddSingleton<ITlsChecker, TlsChecker>();
         services.AddSingleton<DeliveryOptionsValidator>();

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using SecureFallback.Admin;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
 using SecureFallback.Portal;
@@ -13,6 +14,7 @@ internal static class Endpoints
     public static void MapSecureFallbackEndpoints(this WebApplication app)
     {
         app.MapSecureFallbackPortal();
+        app.MapSecureFallbackAdmin();
         app.MapHealthChecks("/healthz");
         app.MapGet("/status", StatusPageAsync);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SecureFallback.Admin;
 using SecureFallback.Core;
 using SecureFallback.Data;
 using SecureFallback.Delivery;
@@ -85,6 +86,7 @@ public static class ServerHost
         services.AddOptions<IntakeOptions>().PostConfigure<IOptions<DeliveryOptions>>((intake, delivery) =>
             intake.ServerName ??= delivery.Value.HeloName);
         services.AddSecureFallbackPortal();
+        services.AddSecureFallbackAdmin();
         services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
     }
 }

@@ -88,12 +88,12 @@ public sealed class UsersCommandTests
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();
         var arguments = new[] { "users", "add", "Relay-One", $"--SecureFallback:DataDirectory={dataDirectory}" };
 
-        var (exitCode, output) = await RunWithInputAsync(arguments, "a-long-relay-password\n");
+        var (exitCode, output) = await CliRunner.RunAsync(arguments, "a-long-relay-password\n");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("Created relay user 'relay-one'", output);
         await DeliveryTests.GrepDataDirectoryAsync(dataDirectory, "a-long-relay-password");
-        var (listExit, list) = await RunWithInputAsync(["users", "list", $"--SecureFallback:DataDirectory={dataDirectory}"], "");
+        var (listExit, list) = await CliRunner.RunAsync(["users", "list", $"--SecureFallback:DataDirectory={dataDirectory}"], "");
         Assert.Equal(0, listExit);
         Assert.Contains("relay-one", list);
     }
@@ -103,32 +103,9 @@ public sealed class UsersCommandTests
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();
 
-        var (exitCode, output) = await RunWithInputAsync(["users", "add", "relay", $"--SecureFallback:DataDirectory={dataDirectory}"], "short\n");
+        var (exitCode, output) = await CliRunner.RunAsync(["users", "add", "relay", $"--SecureFallback:DataDirectory={dataDirectory}"], "short\n");
 
         Assert.Equal(64, exitCode);
         Assert.Contains("at least 12 characters", output);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunWithInputAsync(string[] arguments, string input)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "securefallback.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
     }
 }

@@ -26,28 +26,15 @@ public static class PortalServiceCollectionExtensions
             // Named explicitly: part discovery starts from the entry assembly, which is not ours under a test host.
             .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
-        services.AddIdentityCore<PortalUser>(options =>
-            {
-                options.User.RequireUniqueEmail = true;
-                options.SignIn.RequireConfirmedEmail = true;
-                options.Password.RequiredLength = 12;
-                options.Password.RequireNonAlphanumeric = false;
-                options.Password.RequireUppercase = false;
-                options.Password.RequireLowercase = false;
-                options.Password.RequireDigit = false;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.Lockout.AllowedForNewUsers = true;
-                // Reset codes are six digits to type, like registration codes, not long links: a cautious
-                // recipient never has to click a link in an e-mail. Wrong codes count towards the lockout.
-                options.Tokens.PasswordResetTokenProvider = TokenOptions.DefaultEmailProvider;
-            })
+        services.AddIdentityCore<PortalUser>(ConfigureIdentity)
+            .AddRoles<IdentityRole>() // "Admin" opens the admin console
             .AddEntityFrameworkStores<SecureFallbackDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/login";
+            options.AccessDeniedPath = "/error/403";
             options.Cookie.Name = "securefallback";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
@@ -67,6 +54,24 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<PortalAccounts>();
         services.AddSingleton<MailHtml>();
         return services;
+    }
+
+    /// <summary>Account rules shared by the portal and the CLI (<c>users add-admin</c>), so both accept the same passwords.</summary>
+    public static void ConfigureIdentity(IdentityOptions options)
+    {
+        options.User.RequireUniqueEmail = true;
+        options.SignIn.RequireConfirmedEmail = true;
+        options.Password.RequiredLength = 12;
+        options.Password.RequireNonAlphanumeric = false;
+        options.Password.RequireUppercase = false;
+        options.Password.RequireLowercase = false;
+        options.Password.RequireDigit = false;
+        options.Lockout.MaxFailedAccessAttempts = 5;
+        options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+        options.Lockout.AllowedForNewUsers = true;
+        // Reset codes are six digits to type, like registration codes, not long links: a cautious
+        // recipient never has to click a link in an e-mail. Wrong codes count towards the lockout.
+        options.Tokens.PasswordResetTokenProvider = TokenOptions.DefaultEmailProvider;
     }
 
     public static WebApplication MapSecureFallbackPortal(this WebApplication app)

@@ -35,4 +35,10 @@ public sealed class DeliveryAttempt
 
     /// <summary>The level this attempt had to meet.</summary>
     public Policies.TlsLevel? RequiredLevel { get; set; }
+
+    /// <summary>For a TLS session: whether it would also have met <c>verify</c> (the shadow report's input).</summary>
+    public bool? MeetsVerify { get; set; }
+
+    /// <summary>For a TLS session: whether it would also have met <c>secure</c>.</summary>
+    public bool? MeetsSecure { get; set; }
 }

@@ -23,6 +23,18 @@ public sealed class TlsPolicy
     public string Source { get; set; } = "settings";
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>True for <c>default</c>, a domain with a dot (<c>partner.example</c>) or <c>*.domain</c>.</summary>
+    public static bool IsValidPattern(string pattern)
+    {
+        if (pattern.Equals(DefaultPattern, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var domain = pattern.StartsWith("*.", StringComparison.Ordinal) ? pattern[2..] : pattern;
+        return domain.Contains('.', StringComparison.Ordinal) && Uri.CheckHostName(domain) == UriHostNameType.Dns;
+    }
 }
 
 /// <summary>What was decided for one recipient before sending: the level to meet and what to do otherwise, and why.</summary>

@@ -17,7 +17,7 @@ public sealed class PolicyCatalog(
     IOptions<PolicyOptions> settings,
     IOptions<PickupOptions> pickup,
     WriteGate writeGate,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider) : IPolicyChanges
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _loading = new(1, 1);
@@ -56,7 +56,7 @@ public sealed class PolicyCatalog(
     }
 
     /// <summary>Makes the next <see cref="GetAsync"/> read the database again (after a console edit).</summary>
-    public void Invalidate() => _current = null;
+    public void Changed() => _current = null;
 
     private async Task SeedAsync(SecureFallbackDbContext db, CancellationToken cancellationToken)
     {

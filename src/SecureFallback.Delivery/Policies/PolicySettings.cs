@@ -64,7 +64,7 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
         foreach (var (pattern, policy) in options.Policies)
         {
             var key = $"SecureFallback:Policies:{pattern}";
-            if (!IsPattern(pattern))
+            if (!TlsPolicy.IsValidPattern(pattern))
             {
                 errors.Add($"{key}: '{pattern}' must be default, a domain (partner.example) or *.domain.");
             }
@@ -101,16 +101,5 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    internal static bool IsPattern(string pattern)
-    {
-        if (pattern.Equals(TlsPolicy.DefaultPattern, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        var domain = pattern.StartsWith("*.", StringComparison.Ordinal) ? pattern[2..] : pattern;
-        return domain.Contains('.', StringComparison.Ordinal) && Uri.CheckHostName(domain) == UriHostNameType.Dns;
     }
 }

@@ -5,4 +5,7 @@ using SecureFallback.Delivery.Transport;
 namespace SecureFallback.Delivery.Queue;
 
 /// <summary>One host's result for one recipient, with where it happened and what TLS was negotiated.</summary>
-internal sealed record AttemptRecord(string Host, IPAddress? Address, int Port, HostAttemptResult Result, TlsSessionInfo? Tls, DateTimeOffset StartedAt, Core.Policies.TlsLevel? RequiredLevel = null);
+internal sealed record AttemptRecord(string Host, IPAddress? Address, int Port, HostAttemptResult Result, TlsSessionInfo? Tls, DateTimeOffset StartedAt, Core.Policies.TlsLevel? RequiredLevel = null, ShadowLevels? Shadow = null);
+
+/// <summary>Which stricter levels a TLS session would have met, recorded for the shadow report.</summary>
+internal sealed record ShadowLevels(bool Verify, bool Secure);

@@ -211,12 +211,15 @@ internal sealed class DomainDelivery(
             return recipients;
         }
 
+        var shadow = new ShadowLevels(
+            session.Certificate.Check(TlsLevel.Verify, session.Hop.HostName, domain) is null,
+            session.Certificate.Check(TlsLevel.Secure, session.Hop.HostName, domain) is null);
         var results = await session.SendAsync(message, envelopeFrom, recipients.Select(r => r.Address).ToList(), cancellationToken);
         var retryElsewhere = new List<DueRecipient>();
         foreach (var recipient in recipients)
         {
             var result = results[recipient.Address];
-            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level));
+            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level, shadow));
             if (result.Reason == FailureReason.ConnectionFailed)
             {
                 retryElsewhere.Add(recipient);

@@ -76,6 +76,8 @@ internal sealed class OutcomeRecorder(
         CertificateSha256 = attempt.Tls?.CertificateSha256,
         SmtpReply = Truncate(attempt.Result.Diagnostic, 1024),
         RequiredLevel = attempt.RequiredLevel,
+        MeetsVerify = attempt.Shadow?.Verify,
+        MeetsSecure = attempt.Shadow?.Secure,
     };
 
     private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy, PolicyDecision policy, DateTimeOffset now, RetrySchedule schedule)

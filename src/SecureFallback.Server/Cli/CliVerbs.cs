@@ -17,6 +17,7 @@ internal static class CliVerbs
           securefallback users add NAME       create or reset an SMTP relay user (password read from stdin or prompted)
           securefallback users remove NAME    delete a relay user
           securefallback users list           list relay users
+          securefallback users add-admin EMAIL create an admin console account or reset its password (role Admin)
           securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
         Settings may follow any verb, e.g. --SecureFallback:DataDirectory=/var/lib/securefallback
         """;
@@ -47,6 +48,9 @@ internal static class CliVerbs
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSecureFallbackCore();
         builder.Services.AddSecureFallbackData();
+        builder.Services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<SecureFallbackDbContext>();
         using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
@@ -56,6 +60,8 @@ internal static class CliVerbs
         {
             case ["add", var name]:
                 return await AddUserAsync(db, name);
+            case ["add-admin", var email]:
+                return await AdminAccount.AddAsync(scope.ServiceProvider, email);
             case ["remove", var name]:
                 var removed = await db.RelayUsers.Where(u => u.Name == name.ToLowerInvariant()).ExecuteDeleteAsync();
                 Console.WriteLine(removed > 0 ? $"Removed relay user '{name}'." : $"No relay user '{name}'.");

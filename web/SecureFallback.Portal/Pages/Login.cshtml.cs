@@ -18,18 +18,20 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
     {
     }
 
-    public async Task<IActionResult> OnPostAsync(string email, string password)
+    public async Task<IActionResult> OnPostAsync(string email, string password, string? returnUrl)
     {
         Email = email;
         var result = await signIn.PasswordSignInAsync(email ?? "", password ?? "", isPersistent: false, lockoutOnFailure: true);
+        // Only local paths: a crafted ReturnUrl must not send a recipient to another site after signing in.
+        var next = !string.IsNullOrEmpty(returnUrl) && Url.IsLocalUrl(returnUrl) ? returnUrl : "/inbox";
         if (result.Succeeded)
         {
-            return Redirect("/inbox");
+            return Redirect(next);
         }
 
         if (result.RequiresTwoFactor)
         {
-            return Redirect("/login/two-factor");
+            return Redirect("/login/two-factor?returnUrl=" + Uri.EscapeDataString(next));
         }
 
         Error = result.IsLockedOut

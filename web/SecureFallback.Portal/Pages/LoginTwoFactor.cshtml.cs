@@ -15,7 +15,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn) : Page
     public async Task<IActionResult> OnGetAsync() =>
         await signIn.GetTwoFactorAuthenticationUserAsync() is null ? Redirect("/login") : Page();
 
-    public async Task<IActionResult> OnPostAsync(string code)
+    public async Task<IActionResult> OnPostAsync(string code, string? returnUrl)
     {
         if (await signIn.GetTwoFactorAuthenticationUserAsync() is null)
         {
@@ -28,7 +28,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn) : Page
             : await signIn.TwoFactorRecoveryCodeSignInAsync(typed);
         if (result.Succeeded)
         {
-            return Redirect("/inbox");
+            return Redirect(!string.IsNullOrEmpty(returnUrl) && Url.IsLocalUrl(returnUrl) ? returnUrl : "/inbox");
         }
 
         Error = result.IsLockedOut

@@ -168,6 +168,12 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("MeetsSecure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("MeetsVerify")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 

@@ -29,6 +29,18 @@ namespace SecureFallback.Data.Migrations.Sqlite
                 type: "TEXT",
                 nullable: true);
 
+            migrationBuilder.AddColumn<bool>(
+                name: "MeetsSecure",
+                table: "DeliveryAttempts",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "MeetsVerify",
+                table: "DeliveryAttempts",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.AddColumn<int>(
                 name: "RequiredLevel",
                 table: "DeliveryAttempts",
@@ -97,6 +109,14 @@ namespace SecureFallback.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "PolicySource",
                 table: "Recipients");
+
+            migrationBuilder.DropColumn(
+                name: "MeetsSecure",
+                table: "DeliveryAttempts");
+
+            migrationBuilder.DropColumn(
+                name: "MeetsVerify",
+                table: "DeliveryAttempts");
 
             migrationBuilder.DropColumn(
                 name: "RequiredLevel",

@@ -11,7 +11,7 @@ using SecureFallback.Data;
 namespace SecureFallback.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SecureFallbackDbContext))]
-    [Migration("20261125221002_TlsPolicies")]
+    [Migration("20261125222324_TlsPolicies")]
     partial class TlsPolicies
     {
         /// <inheritdoc />
@@ -170,6 +170,12 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<string>("IpAddress")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool?>("MeetsSecure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("MeetsVerify")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
