@@ -102,7 +102,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await PortalSteps.SignOutAsync(page);
 
         await SignInAsync(page, server, "carol@plain.test", PortalSteps.Password);
-        await page.WaitForURLAsync("**/login/two-factor");
+        await page.WaitForURLAsync("**/login/two-factor**");
         await page.GotoAsync(new Uri(server.WebAddress, "inbox").ToString());
         Assert.EndsWith("/login", new Uri(page.Url).AbsolutePath); // the password alone is not a session
 
