@@ -109,3 +109,45 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         Assert.NotEqual(200, csv.Status);
     }
 }
+
+[Collection(ChromiumCollection.Name)]
+public sealed class AdminQueueTests(ChromiumFixture chromium)
+{
+    [Fact]
+    public async Task Admin_RetriesAWaitingMessageNow_AndDeletesAnother_WhoseSenderIsTold()
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        Assert.Equal(0, (await CliRunner.RunAsync(["users", "add-admin", "admin@ops.test", $"--SecureFallback:DataDirectory={dataDirectory}"], "an admin console password\n")).ExitCode);
+        var downPort = TestPorts.Free();
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["SecureFallback:Delivery:Routes:later.test"] = $"127.0.0.1:{downPort}",
+                ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+                ["SecureFallback:Delivery:RetrySchedule:0"] = "01:00:00",
+            },
+            dataDirectory);
+        await server.SendAsync("alice@sender.test", ["keep@later.test"], "One", "body");
+        await server.SendAsync("alice@sender.test", ["drop@later.test"], "Two", "body");
+        await server.WaitForRecipientsAsync(r => r.Count(x => x.AttemptCount == 1) == 2);
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.WebAddress, "admin/queue").ToString());
+        await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
+        await page.GetByLabel("Portal password").FillAsync("an admin console password");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/admin/queue");
+
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Retry keep@later.test now" }).ClickAsync();
+        Assert.Contains("Retrying keep@later.test now.", await page.InnerTextAsync(".notice"));
+        await server.WaitForRecipientsAsync(r => r.Any(x => x.Address == "keep@later.test" && x.AttemptCount == 2)); // not an hour later
+
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete drop@later.test" }).ClickAsync();
+        Assert.Contains("Deleted drop@later.test; the sender is told.", await page.InnerTextAsync(".notice"));
+        Assert.DoesNotContain("drop@later.test", await page.InnerTextAsync("main").ContinueWith(t => t.Result.Replace("Deleted drop@later.test; the sender is told.", "", StringComparison.Ordinal), TaskScheduler.Default));
+        var dsn = Assert.Single(await senderServer.WaitForMessagesAsync(1));
+        Assert.Contains("drop@later.test", dsn.Text);
+        Assert.Contains("Status: 5.3.0", dsn.Text);
+    }
+}

@@ -88,7 +88,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Deliver_WhenReceiverIsDown_RetriesAndDeliversOnceItIsUp()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:later.test"] = $"127.0.0.1:{port}",
@@ -237,14 +237,5 @@ public sealed class DeliveryTests
         }
 
         return found;
-    }
-
-    internal static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -8,8 +8,8 @@ public sealed class ProcessTests
     public async Task Server_KilledRightAfterThe250_DeliversTheMessageExactlyOnceAfterRestart()
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();
-        var intakePort = DeliveryTests.FreePort();
-        var receiverPort = DeliveryTests.FreePort();
+        var intakePort = TestPorts.Free();
+        var receiverPort = TestPorts.Free();
         string[] arguments =
         [
             .. SecureFallbackInstance.BaseArguments(dataDirectory),

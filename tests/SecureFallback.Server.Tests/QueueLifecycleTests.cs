@@ -13,7 +13,7 @@ public sealed class QueueLifecycleTests
         await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
-            ["SecureFallback:Delivery:Routes:down.test"] = $"127.0.0.1:{DeliveryTests.FreePort()}",
+            ["SecureFallback:Delivery:Routes:down.test"] = $"127.0.0.1:{TestPorts.Free()}",
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Delivery:MaxQueueTime"] = "00:00:03",
         });

@@ -58,6 +58,14 @@ internal sealed class PickupNoticeOutbox(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var recipient in original.Recipients.Where(r => r.PickupNoticePending))
             {
+                // Held again after an admin's retry: the recipient already has a notice and a grant; extend it.
+                if (await db.PickupGrants.SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken) is { } existing)
+                {
+                    existing.ExpiresAt = recipient.HoldUntil ?? existing.ExpiresAt;
+                    recipient.PickupNoticePending = false;
+                    continue;
+                }
+
                 var (grant, token) = PickupGrant.Issue(recipient.Id, messageId, recipient.Address, now, recipient.HoldUntil ?? now);
                 db.PickupGrants.Add(grant);
                 var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup));

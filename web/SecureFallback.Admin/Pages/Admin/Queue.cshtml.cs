@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+
+namespace SecureFallback.Admin.Pages.Admin;
+
+/// <summary>
+/// Recipients still in the queue or held for pickup, with the admin's levers: retry now, retry TLS for a held copy
+/// (it is held again if TLS still fails; nothing ever goes in clear), and delete, which returns the message to its
+/// sender with a DSN, so even a deletion never loses mail silently.
+/// </summary>
+public sealed class QueueModel(SecureFallbackDbContext db, WriteGate writeGate, IDeliverySignal signal, TimeProvider timeProvider) : PageModel
+{
+    public List<QueuedRecipient> Recipients { get; private set; } = [];
+
+    public string? Notice { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostRetryAsync(long id, CancellationToken cancellationToken)
+    {
+        var recipient = await db.Recipients.SingleOrDefaultAsync(r => r.Id == id && (r.Status == RecipientStatus.Queued || r.Status == RecipientStatus.HeldForPickup), cancellationToken);
+        if (recipient is not null)
+        {
+            var wasHeld = recipient.Status == RecipientStatus.HeldForPickup;
+            (recipient.Status, recipient.NextAttemptAt, recipient.HoldUntil) = (RecipientStatus.Queued, timeProvider.GetUtcNow(), null);
+            await SaveAsync(cancellationToken);
+            Notice = wasHeld ? $"Trying TLS delivery to {recipient.Address} again." : $"Retrying {recipient.Address} now.";
+        }
+
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        var recipient = await db.Recipients.Include(r => r.Message).SingleOrDefaultAsync(r => r.Id == id && (r.Status == RecipientStatus.Queued || r.Status == RecipientStatus.HeldForPickup), cancellationToken);
+        if (recipient is not null)
+        {
+            recipient.Status = RecipientStatus.Failed;
+            recipient.CompletedAt = timeProvider.GetUtcNow();
+            recipient.StatusCode = "5.3.0";
+            recipient.Reason = "deleted-by-admin";
+            recipient.Diagnostic = $"removed from the queue by an administrator ({User.Identity?.Name})";
+            recipient.DsnPending = recipient.Message!.EnvelopeFrom.Length > 0;
+            await SaveAsync(cancellationToken);
+            Notice = $"Deleted {recipient.Address}; the sender is told.";
+        }
+
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        signal.Notify();
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken) =>
+        Recipients = await db.Recipients.AsNoTracking().Include(r => r.Message)
+            .Where(r => r.Message!.Kind == MessageKind.Submitted && (r.Status == RecipientStatus.Queued || r.Status == RecipientStatus.HeldForPickup))
+            .OrderBy(r => r.Id).Take(500).ToListAsync(cancellationToken);
+}
