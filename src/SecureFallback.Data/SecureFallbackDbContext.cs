@@ -25,6 +25,8 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
 
     public DbSet<ContentRule> ContentRules => Set<ContentRule>();
 
+    public DbSet<MtaStsPolicy> MtaStsPolicies => Set<MtaStsPolicy>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -53,6 +53,10 @@ public static class DeliveryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<PolicyOptions>().Configure<IConfiguration>(PolicyOptions.Bind).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        services.AddOptions<MtaStsOptions>().BindConfiguration(MtaStsOptions.SectionName)
+            .Validate(o => o.HttpsPort is > 0 and <= 65535 && o.FetchTimeout > TimeSpan.Zero, "SecureFallback:MtaSts:HttpsPort must be 1-65535 and FetchTimeout positive.")
+            .ValidateOnStart();
+        services.AddSingleton<MtaStsResolver>();
         services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<IPolicyChanges>(sp => sp.GetRequiredService<PolicyCatalog>());
         services.AddSingleton<TrustedRoots>();

@@ -6,7 +6,7 @@ using System.Text;
 namespace SecureFallback.TestKit;
 
 /// <summary>
-/// A small authoritative-style DNS responder on loopback UDP for tests: MX, A and AAAA records from a table,
+/// A small authoritative-style DNS responder on loopback UDP for tests: MX, A, AAAA and TXT records from a table,
 /// plus names that answer NXDOMAIN, SERVFAIL or nothing at all (time-out).
 /// </summary>
 public sealed class TestDnsServer : IAsyncDisposable
@@ -14,12 +14,14 @@ public sealed class TestDnsServer : IAsyncDisposable
     private const ushort TypeA = 1;
     private const ushort TypeMx = 15;
     private const ushort TypeAaaa = 28;
+    private const ushort TypeTxt = 16;
 
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
     private readonly Dictionary<string, List<(int Preference, string Exchange)>> _mx = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<IPAddress>> _addresses = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<string>> _txt = new(StringComparer.OrdinalIgnoreCase);
 
     public TestDnsServer()
     {
@@ -41,6 +43,25 @@ public sealed class TestDnsServer : IAsyncDisposable
     {
         (_mx.TryGetValue(domain, out var list) ? list : _mx[domain] = []).Add((preference, exchange));
         return this;
+    }
+
+    public TestDnsServer Txt(string name, string text)
+    {
+        lock (_txt)
+        {
+            (_txt.TryGetValue(name, out var list) ? list : _txt[name] = []).Add(text);
+        }
+
+        return this;
+    }
+
+    /// <summary>Replaces the TXT records of <paramref name="name"/> (e.g. a new MTA-STS id).</summary>
+    public void ClearTxt(string name)
+    {
+        lock (_txt)
+        {
+            _txt.Remove(name);
+        }
     }
 
     public TestDnsServer Address(string host, string address)
@@ -85,6 +106,17 @@ public sealed class TestDnsServer : IAsyncDisposable
         {
             answers.AddRange(mx.Select(m => Record(TypeMx, [.. BigEndian((ushort)m.Preference), .. EncodeName(m.Exchange)])));
         }
+        else if (rcode == 0 && type == TypeTxt)
+        {
+            lock (_txt)
+            {
+                if (_txt.TryGetValue(name, out var texts))
+                {
+                    // One second: tests change TXT records (a new MTA-STS id) and must not wait for a resolver cache.
+                    answers.AddRange(texts.Select(t => Record(TypeTxt, [(byte)t.Length, .. Encoding.ASCII.GetBytes(t)], ttl: 1)));
+                }
+            }
+        }
         else if (rcode == 0 && type is TypeA or TypeAaaa && _addresses.TryGetValue(name, out var addresses))
         {
             var family = type == TypeA ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
@@ -109,8 +141,8 @@ public sealed class TestDnsServer : IAsyncDisposable
         return [.. response];
     }
 
-    private static byte[] Record(ushort type, byte[] data) =>
-        [0xC0, 0x0C, .. BigEndian(type), .. BigEndian(1), 0, 0, 0, 60, .. BigEndian((ushort)data.Length), .. data];
+    private static byte[] Record(ushort type, byte[] data, byte ttl = 60) =>
+        [0xC0, 0x0C, .. BigEndian(type), .. BigEndian(1), 0, 0, 0, ttl, .. BigEndian((ushort)data.Length), .. data];
 
     private static (string Name, ushort Type, int End) ReadQuestion(byte[] query)
     {

@@ -31,3 +31,16 @@ internal sealed class ContentRuleConfiguration : IEntityTypeConfiguration<Conten
         builder.Property(r => r.Source).HasMaxLength(16);
     }
 }
+
+internal sealed class MtaStsPolicyConfiguration : IEntityTypeConfiguration<MtaStsPolicy>
+{
+    public void Configure(EntityTypeBuilder<MtaStsPolicy> builder)
+    {
+        builder.ToTable("MtaStsPolicies");
+        builder.HasKey(p => p.Domain);
+        builder.Property(p => p.Domain).HasMaxLength(255);
+        builder.Property(p => p.PolicyId).HasMaxLength(64);
+        builder.Property(p => p.Mode).HasMaxLength(8);
+        builder.Property(p => p.MxPatterns).HasMaxLength(4096);
+    }
+}

@@ -24,6 +24,7 @@ internal sealed class DomainDelivery(
     OutcomeRecorder recorder,
     SessionCache sessionCache,
     PolicyCatalog policies,
+    MtaStsResolver mtaSts,
     TrustedRoots trustedRoots,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
@@ -43,6 +44,16 @@ internal sealed class DomainDelivery(
         var started = timeProvider.GetUtcNow();
         var evaluator = await policies.GetAsync(cancellationToken);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
+        var sts = resolution.Routed || resolution.Failure is not null ? null : await mtaSts.GetAsync(domain, cancellationToken);
+        if (sts?.Mode == "enforce")
+        {
+            // RFC 8461 5: only MX hosts the policy names, and (below) only with a certificate valid for that host.
+            var allowed = resolution.Hosts.Where(h => sts.AllowsMx(h.HostName)).ToList();
+            resolution = allowed.Count > 0
+                ? resolution with { Hosts = allowed }
+                : NextHopResolution.Failed(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"no MX host of {domain} matches its MTA-STS policy (mx: {sts.MxPatterns})", "5.7.10");
+        }
+
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
         try
@@ -56,7 +67,7 @@ internal sealed class DomainDelivery(
                     foreach (var message in chunk)
                     {
                         results[message.Key] = message.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new(domain, null, 0, failure, null, started) });
-                        decisions[message.Key] = evaluator.DomainPolicy(domain);
+                        decisions[message.Key] = WithMtaSts(evaluator.DomainPolicy(domain), sts);
                     }
                 }
                 else
@@ -75,7 +86,7 @@ internal sealed class DomainDelivery(
                             continue;
                         }
 
-                        var decision = Decide(evaluator, prepared, domain);
+                        var decision = WithMtaSts(Decide(evaluator, prepared, domain), sts);
                         decisions[message.Key] = decision;
                         if (decision.ForcePickup)
                         {
@@ -228,6 +239,14 @@ internal sealed class DomainDelivery(
 
         return retryElsewhere;
     }
+
+    /// <summary>An enforced MTA-STS policy raises the level to at least <c>verify</c> (WebPKI, MX host name); testing is only noted.</summary>
+    private static PolicyDecision WithMtaSts(PolicyDecision decision, MtaStsPolicy? sts) => sts?.Mode switch
+    {
+        "enforce" => decision with { Level = decision.Level > TlsLevel.Verify ? decision.Level : TlsLevel.Verify, Source = $"{decision.Source}; MTA-STS enforce (id {sts.PolicyId})" },
+        "testing" => decision with { Source = $"{decision.Source}; MTA-STS testing (id {sts.PolicyId}), not enforced" },
+        _ => decision,
+    };
 
     /// <summary>The domain's policy, plus the first matching content rule for mail our clients submitted.</summary>
     private static PolicyDecision Decide(PolicyEvaluator evaluator, LoadedMessage prepared, string domain) =>

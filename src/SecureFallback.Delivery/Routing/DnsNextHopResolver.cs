@@ -17,7 +17,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         var settings = options.Value;
         if (settings.Routes.TryGetValue(domain, out var route) && RouteParser.TryParse(route, settings.Port, out var parsed))
         {
-            return await ResolveHostAsync(parsed.Host, parsed.Port, cancellationToken);
+            return await ResolveHostAsync(parsed.Host, parsed.Port, cancellationToken) with { Routed = true };
         }
 
         try

@@ -7,7 +7,10 @@ namespace SecureFallback.Delivery.Routing;
 internal sealed record NextHop(string HostName, int Port, IReadOnlyList<IPAddress> Addresses);
 
 /// <summary>The next hops of a domain, or why there are none.</summary>
-internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttemptResult? Failure)
+/// <param name="Hosts">The hosts in order.</param>
+/// <param name="Failure">Why there are none.</param>
+/// <param name="Routed">True when a static route, not DNS, named the host (MTA-STS then does not apply).</param>
+internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttemptResult? Failure, bool Routed = false)
 {
     public static NextHopResolution Found(IReadOnlyList<NextHop> hosts) => new(hosts, null);
 

@@ -495,6 +495,38 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.ToTable("ContentRules", (string)null);
                 });
 
+            modelBuilder.Entity("SecureFallback.Core.Policies.MtaStsPolicy", b =>
+                {
+                    b.Property<string>("Domain")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FetchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MxPatterns")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Domain");
+
+                    b.ToTable("MtaStsPolicies", (string)null);
+                });
+
             modelBuilder.Entity("SecureFallback.Core.Policies.TlsPolicy", b =>
                 {
                     b.Property<string>("Pattern")

@@ -1,0 +1,47 @@
+namespace SecureFallback.Core.Policies;
+
+/// <summary>
+/// A recipient domain's MTA-STS policy (RFC 8461) as last fetched, kept in the database so that a restart does not
+/// drop protection, and used until <see cref="ExpiresAt"/> even when a later fetch fails or the TXT record vanishes.
+/// </summary>
+public sealed class MtaStsPolicy
+{
+    public string Domain { get; set; } = "";
+
+    /// <summary>The <c>id</c> of the <c>_mta-sts</c> TXT record the policy was fetched for; a new id triggers a re-fetch.</summary>
+    public string PolicyId { get; set; } = "";
+
+    /// <summary><c>enforce</c>, <c>testing</c> or <c>none</c>.</summary>
+    public string Mode { get; set; } = "none";
+
+    /// <summary>The <c>mx:</c> patterns, space-separated (<c>mail.example.com *.example.net</c>).</summary>
+    public string MxPatterns { get; set; } = "";
+
+    public DateTimeOffset FetchedAt { get; set; }
+
+    /// <summary>Fetch time plus <c>max_age</c>.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>RFC 8461 4.1: a pattern matches the host exactly, or <c>*.</c> matches exactly one leftmost label.</summary>
+    public bool AllowsMx(string host)
+    {
+        host = host.TrimEnd('.').ToLowerInvariant();
+        foreach (var pattern in MxPatterns.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (pattern.StartsWith("*.", StringComparison.Ordinal))
+            {
+                var dot = host.IndexOf('.', StringComparison.Ordinal);
+                if (dot > 0 && host[(dot + 1)..] == pattern[2..])
+                {
+                    return true;
+                }
+            }
+            else if (host == pattern)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using DnsClient;
+using DnsClient.Protocol;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Policies;
+using SecureFallback.Data;
+using SecureFallback.Delivery.Transport;
+
+namespace SecureFallback.Delivery.Policies;
+
+/// <summary>Settings under <c>SecureFallback:MtaSts</c>.</summary>
+public sealed class MtaStsOptions
+{
+    public const string SectionName = "SecureFallback:MtaSts";
+
+    /// <summary>Honour recipient domains' MTA-STS policies. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Port of the policy host (RFC 8461: 443). Only tests change it.</summary>
+    public int HttpsPort { get; set; } = 443;
+
+    /// <summary>Time allowed for the TXT lookup plus the policy fetch. Default 10 s.</summary>
+    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Finds the MTA-STS policy in force for a domain (RFC 8461 5): TXT <c>_mta-sts.&lt;domain&gt;</c>; when its id is new
+/// (or nothing is cached), the policy from <c>https://mta-sts.&lt;domain&gt;/.well-known/mta-sts.txt</c> — a valid
+/// WebPKI certificate, no redirects, at most 64 KB, <c>text/plain</c>. The result is cached in the database for
+/// <c>max_age</c>; when a fetch fails or the TXT record disappears, the unexpired cached policy stays in force.
+/// </summary>
+internal sealed class MtaStsResolver(
+    IServiceScopeFactory scopeFactory,
+    ILookupClient dns,
+    TrustedRoots trustedRoots,
+    WriteGate writeGate,
+    IOptions<MtaStsOptions> options,
+    TimeProvider timeProvider,
+    ILogger<MtaStsResolver> logger)
+{
+    private const int MaxPolicyBytes = 64 * 1024;
+
+    public async Task<MtaStsPolicy?> GetAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return null;
+        }
+
+        domain = domain.ToLowerInvariant();
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var now = timeProvider.GetUtcNow();
+        var cached = await db.MtaStsPolicies.SingleOrDefaultAsync(p => p.Domain == domain, cancellationToken);
+        var live = cached is not null && cached.ExpiresAt > now ? cached : null;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.FetchTimeout);
+        string? id;
+        try
+        {
+            var txt = await dns.QueryAsync($"_mta-sts.{domain}", QueryType.TXT, cancellationToken: timeout.Token);
+            var ids = txt.Answers.TxtRecords().Select(r => MtaStsText.TxtId(string.Concat(r.Text))).Where(i => i is not null).ToList();
+            id = ids.Count == 1 ? ids[0] : null; // none, or several (RFC 8461 3.1: then treat as none)
+        }
+        catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return live;
+        }
+
+        if (id is null || (live is not null && live.PolicyId == id))
+        {
+            return live;
+        }
+
+        var (fetched, maxAge, error) = await FetchAsync(domain, timeout.Token);
+        if (fetched is null)
+        {
+            MtaStsLog.FetchFailed(logger, domain, error);
+            return live;
+        }
+
+        var entry = cached ?? db.MtaStsPolicies.Add(new MtaStsPolicy { Domain = domain }).Entity;
+        (entry.PolicyId, entry.Mode, entry.MxPatterns, entry.FetchedAt, entry.ExpiresAt) = (id, fetched.Mode, fetched.MxPatterns, now, now + maxAge);
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        MtaStsLog.Fetched(logger, domain, entry.Mode, id);
+        return entry;
+    }
+
+    private async Task<(MtaStsPolicy? Policy, TimeSpan MaxAge, string Error)> FetchAsync(string domain, CancellationToken cancellationToken)
+    {
+        var host = $"mta-sts.{domain}";
+        using var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            ConnectCallback = (context, token) => ConnectAsync(context.DnsEndPoint, token),
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsWebPkiValid(certificate, chain, errors, host) },
+        };
+        using var http = new HttpClient(handler) { MaxResponseContentBufferSize = MaxPolicyBytes };
+        try
+        {
+            var port = options.Value.HttpsPort == 443 ? "" : $":{options.Value.HttpsPort}";
+            using var response = await http.GetAsync(new Uri($"https://{host}{port}/.well-known/mta-sts.txt"), cancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return (null, default, $"HTTP {(int)response.StatusCode}");
+            }
+
+            if (response.Content.Headers.ContentType?.MediaType != "text/plain")
+            {
+                return (null, default, $"content type {response.Content.Headers.ContentType?.MediaType} is not text/plain");
+            }
+
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            return MtaStsText.TryParsePolicy(text, out var policy, out var maxAge, out var error) ? (policy, maxAge, "") : (null, default, error);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, default, ex.Message);
+        }
+    }
+
+    /// <summary>Connects through our resolver (the one delivery uses), not the system's, so both see the same DNS.</summary>
+    private async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var answer = await dns.QueryAsync(endPoint.Host, QueryType.A, cancellationToken: cancellationToken);
+        var address = answer.Answers.ARecords().Select(a => a.Address).FirstOrDefault()
+            ?? throw new HttpRequestException($"{endPoint.Host} has no A record");
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, endPoint.Port), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private bool IsWebPkiValid(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || trustedRoots.Certificates.Count == 0)
+        {
+            return false;
+        }
+
+        // Only the chain failed: accept it when it leads to one of the admin's extra roots (Delivery:TrustedRoots).
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(trustedRoots.Certificates);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return custom.Build(leaf) && leaf.MatchesHostname(host);
+    }
+}
+
+internal static partial class MtaStsLog
+{
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "MTA-STS policy of {Domain}: mode {Mode}, id {Id}")]
+    public static partial void Fetched(ILogger logger, string domain, string mode, string id);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "MTA-STS policy of {Domain} could not be fetched (sts-policy-fetch-error): {Error}; a cached policy, if any, stays in force")]
+    public static partial void FetchFailed(ILogger logger, string domain, string error);
+}

@@ -1,0 +1,109 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>MTA-STS end to end: MX and TXT from a test DNS, the policy from a local HTTPS server with a test-CA certificate.</summary>
+public sealed class MtaStsTests : IAsyncLifetime
+{
+    private const string Domain = "partner.test";
+    private readonly TestCertificateAuthority _ca = new();
+    private readonly TestDnsServer _dns = new();
+    private readonly string _caDirectory = Directory.CreateTempSubdirectory("sf-ca-").FullName;
+
+    public Task InitializeAsync()
+    {
+        _dns.Mx(Domain, 10, $"mx.{Domain}").Address($"mx.{Domain}", "127.0.0.1").Address($"mta-sts.{Domain}", "127.0.0.1")
+            .Txt($"_mta-sts.{Domain}", "v=STSv1; id=20261125");
+        return Task.CompletedTask;
+    }
+
+    private static string Policy(string mode, string mx) => $"version: STSv1\nmode: {mode}\nmx: {mx}\nmax_age: 86400\n";
+
+    private async Task<SecureFallbackInstance> StartAsync(TlsSmtpReceiver receiver, TestHttpsServer policyServer) =>
+        await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Dns:Servers:0"] = _dns.EndPoint.ToString(),
+            ["SecureFallback:Delivery:TrustedRoots:0"] = _ca.WriteRootPem(_caDirectory),
+            ["SecureFallback:Delivery:Port"] = receiver.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SecureFallback:MtaSts:HttpsPort"] = policyServer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+    private static async Task<QueuedRecipient> OutcomeAsync(SecureFallbackInstance server, string subject)
+    {
+        await server.SendAsync("alice@sender.test", [$"bob@{Domain}"], subject, "body");
+        var recipients = await server.WaitForRecipientsAsync(r => r.Count(x => x.Address == $"bob@{Domain}" && x.Message!.Kind == MessageKind.Submitted && x.Status != RecipientStatus.Queued) == r.Count(x => x.Address == $"bob@{Domain}" && x.Message!.Kind == MessageKind.Submitted));
+        return recipients.Last(x => x.Address == $"bob@{Domain}" && x.Message!.Kind == MessageKind.Submitted);
+    }
+
+    [Theory]
+    [InlineData("enforce", "mx.partner.test", "self-signed", FailureReason.CertificateNotTrusted)]
+    [InlineData("enforce", "*.partner.test", "trusted", null)]
+    [InlineData("enforce", "mail.other.test", "trusted", FailureReason.ValidationFailure)]
+    [InlineData("testing", "mx.partner.test", "self-signed", null)]
+    [InlineData("none", "mx.partner.test", "self-signed", null)]
+    public async Task Policy_IsHonoured_EnforceHoldsWhatTestingOnlyNotes(string mode, string mx, string certificateKind, string? expectedReason)
+    {
+        var certificate = certificateKind == "trusted" ? _ca.Issue([$"mx.{Domain}"]) : TestCertificates.SelfSigned($"mx.{Domain}");
+        await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: certificate);
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy(mode, mx));
+        await using var server = await StartAsync(receiver, policyServer);
+
+        var bob = await OutcomeAsync(server, "Statement");
+
+        if (expectedReason is null)
+        {
+            Assert.Equal(RecipientStatus.Delivered, bob.Status);
+        }
+        else
+        {
+            Assert.Equal(RecipientStatus.HeldForPickup, bob.Status);
+            Assert.Equal(expectedReason, bob.Reason);
+            OnlyPickupNotices(receiver);
+        }
+
+        Assert.Equal(mode == "none" ? "policy default" : $"policy default; MTA-STS {mode} (id 20261125){(mode == "testing" ? ", not enforced" : "")}", bob.PolicySource);
+        await using var scope = server.Services.CreateAsyncScope();
+        var cached = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().MtaStsPolicies.SingleAsync();
+        Assert.Equal((Domain, mode, "20261125"), (cached.Domain, cached.Mode, cached.PolicyId));
+    }
+
+    [Fact]
+    public async Task CachedPolicy_StaysInForce_WhenTheNextFetchFails_AndIsNotRefetchedForTheSameId()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: TestCertificates.SelfSigned($"mx.{Domain}"));
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", $"mx.{Domain}"));
+        await using var server = await StartAsync(receiver, policyServer);
+
+        Assert.Equal(RecipientStatus.HeldForPickup, (await OutcomeAsync(server, "First")).Status);
+        Assert.Equal(RecipientStatus.HeldForPickup, (await OutcomeAsync(server, "Same id")).Status);
+        Assert.Equal(1, policyServer.Fetches);
+
+        // A new id makes us fetch again; the fetch fails (broken policy), so the cached enforce policy stays.
+        _dns.ClearTxt($"_mta-sts.{Domain}");
+        _dns.Txt($"_mta-sts.{Domain}", "v=STSv1; id=20261126");
+        policyServer.Policy = "this is not a policy";
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the TXT answer's TTL is 1 s
+        var third = await OutcomeAsync(server, "After a failed fetch");
+
+        Assert.Equal(2, policyServer.Fetches);
+        Assert.Equal(RecipientStatus.HeldForPickup, third.Status);
+        Assert.Contains("MTA-STS enforce (id 20261125)", third.PolicySource);
+        OnlyPickupNotices(receiver);
+    }
+
+    /// <summary>The held message never reaches the non-compliant MX; its content-free pickup notice may (by design).</summary>
+    private static void OnlyPickupNotices(TlsSmtpReceiver receiver) =>
+        Assert.All(receiver.Messages, m => Assert.Contains("secure delivery", m.Parse().Subject, StringComparison.Ordinal));
+
+    public async Task DisposeAsync()
+    {
+        await _dns.DisposeAsync();
+        _ca.Dispose();
+        Directory.Delete(_caDirectory, recursive: true);
+    }
+}
