@@ -96,6 +96,28 @@ public sealed class MtaStsTests : IAsyncLifetime
         OnlyPickupNotices(receiver);
     }
 
+    [Fact]
+    public async Task CheckTls_ShowsTheMtaStsPolicy_AndJudgesAtTheLevelItRequires()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: TestCertificates.SelfSigned($"mx.{Domain}"));
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", $"mx.{Domain}"));
+        string[] settings =
+        [
+            $"--SecureFallback:Dns:Servers:0={_dns.EndPoint}",
+            $"--SecureFallback:Delivery:TrustedRoots:0={_ca.WriteRootPem(_caDirectory)}",
+            $"--SecureFallback:Delivery:Port={receiver.Port}",
+            $"--SecureFallback:MtaSts:HttpsPort={policyServer.Port}",
+        ];
+
+        using var process = ServerProcess.Start(["check-tls", Domain, .. SecureFallbackInstance.BaseArguments(SecureFallbackInstance.NewDataDirectory()), .. settings]);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exitCode == 1, process.Output); // encrypt would do, but MTA-STS enforce asks for verify
+        Assert.Contains("policy: level verify, on failure pickup (policy default; MTA-STS enforce (id 20261125))", process.Output);
+        Assert.Contains($"MTA-STS: mode enforce, id 20261125, mx mx.{Domain}", process.Output);
+        Assert.Contains("verify    FAIL certificate-not-trusted", process.Output);
+    }
+
     /// <summary>The held message never reaches the non-compliant MX; its content-free pickup notice may (by design).</summary>
     private static void OnlyPickupNotices(TlsSmtpReceiver receiver) =>
         Assert.All(receiver.Messages, m => Assert.Contains("secure delivery", m.Parse().Subject, StringComparison.Ordinal));

@@ -25,11 +25,17 @@ public sealed record HostCheck(
     bool ChainTrusted,
     IReadOnlyDictionary<TlsLevel, string?> LevelResults);
 
-/// <summary>The whole check of a domain or host: policy, next hops, and the verdict under the policy.</summary>
-public sealed record TlsCheckReport(string Target, PolicyDecision Policy, string? ResolutionFailure, IReadOnlyList<HostCheck> Hosts)
+/// <summary>The whole check of a domain or host: policy (with MTA-STS), next hops, and the verdict under the policy.</summary>
+/// <param name="Target">What was checked.</param>
+/// <param name="Policy">The effective decision: the domain's policy, raised by an enforced MTA-STS policy.</param>
+/// <param name="ResolutionFailure">Why there are no next hops, if so.</param>
+/// <param name="Hosts">Each address checked.</param>
+/// <param name="MtaSts">The MTA-STS policy in force, if any.</param>
+public sealed record TlsCheckReport(string Target, PolicyDecision Policy, string? ResolutionFailure, IReadOnlyList<HostCheck> Hosts, MtaStsPolicy? MtaSts = null)
 {
-    /// <summary>True when at least one host would take mail over TLS at the policy's level.</summary>
-    public bool MeetsPolicy => Hosts.Any(h => h.Failure is null && h.LevelResults[Policy.Level] is null);
+    /// <summary>True when at least one host would take mail over TLS at the policy's level (and, under MTA-STS enforce, is a named MX).</summary>
+    public bool MeetsPolicy => Hosts.Any(h => h.Failure is null && h.LevelResults[Policy.Level] is null
+        && (MtaSts?.Mode != "enforce" || MtaSts.AllowsMx(h.Host)));
 }
 
 /// <summary>Checks how mail to a domain or host would travel (used by <c>securefallback check-tls</c>).</summary>
@@ -48,6 +54,7 @@ internal sealed class TlsChecker(
     INextHopResolver resolver,
     TrustedRoots trustedRoots,
     PolicyCatalog policies,
+    MtaStsResolver mtaSts,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider) : ITlsChecker
 {
@@ -69,6 +76,12 @@ internal sealed class TlsChecker(
         }
 
         var policy = (await policies.GetAsync(cancellationToken)).DomainPolicy(domain);
+        var sts = isHost || resolution.Routed ? null : await mtaSts.GetAsync(domain, cancellationToken);
+        if (sts?.Mode == "enforce" && policy.Level < TlsLevel.Verify)
+        {
+            policy = policy with { Level = TlsLevel.Verify, Source = $"{policy.Source}; MTA-STS enforce (id {sts.PolicyId})" };
+        }
+
         var hosts = new List<HostCheck>();
         foreach (var hop in resolution.Hosts)
         {
@@ -78,7 +91,7 @@ internal sealed class TlsChecker(
             }
         }
 
-        return new TlsCheckReport(target, policy, resolution.Failure?.Diagnostic, hosts);
+        return new TlsCheckReport(target, policy, resolution.Failure?.Diagnostic, hosts, sts);
     }
 
     private async Task<HostCheck> CheckHostAsync(NextHop hop, IPAddress address, string domain, CancellationToken cancellationToken)

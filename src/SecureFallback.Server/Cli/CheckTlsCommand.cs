@@ -56,7 +56,8 @@ internal static class CheckTlsCommand
 
         foreach (var host in report.Hosts)
         {
-            Line($"  {host.Host} [{host.Address}]:{host.Port.ToString(CultureInfo.InvariantCulture)}");
+            var stsNote = report.MtaSts is { Mode: "enforce" } enforced && !enforced.AllowsMx(host.Host) ? " (not named by the MTA-STS policy: skipped)" : "";
+            Line($"  {host.Host} [{host.Address}]:{host.Port.ToString(CultureInfo.InvariantCulture)}{stsNote}");
             if (host.Failure is not null)
             {
                 Line($"    TLS: no ({host.Failure})");
@@ -74,7 +75,10 @@ internal static class CheckTlsCommand
             }
         }
 
-        Line("  MTA-STS: not evaluated by this version; DANE: not evaluated by this version (dane-only always fails)");
+        Line(report.MtaSts is { } sts
+            ? $"  MTA-STS: mode {sts.Mode}, id {sts.PolicyId}, mx {sts.MxPatterns}, valid until {sts.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"
+            : "  MTA-STS: no policy (or the target is a host or a static route)");
+        Line("  DANE: not evaluated by this version (dane-only always fails)");
         Line(report.MeetsPolicy
             ? $"  verdict: mail gets TLS at level {PolicyNames.Of(report.Policy.Level)}"
             : $"  verdict: mail does NOT get TLS at level {PolicyNames.Of(report.Policy.Level)}; it would go to: {PolicyNames.Of(report.Policy.OnFailure)}");
