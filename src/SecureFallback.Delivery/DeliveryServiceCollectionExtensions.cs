@@ -60,6 +60,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<IPolicyChanges>(sp => sp.GetRequiredService<PolicyCatalog>());
         services.AddSingleton<TrustedRoots>();
+        services.AddSingleton<DaneRecords>();
         services.AddSingleton<ITlsChecker, TlsChecker>();
         services.AddSingleton<DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>>(sp => sp.GetRequiredService<DeliveryOptionsValidator>());
@@ -95,6 +96,8 @@ public static class DeliveryServiceCollectionExtensions
         lookupOptions.ThrowDnsErrors = false;
         lookupOptions.ContinueOnDnsError = false;
         lookupOptions.UseTcpFallback = true;
+        // The DO bit, so a validating resolver says (AD) whether TLSA answers are DNSSEC-authenticated (RFC 7672).
+        lookupOptions.RequestDnsSecRecords = true;
         return new LookupClient(lookupOptions);
     }
 }

@@ -96,6 +96,36 @@ public sealed class PolicyTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("dane-only", "spki-sha256", true, null)]
+    [InlineData("dane-only", "cert-sha256", true, null)]
+    [InlineData("dane-only", "spki-sha256", false, FailureReason.DaneRequired)] // not DNSSEC-authenticated: ignored
+    [InlineData("encrypt", "wrong", true, FailureReason.TlsaInvalid)] // validated records decide at every level
+    public async Task Dane_ValidatedTlsaRecordsAuthenticateTheServer_UnvalidatedOnesAreIgnored(string level, string record, bool authenticated, string? expectedReason)
+    {
+        const string domain = "dane.test";
+        var certificate = TestCertificates.SelfSigned($"mx.{domain}"); // DANE-EE(3) needs no CA and no name
+        var (receiver, route) = await PartnerAsync(domain, certificate);
+        await using var _ = receiver;
+        var data = record switch
+        {
+            "spki-sha256" => System.Security.Cryptography.SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()),
+            "cert-sha256" => System.Security.Cryptography.SHA256.HashData(certificate.RawData),
+            _ => new byte[32],
+        };
+        _dns.Tlsa($"_{receiver.Port}._tcp.mx.{domain}", 3, (byte)(record == "cert-sha256" ? 0 : 1), 1, data, authenticated);
+        await using var server = await SecureFallbackInstance.StartAsync(Settings(
+            ($"SecureFallback:Delivery:Routes:{domain}", route),
+            ($"SecureFallback:Policies:{domain}:Level", level)));
+
+        await server.SendAsync("alice@sender.test", [$"bob@{domain}"], "Contract", "body");
+
+        static bool IsBob(QueuedRecipient r) => r.Address == $"bob@{domain}" && r.Message!.Kind == MessageKind.Submitted;
+        var bob = (await server.WaitForRecipientsAsync(r => r.Any(x => IsBob(x) && x.Status != RecipientStatus.Queued))).Single(IsBob);
+        Assert.Equal(expectedReason is null ? RecipientStatus.Delivered : RecipientStatus.HeldForPickup, bob.Status);
+        Assert.Equal(expectedReason, bob.Reason);
+    }
+
     [Fact]
     public async Task Admin_SetsVerifyBounceRuleAndTestMode_AndEachMessageGoesItsOwnWay()
     {

@@ -15,6 +15,7 @@ public sealed class TestDnsServer : IAsyncDisposable
     private const ushort TypeMx = 15;
     private const ushort TypeAaaa = 28;
     private const ushort TypeTxt = 16;
+    private const ushort TypeTlsa = 52;
 
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly CancellationTokenSource _stop = new();
@@ -22,6 +23,10 @@ public sealed class TestDnsServer : IAsyncDisposable
     private readonly Dictionary<string, List<(int Preference, string Exchange)>> _mx = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<IPAddress>> _addresses = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<string>> _txt = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<byte[]>> _tlsa = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Names whose answers carry the AD bit, as a validating resolver sets it for DNSSEC-secure data.</summary>
+    public ISet<string> Authenticated { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     public TestDnsServer()
     {
@@ -62,6 +67,17 @@ public sealed class TestDnsServer : IAsyncDisposable
         {
             _txt.Remove(name);
         }
+    }
+
+    public TestDnsServer Tlsa(string name, byte usage, byte selector, byte matchingType, byte[] data, bool authenticated)
+    {
+        (_tlsa.TryGetValue(name, out var list) ? list : _tlsa[name] = []).Add([usage, selector, matchingType, .. data]);
+        if (authenticated)
+        {
+            Authenticated.Add(name);
+        }
+
+        return this;
     }
 
     public TestDnsServer Address(string host, string address)
@@ -106,6 +122,10 @@ public sealed class TestDnsServer : IAsyncDisposable
         {
             answers.AddRange(mx.Select(m => Record(TypeMx, [.. BigEndian((ushort)m.Preference), .. EncodeName(m.Exchange)])));
         }
+        else if (rcode == 0 && type == TypeTlsa && _tlsa.TryGetValue(name, out var tlsa))
+        {
+            answers.AddRange(tlsa.Select(t => Record(TypeTlsa, t)));
+        }
         else if (rcode == 0 && type == TypeTxt)
         {
             lock (_txt)
@@ -127,7 +147,7 @@ public sealed class TestDnsServer : IAsyncDisposable
         response.AddRange(query.AsSpan(0, 2).ToArray()); // id
         var recursionDesired = (query[2] & 0x01) != 0;
         response.Add((byte)(0x84 | (recursionDesired ? 1 : 0))); // QR, AA, RD
-        response.Add((byte)(0x80 | rcode)); // RA, RCODE
+        response.Add((byte)(0x80 | (Authenticated.Contains(name) ? 0x20 : 0) | rcode)); // RA, AD, RCODE
         response.AddRange(BigEndian(1));
         response.AddRange(BigEndian((ushort)answers.Count));
         response.AddRange(BigEndian(0));

@@ -12,6 +12,7 @@ public static class FailureReason
     public const string CertificateExpired = "certificate-expired";
     public const string CertificateNotTrusted = "certificate-not-trusted";
     public const string DaneRequired = "dane-required";
+    public const string TlsaInvalid = "tlsa-invalid";
 
     /// <summary>Not a TLS failure: a content rule sent the message to pickup although TLS may have worked.</summary>
     public const string PolicyPickup = "policy-pickup";

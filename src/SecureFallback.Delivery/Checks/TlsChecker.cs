@@ -23,7 +23,8 @@ public sealed record HostCheck(
     DateTime? NotAfter,
     string? Sha256,
     bool ChainTrusted,
-    IReadOnlyDictionary<TlsLevel, string?> LevelResults);
+    IReadOnlyDictionary<TlsLevel, string?> LevelResults,
+    int ValidatedTlsaRecords = 0);
 
 /// <summary>The whole check of a domain or host: policy (with MTA-STS), next hops, and the verdict under the policy.</summary>
 /// <param name="Target">What was checked.</param>
@@ -53,6 +54,7 @@ public interface ITlsChecker
 internal sealed class TlsChecker(
     INextHopResolver resolver,
     TrustedRoots trustedRoots,
+    DaneRecords dane,
     PolicyCatalog policies,
     MtaStsResolver mtaSts,
     IOptions<DeliveryOptions> options,
@@ -96,7 +98,8 @@ internal sealed class TlsChecker(
 
     private async Task<HostCheck> CheckHostAsync(NextHop hop, IPAddress address, string domain, CancellationToken cancellationToken)
     {
-        var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider);
+        var tlsa = IPAddress.TryParse(hop.HostName, out _) ? [] : await dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
+        var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = tlsa };
         var (session, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, cancellationToken);
         var levels = Enum.GetValues<TlsLevel>().ToDictionary(
             level => level,
@@ -120,6 +123,7 @@ internal sealed class TlsChecker(
             certificate?.NotAfter.ToUniversalTime(),
             certificate is null ? null : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)),
             check.ChainTrusted,
-            levels);
+            levels,
+            tlsa.Count);
     }
 }

@@ -25,6 +25,7 @@ internal sealed class DomainDelivery(
     SessionCache sessionCache,
     PolicyCatalog policies,
     MtaStsResolver mtaSts,
+    DaneRecords dane,
     TrustedRoots trustedRoots,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
@@ -144,7 +145,7 @@ internal sealed class DomainDelivery(
                 }
 
                 var started = timeProvider.GetUtcNow();
-                var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider);
+                var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = await TlsaOfAsync(hop, cancellationToken) };
                 var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, cancellationToken);
                 if (opened is null)
                 {
@@ -239,6 +240,9 @@ internal sealed class DomainDelivery(
 
         return retryElsewhere;
     }
+
+    private Task<IReadOnlyList<TlsaAssociation>> TlsaOfAsync(NextHop hop, CancellationToken cancellationToken) =>
+        System.Net.IPAddress.TryParse(hop.HostName, out _) ? Task.FromResult<IReadOnlyList<TlsaAssociation>>([]) : dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
 
     /// <summary>An enforced MTA-STS policy raises the level to at least <c>verify</c> (WebPKI, MX host name); testing is only noted.</summary>
     private static PolicyDecision WithMtaSts(PolicyDecision decision, MtaStsPolicy? sts) => sts?.Mode switch

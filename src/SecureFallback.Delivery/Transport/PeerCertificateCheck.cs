@@ -18,6 +18,12 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
 
     public bool Expired { get; private set; }
 
+    /// <summary>The hop's DNSSEC-validated TLSA records (RFC 7672); when there are any, they decide at every level.</summary>
+    public IReadOnlyList<TlsaAssociation> Tlsa { get; init; } = [];
+
+    /// <summary>Copies of the certificates above the leaf that the handshake showed (for DANE-TA).</summary>
+    private readonly List<X509Certificate2> _issuers = [];
+
     /// <summary>The handshake callback: records the facts and accepts any certificate (the level check comes next).</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -37,6 +43,10 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
             foreach (var element in chain.ChainElements)
             {
                 intermediates.Add(element.Certificate);
+                if (!element.Certificate.RawData.AsSpan().SequenceEqual(leaf.RawData))
+                {
+                    _issuers.Add(X509CertificateLoader.LoadCertificate(element.Certificate.RawData));
+                }
             }
         }
 
@@ -47,6 +57,14 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
     /// <summary>Null when the facts meet <paramref name="level"/>; otherwise the TLS failure to record.</summary>
     public HostAttemptResult? Check(TlsLevel level, string mxHost, string recipientDomain)
     {
+        if (Tlsa.Count > 0 && PeerCertificate is not null)
+        {
+            // RFC 7672: validated TLSA records are used wherever they exist, whatever the level asks for.
+            return DaneMatches(mxHost)
+                ? null
+                : Failure(FailureReason.TlsaInvalid, $"the certificate of {mxHost} ({PeerCertificate.Subject}) matches none of its {Tlsa.Count} DNSSEC-validated TLSA records");
+        }
+
         if (level == TlsLevel.Encrypt)
         {
             return null;
@@ -54,7 +72,7 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
 
         if (level == TlsLevel.DaneOnly)
         {
-            return Failure(FailureReason.DaneRequired, "the policy requires DANE, and no DNSSEC-validated TLSA records authenticate this host");
+            return Failure(FailureReason.DaneRequired, $"the policy requires DANE, and {mxHost} has no DNSSEC-validated TLSA records");
         }
 
         if (PeerCertificate is null)
@@ -80,6 +98,31 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
             : Failure(FailureReason.CertificateHostMismatch, level == TlsLevel.Verify
                 ? $"the certificate ({PeerCertificate.Subject}) is not valid for the MX host {mxHost}"
                 : $"the certificate ({PeerCertificate.Subject}) is not valid for the recipient domain {recipientDomain} or a name below it");
+    }
+
+    /// <summary>DANE-EE(3): the leaf itself; DANE-TA(2): an issuer the server showed, that the leaf chains to, and the MX name.</summary>
+    private bool DaneMatches(string mxHost)
+    {
+        var leaf = PeerCertificate!;
+        if (Tlsa.Any(r => r.Usage == 3 && r.Matches(leaf)))
+        {
+            return true;
+        }
+
+        foreach (var anchor in _issuers.Where(issuer => Tlsa.Any(r => r.Usage == 2 && r.Matches(issuer))))
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(anchor);
+            chain.ChainPolicy.ExtraStore.AddRange(_issuers.ToArray());
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            if (chain.Build(leaf) && leaf.MatchesHostname(mxHost, allowWildcards: true, allowCommonName: true))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The <c>secure</c> match (Postfix's nexthop, dot-nexthop): the domain itself or any name below it.</summary>

@@ -67,6 +67,9 @@ internal static class CheckTlsCommand
                 Line($"    STARTTLS: offered; {host.Protocol}, {host.Cipher}");
                 Line($"    certificate: {host.Subject}; issuer {host.Issuer}; valid {host.NotBefore:yyyy-MM-dd} to {host.NotAfter:yyyy-MM-dd}; sha256 {host.Sha256}");
                 Line($"    chain: {(host.ChainTrusted ? "trusted" : "not trusted")}");
+                Line(host.ValidatedTlsaRecords > 0
+                    ? $"    DANE: {host.ValidatedTlsaRecords} DNSSEC-validated TLSA record(s), which decide at every level"
+                    : "    DANE: no DNSSEC-validated TLSA records");
             }
 
             foreach (var (level, result) in host.LevelResults)
@@ -78,7 +81,6 @@ internal static class CheckTlsCommand
         Line(report.MtaSts is { } sts
             ? $"  MTA-STS: mode {sts.Mode}, id {sts.PolicyId}, mx {sts.MxPatterns}, valid until {sts.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"
             : "  MTA-STS: no policy (or the target is a host or a static route)");
-        Line("  DANE: not evaluated by this version (dane-only always fails)");
         Line(report.MeetsPolicy
             ? $"  verdict: mail gets TLS at level {PolicyNames.Of(report.Policy.Level)}"
             : $"  verdict: mail does NOT get TLS at level {PolicyNames.Of(report.Policy.Level)}; it would go to: {PolicyNames.Of(report.Policy.OnFailure)}");
