@@ -46,6 +46,13 @@ internal sealed class QueueingMessageStore(
                 "5.5.2 Message refused: bare CR or LF in message data; every line must end with CRLF");
         }
 
+        var requireTls = transaction.Parameters.ContainsKey("REQUIRETLS");
+        if (requireTls && !context.Pipe.IsSecure)
+        {
+            // REQUIRETLS is only offered inside TLS (RFC 8689 4.1); a client using it in clear is refused.
+            return new SmtpResponse(SmtpReplyCode.TransactionFailed, "5.7.10 REQUIRETLS needs a TLS session with this server (STARTTLS first)");
+        }
+
         var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
         var content = WithReceivedHeader(context, buffer, options.Value.ServerName ?? "localhost");
         var incoming = new IncomingMessage(
@@ -53,7 +60,8 @@ internal sealed class QueueingMessageStore(
             recipients,
             content,
             client,
-            context.AuthenticatedRelayUser());
+            context.AuthenticatedRelayUser(),
+            requireTls);
 
         try
         {

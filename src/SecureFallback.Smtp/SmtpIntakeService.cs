@@ -59,6 +59,7 @@ internal sealed class SmtpIntakeService(
         services.Add(mailboxFilter);
         services.Add(authenticator);
         services.Add(listenerFactory);
+        services.Add((SmtpServer.Protocol.ISmtpCommandFactory)new IntakeCommandFactory());
 
         _server = new SmtpServerHost(serverOptions, services);
         _server.SessionFaulted += (_, e) => IntakeLog.SessionFaulted(logger, e.Context.RemoteAddress().ToString(), e.Exception);

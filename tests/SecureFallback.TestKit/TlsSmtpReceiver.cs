@@ -50,7 +50,11 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
     public ISet<string> RejectTemporarily => Recorder.RejectTemporarily;
 
     /// <summary>Starts a receiver; <paramref name="port"/> 0 picks a free port.</summary>
-    public static async Task<TlsSmtpReceiver> StartAsync(string hostName = "mx.tls.test", int port = 0, X509Certificate2? certificate = null)
+    /// <param name="hostName">Name in the greeting and the generated certificate.</param>
+    /// <param name="port">0 picks a free port.</param>
+    /// <param name="certificate">The STARTTLS certificate; default self-signed for <paramref name="hostName"/>.</param>
+    /// <param name="offerRequireTls">Advertise REQUIRETLS (RFC 8689) after STARTTLS.</param>
+    public static async Task<TlsSmtpReceiver> StartAsync(string hostName = "mx.tls.test", int port = 0, X509Certificate2? certificate = null, bool offerRequireTls = false)
     {
         certificate ??= TestCertificates.SelfSigned(hostName);
         var recorder = new MessageRecorder();
@@ -68,6 +72,10 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
         services.Add((IMessageStore)recorder);
         services.Add((IMailboxFilter)recorder);
         services.Add(listeners);
+        if (offerRequireTls)
+        {
+            services.Add((ISmtpCommandFactory)new RequireTlsCommandFactory());
+        }
         var server = new SmtpServerHost(options, services);
         server.SessionCreated += (_, _) => Interlocked.Increment(ref recorder.SessionCount);
         var running = server.StartAsync(CancellationToken.None);
@@ -99,6 +107,17 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
         _certificate.Dispose();
     }
 
+    private sealed class RequireTlsEhlo(string domainOrAddress) : EhloCommand(domainOrAddress)
+    {
+        protected override IEnumerable<string> GetExtensions(ISessionContext context) =>
+            context.Pipe.IsSecure ? [.. base.GetExtensions(context), "REQUIRETLS"] : base.GetExtensions(context);
+    }
+
+    private sealed class RequireTlsCommandFactory : SmtpCommandFactory
+    {
+        public override SmtpCommand CreateEhlo(string domainOrAddress) => new RequireTlsEhlo(domainOrAddress);
+    }
+
     internal sealed class MessageRecorder : MessageStore, IMailboxFilter
     {
         public int SessionCount;
@@ -117,7 +136,8 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
                 transaction.From.AsAddress() ?? "",
                 transaction.To.Select(t => t.AsAddress()).ToList(),
                 buffer.ToArray(),
-                context.Pipe.IsSecure));
+                context.Pipe.IsSecure,
+                transaction.Parameters.ContainsKey("REQUIRETLS")));
             return Task.FromResult(SmtpResponse.Ok);
         }
 

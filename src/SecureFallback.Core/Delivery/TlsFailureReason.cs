@@ -14,6 +14,9 @@ public static class FailureReason
     public const string DaneRequired = "dane-required";
     public const string TlsaInvalid = "tlsa-invalid";
 
+    /// <summary>A REQUIRETLS message met a next hop that does not offer REQUIRETLS (RFC 8689, status 5.7.30).</summary>
+    public const string RequireTlsNotSupported = "requiretls-not-supported";
+
     /// <summary>Not a TLS failure: a content rule sent the message to pickup although TLS may have worked.</summary>
     public const string PolicyPickup = "policy-pickup";
 

@@ -8,12 +8,14 @@ namespace SecureFallback.Core.Intake;
 /// <param name="Content">The message as received (CRLF line endings, dot-unstuffed); valid only until AcceptAsync returns.</param>
 /// <param name="ClientAddress">IP address of the client.</param>
 /// <param name="AuthenticatedUser">Relay user name, if the client authenticated.</param>
+/// <param name="RequireTls">The client sent MAIL FROM with REQUIRETLS (RFC 8689).</param>
 public sealed record IncomingMessage(
     string EnvelopeFrom,
     IReadOnlyList<string> Recipients,
     ReadOnlySequence<byte> Content,
     string ClientAddress,
-    string? AuthenticatedUser);
+    string? AuthenticatedUser,
+    bool RequireTls = false);
 
 /// <summary>Queues accepted messages durably.</summary>
 public interface IMessageIntake

@@ -24,6 +24,9 @@ public sealed class QueuedMessage
 
     public MessageKind Kind { get; set; }
 
+    /// <summary>REQUIRETLS (RFC 8689): every hop must be verified TLS and support REQUIRETLS; never delivered plain.</summary>
+    public bool RequireTls { get; set; }
+
     /// <summary>Set once the encrypted content was purged because every recipient is final.</summary>
     public DateTimeOffset? ContentPurgedAt { get; set; }
 

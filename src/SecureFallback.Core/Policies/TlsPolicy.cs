@@ -43,7 +43,8 @@ public sealed class TlsPolicy
 /// <param name="RetryTlsFor">For retry-then-pickup.</param>
 /// <param name="ForcePickup">A rule sends the message to pickup even when TLS works.</param>
 /// <param name="Source">For the audit trail, e.g. <c>policy *.partner.test</c> or <c>rule 2 (subject contains [secure])</c>.</param>
-public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source)
+/// <param name="RequireTls">REQUIRETLS (RFC 8689): the next hop must also advertise REQUIRETLS.</param>
+public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source, bool RequireTls = false)
 {
     /// <summary>The built-in default: encrypt, and pickup when TLS cannot be had.</summary>
     public static PolicyDecision Default { get; } = new(TlsLevel.Encrypt, FailureAction.Pickup, TimeSpan.FromHours(4), false, "policy default");

@@ -39,6 +39,7 @@ internal sealed partial class GroupCommitIntake(
             ClientAddress = message.ClientAddress,
             AuthenticatedUser = message.AuthenticatedUser,
             Kind = MessageKind.Submitted,
+            RequireTls = message.RequireTls,
             Recipients = message.Recipients.Select(address => QueuedRecipient.Create(id, address, now)).ToList(),
         };
         var pending = new PendingCommit(entity, protector.Seal(id, message.Content));

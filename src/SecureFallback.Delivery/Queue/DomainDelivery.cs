@@ -212,7 +212,11 @@ internal sealed class DomainDelivery(
         CancellationToken cancellationToken)
     {
         var started = timeProvider.GetUtcNow();
-        if (session.Certificate.Check(decision.Level, session.Hop.HostName, domain) is { } unmet)
+        var unmet = session.Certificate.Check(decision.Level, session.Hop.HostName, domain)
+            ?? (decision.RequireTls && !session.SupportsRequireTls
+                ? new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.RequireTlsNotSupported, $"{session.Hop.HostName} does not offer REQUIRETLS", "5.7.30")
+                : null);
+        if (unmet is not null)
         {
             // The session is fine for other mail, not for this message's level: nothing is sent, the next host may do.
             foreach (var recipient in recipients)
@@ -226,7 +230,7 @@ internal sealed class DomainDelivery(
         var shadow = new ShadowLevels(
             session.Certificate.Check(TlsLevel.Verify, session.Hop.HostName, domain) is null,
             session.Certificate.Check(TlsLevel.Secure, session.Hop.HostName, domain) is null);
-        var results = await session.SendAsync(message, envelopeFrom, recipients.Select(r => r.Address).ToList(), cancellationToken);
+        var results = await session.SendAsync(message, envelopeFrom, recipients.Select(r => r.Address).ToList(), decision.RequireTls, cancellationToken);
         var retryElsewhere = new List<DueRecipient>();
         foreach (var recipient in recipients)
         {
@@ -252,22 +256,45 @@ internal sealed class DomainDelivery(
         _ => decision,
     };
 
-    /// <summary>The domain's policy, plus the first matching content rule for mail our clients submitted.</summary>
-    private static PolicyDecision Decide(PolicyEvaluator evaluator, LoadedMessage prepared, string domain) =>
-        prepared.Kind == MessageKind.Submitted
-            ? evaluator.Decide(new MessageFacts(prepared.Message!.Subject, name => prepared.Message.Headers[name], prepared.EnvelopeFrom, domain))
-            : evaluator.DomainPolicy(domain);
+    /// <summary>
+    /// The domain's policy, plus the first matching content rule for mail our clients submitted, plus what the sender
+    /// asked for: REQUIRETLS (at least <c>verify</c>, never plain) wins over <c>TLS-Required: No</c> (RFC 8689 5),
+    /// which asks for delivery even without TLS (like <c>deliver-plain</c>).
+    /// </summary>
+    private static PolicyDecision Decide(PolicyEvaluator evaluator, LoadedMessage prepared, string domain)
+    {
+        if (prepared.Kind != MessageKind.Submitted)
+        {
+            return evaluator.DomainPolicy(domain);
+        }
 
-    private async Task<Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind)>> LoadEnvelopesAsync(List<Guid> messageIds, CancellationToken cancellationToken)
+        var decision = evaluator.Decide(new MessageFacts(prepared.Message!.Subject, name => prepared.Message.Headers[name], prepared.EnvelopeFrom, domain));
+        if (prepared.RequireTls)
+        {
+            return decision with
+            {
+                Level = decision.Level > TlsLevel.Verify ? decision.Level : TlsLevel.Verify,
+                OnFailure = decision.OnFailure == FailureAction.DeliverPlain ? FailureAction.Pickup : decision.OnFailure,
+                RequireTls = true,
+                Source = $"{decision.Source}; REQUIRETLS",
+            };
+        }
+
+        return string.Equals(prepared.Message.Headers["TLS-Required"]?.Trim(), "No", StringComparison.OrdinalIgnoreCase) && !decision.ForcePickup
+            ? decision with { Level = TlsLevel.Encrypt, OnFailure = FailureAction.DeliverPlain, Source = $"{decision.Source}; TLS-Required: No" }
+            : decision;
+    }
+
+    private async Task<Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind, bool RequireTls)>> LoadEnvelopesAsync(List<Guid> messageIds, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        return await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => (m.EnvelopeFrom, m.Kind), cancellationToken);
+        return await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => (m.EnvelopeFrom, m.Kind, m.RequireTls), cancellationToken);
     }
 
-    private async Task<LoadedMessage> PrepareAsync(Guid id, Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind)> envelopes, CancellationToken cancellationToken)
+    private async Task<LoadedMessage> PrepareAsync(Guid id, Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind, bool RequireTls)> envelopes, CancellationToken cancellationToken)
     {
-        var (envelope, kind) = envelopes.GetValueOrDefault(id, ("", MessageKind.Submitted));
+        var (envelope, kind, requireTls) = envelopes.GetValueOrDefault(id, ("", MessageKind.Submitted, false));
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == id, cancellationToken);
@@ -283,7 +310,7 @@ internal sealed class DomainDelivery(
             // the stream to its end, so every chunk is verified before a byte goes out.
             stream = protector.OpenRead(content);
             var message = await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
-            return new LoadedMessage(message, stream, envelope, kind, null);
+            return new LoadedMessage(message, stream, envelope, kind, null) { RequireTls = requireTls };
         }
         catch (ContentTamperedException ex)
         {
@@ -302,6 +329,8 @@ internal sealed class DomainDelivery(
 
     private sealed record LoadedMessage(MimeMessage? Message, Stream? Content, string EnvelopeFrom, MessageKind Kind, HostAttemptResult? Failure) : IDisposable
     {
+        public bool RequireTls { get; init; }
+
         public void Dispose()
         {
             Message?.Dispose();

@@ -133,9 +133,10 @@ internal sealed class OutcomeRecorder(
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
-                // Policy "bounce": nothing is sent in clear; the sender is told, with 5.7.10 "encryption needed".
+                // Policy "bounce": nothing is sent in clear; the sender is told, with 5.7.10 "encryption needed"
+                // (5.7.30 when a REQUIRETLS message found no next hop offering REQUIRETLS).
                 Fail(message, recipient, now);
-                recipient.StatusCode = "5.7.10";
+                recipient.StatusCode = decision.Reason == FailureReason.RequireTlsNotSupported ? "5.7.30" : "5.7.10";
                 break;
 
             default:

@@ -42,6 +42,9 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
 
     public bool IsUsable => _client.IsConnected && _client.IsSecure;
 
+    /// <summary>The server offers REQUIRETLS (RFC 8689) in its EHLO reply after STARTTLS.</summary>
+    public bool SupportsRequireTls => _client.Capabilities.HasFlag(SmtpCapabilities.RequireTLS);
+
     /// <summary>Connects to <paramref name="address"/>, sends EHLO and STARTTLS (mandatory) and completes the handshake.</summary>
     /// <returns>The session, or the classified reason there is none.</returns>
     public static async Task<(SecureSmtpSession? Session, HostAttemptResult? Failure)> OpenAsync(
@@ -91,8 +94,11 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
 
     /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>
     public Task<Dictionary<string, HostAttemptResult>> SendAsync(
-        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, CancellationToken cancellationToken) =>
-        _client.TransferAsync(message, envelopeFrom, recipients, Hop.HostName, cancellationToken);
+        MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, bool requireTls, CancellationToken cancellationToken)
+    {
+        _client.RequireTLS = requireTls; // MAIL FROM gets the REQUIRETLS parameter, so the next hop keeps the promise
+        return _client.TransferAsync(message, envelopeFrom, recipients, Hop.HostName, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {
