@@ -98,6 +98,7 @@ internal sealed class DomainDelivery(
                         }
 
                         (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, decision, domain, cancellationToken);
+                        decisions[message.Key] = NoteMtaStsTesting(decision, sts, results[message.Key]);
                         if (prepared.Kind.MayTravelWithoutTls() || decision.OnFailure == FailureAction.DeliverPlain)
                         {
                             await SendOpportunisticallyIfTlsFailedAsync(resolution.Hosts, prepared.Message!, prepared.EnvelopeFrom, recipients, results[message.Key], cancellationToken);
@@ -247,6 +248,25 @@ internal sealed class DomainDelivery(
 
     private Task<IReadOnlyList<TlsaAssociation>> TlsaOfAsync(NextHop hop, CancellationToken cancellationToken) =>
         System.Net.IPAddress.TryParse(hop.HostName, out _) ? Task.FromResult<IReadOnlyList<TlsaAssociation>>([]) : dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
+
+    /// <summary>
+    /// Under an MTA-STS policy in <c>testing</c> mode, records in the decision what enforcing it would have done to a
+    /// delivery that went through: an MX the policy does not name, or a certificate that fails WebPKI validation.
+    /// </summary>
+    private static PolicyDecision NoteMtaStsTesting(PolicyDecision decision, MtaStsPolicy? sts, Dictionary<long, List<AttemptRecord>> attempts)
+    {
+        if (sts?.Mode != "testing")
+        {
+            return decision;
+        }
+
+        var delivered = attempts.Values.SelectMany(a => a).Where(a => a.Result.Outcome == DeliveryOutcome.Delivered && a.Tls is not null).ToList();
+        var problems = delivered.Where(a => !sts.AllowsMx(a.Host)).Select(a => $"{a.Host} not named by the policy")
+            .Concat(delivered.Where(a => a.Shadow?.Verify == false).Select(a => $"{a.Host} certificate fails WebPKI validation"))
+            .Distinct()
+            .ToList();
+        return problems.Count == 0 ? decision : decision with { Source = $"{decision.Source}; enforcing it would have failed: {string.Join(", ", problems)}" };
+    }
 
     /// <summary>An enforced MTA-STS policy raises the level to at least <c>verify</c> (WebPKI, MX host name); testing is only noted.</summary>
     private static PolicyDecision WithMtaSts(PolicyDecision decision, MtaStsPolicy? sts) => sts?.Mode switch
