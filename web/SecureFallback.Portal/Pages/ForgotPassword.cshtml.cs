@@ -1,45 +1,21 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>Password reset by a code mailed to the account's address.</summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class ForgotPasswordModel(PortalAccounts accounts) : PageModel
+public sealed class ForgotPasswordModel(PortalAccounts accounts) : CodeByMailPage
 {
-    public string? Email { get; private set; }
-
-    public bool CodeRequested { get; private set; }
-
     public bool Done { get; private set; }
 
-    public List<string> Errors { get; } = [];
-
-    public void OnGet()
-    {
-    }
-
-    public async Task<IActionResult> OnPostSendAsync(string email, CancellationToken cancellationToken)
-    {
-        Email = email?.Trim();
-        if (string.IsNullOrEmpty(Email) || !Email.Contains('@', StringComparison.Ordinal))
-        {
-            Errors.Add("Enter your e-mail address.");
-            return Page();
-        }
-
-        await accounts.RequestPasswordResetAsync(Email, cancellationToken);
-        CodeRequested = true;
-        return Page();
-    }
+    public Task<IActionResult> OnPostSendAsync(string email, CancellationToken cancellationToken) =>
+        RequestCodeAsync(email, accounts.RequestPasswordResetAsync, cancellationToken);
 
     public async Task<IActionResult> OnPostResetAsync(string email, string code, string password, string confirm)
     {
-        (Email, CodeRequested) = (email?.Trim(), true);
-        if (password != confirm)
+        if (!PasswordsMatch(email, password, confirm))
         {
-            Errors.Add("The two passwords differ.");
             return Page();
         }
 

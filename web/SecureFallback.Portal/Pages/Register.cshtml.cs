@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using SecureFallback.Data;
 
@@ -11,38 +10,15 @@ namespace SecureFallback.Portal.Pages;
 /// a confirmation code mailed to the address proves the mailbox, then the account is created.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class RegisterModel(PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
+public sealed class RegisterModel(PortalAccounts accounts, SignInManager<PortalUser> signIn) : CodeByMailPage
 {
-    public string? Email { get; private set; }
-
-    public bool CodeRequested { get; private set; }
-
-    public List<string> Errors { get; } = [];
-
-    public void OnGet()
-    {
-    }
-
-    public async Task<IActionResult> OnPostSendAsync(string email, CancellationToken cancellationToken)
-    {
-        Email = email?.Trim();
-        if (string.IsNullOrEmpty(Email) || !Email.Contains('@', StringComparison.Ordinal))
-        {
-            Errors.Add("Enter your e-mail address.");
-            return Page();
-        }
-
-        await accounts.RequestRegistrationCodeAsync(Email, cancellationToken);
-        CodeRequested = true;
-        return Page();
-    }
+    public Task<IActionResult> OnPostSendAsync(string email, CancellationToken cancellationToken) =>
+        RequestCodeAsync(email, accounts.RequestRegistrationCodeAsync, cancellationToken);
 
     public async Task<IActionResult> OnPostConfirmAsync(string email, string code, string password, string confirm)
     {
-        (Email, CodeRequested) = (email?.Trim(), true);
-        if (password != confirm)
+        if (!PasswordsMatch(email, password, confirm))
         {
-            Errors.Add("The two passwords differ.");
             return Page();
         }
 
