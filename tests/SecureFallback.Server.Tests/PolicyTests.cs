@@ -152,34 +152,45 @@ public sealed class PolicyTests : IAsyncLifetime
         await server.SendAsync("alice@sender.test", ["cat@partner-c.test"], "Test mode", "audit only");
         await server.SendAsync("alice@sender.test", ["ann@partner-a.test"], "[secure] Salary", "portal only");
 
-        var recipients = (await server.WaitForRecipientsAsync(r => r.Count(x => x.Message!.Kind == MessageKind.Submitted && x.Status != RecipientStatus.Queued) == 4))
-            .Where(r => r.Message!.Kind == MessageKind.Submitted).ToList();
-        var ann = recipients.Single(r => r.Address == "ann@partner-a.test" && r.Status == RecipientStatus.HeldForPickup);
-        Assert.Equal(RecipientStatus.HeldForPickup, ann.Status);
-        Assert.Equal(FailureReason.PolicyPickup, ann.Reason);
-        Assert.Contains("rule 0 (subject contains [secure] → pickup)", ann.PolicySource);
-        var annDelivered = recipients.Single(r => r.Address == "ann@partner-a.test" && r.Status == RecipientStatus.Delivered);
-        Assert.Equal(TlsLevel.Verify, annDelivered.PolicyLevel);
-        Assert.DoesNotContain(verified.Messages, m => m.Text.Contains("portal only", StringComparison.Ordinal));
-        Assert.Single(verified.Messages, m => m.Text.Contains("to partner A over verified TLS", StringComparison.Ordinal)); // (ann's pickup notice may arrive too)
+        // (Verbose on failure: this scenario crosses four receivers, so say what each recipient ended as.)
+        List<QueuedRecipient> recipients = [];
+        try
+        {
+            recipients = (await server.WaitForRecipientsAsync(r => r.Count(x => x.Message!.Kind == MessageKind.Submitted && x.Status != RecipientStatus.Queued) == 4))
+                .Where(r => r.Message!.Kind == MessageKind.Submitted).ToList();
+            var ann = recipients.Single(r => r.Address == "ann@partner-a.test" && r.Status == RecipientStatus.HeldForPickup);
+            Assert.Equal(RecipientStatus.HeldForPickup, ann.Status);
+            Assert.Equal(FailureReason.PolicyPickup, ann.Reason);
+            Assert.Contains("rule 0 (subject contains [secure] → pickup)", ann.PolicySource);
+            var annDelivered = recipients.Single(r => r.Address == "ann@partner-a.test" && r.Status == RecipientStatus.Delivered);
+            Assert.Equal(TlsLevel.Verify, annDelivered.PolicyLevel);
+            Assert.DoesNotContain(verified.Messages, m => m.Text.Contains("portal only", StringComparison.Ordinal));
+            Assert.Single(verified.Messages, m => m.Text.Contains("to partner A over verified TLS", StringComparison.Ordinal)); // (ann's pickup notice may arrive too)
 
-        var ben = recipients.Single(r => r.Address == "ben@partner-b.test");
-        Assert.Equal(RecipientStatus.Failed, ben.Status);
-        Assert.Equal("5.7.10", ben.StatusCode);
-        Assert.Equal(FailureAction.Bounce, ben.PolicyAction);
-        Assert.False(bounced.ReceivedMailTransaction);
+            var ben = recipients.Single(r => r.Address == "ben@partner-b.test");
+            Assert.Equal(RecipientStatus.Failed, ben.Status);
+            Assert.Equal("5.7.10", ben.StatusCode);
+            Assert.Equal(FailureAction.Bounce, ben.PolicyAction);
+            Assert.False(bounced.ReceivedMailTransaction);
 
-        var cat = recipients.Single(r => r.Address == "cat@partner-c.test");
-        Assert.Equal(RecipientStatus.Delivered, cat.Status);
-        Assert.Contains("WITHOUT TLS", cat.Diagnostic);
-        var catAttempts = (await server.AttemptsAsync()).Where(a => a.RecipientId == cat.Id).ToList();
-        Assert.Equal([DeliveryOutcome.TlsUnavailable, DeliveryOutcome.Delivered], catAttempts.Select(a => a.Outcome));
-        Assert.Contains("audit only", Assert.Single(testMode.Messages).Text);
+            var cat = recipients.Single(r => r.Address == "cat@partner-c.test");
+            Assert.Equal(RecipientStatus.Delivered, cat.Status);
+            Assert.Contains("WITHOUT TLS", cat.Diagnostic);
+            var catAttempts = (await server.AttemptsAsync()).Where(a => a.RecipientId == cat.Id).ToList();
+            Assert.Equal([DeliveryOutcome.TlsUnavailable, DeliveryOutcome.Delivered], catAttempts.Select(a => a.Outcome));
+            Assert.Contains("audit only", Assert.Single(testMode.Messages).Text);
 
-        // The sender hears of the bounce and of the hold; the rule-held notice says why without blaming anyone's server.
-        var reports = (await senderServer.WaitForMessagesAsync(2)).Select(m => m.Parse()).ToList();
-        Assert.Contains(reports, r => r.Subject?.StartsWith("Not delivered", StringComparison.Ordinal) == true);
-        Assert.Contains(reports, r => r.Subject?.StartsWith("Held for secure pickup", StringComparison.Ordinal) == true && r.TextBody?.Contains("a rule of your organisation", StringComparison.Ordinal) == true);
+            // The sender hears of the bounce and of the hold; the rule-held notice says why without blaming anyone's server.
+            var reports = (await senderServer.WaitForMessagesAsync(2)).Select(m => m.Parse()).ToList();
+            Assert.Contains(reports, r => r.Subject?.StartsWith("Not delivered", StringComparison.Ordinal) == true);
+            Assert.Contains(reports, r => r.Subject?.StartsWith("Held for secure pickup", StringComparison.Ordinal) == true && r.TextBody?.Contains("a rule of your organisation", StringComparison.Ordinal) == true);
+        }
+        catch (Exception ex) when (ex is Xunit.Sdk.XunitException or InvalidOperationException)
+        {
+            var trail = string.Join("\n", (await server.RecipientsAsync()).Select(r => $"{r.Address} {r.Message!.Kind} {r.Status} {r.Reason} {r.PolicySource} {r.Diagnostic}"));
+            var attempts = string.Join("\n", (await server.AttemptsAsync()).Select(a => $"{a.RecipientId} {a.Host} {a.Outcome} {a.Reason} {a.SmtpReply}"));
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nrecipients:\n{trail}\nattempts:\n{attempts}\nsender got: {string.Join(" | ", senderServer.Messages.Select(m => m.Parse().Subject))}");
+        }
     }
 
     [Fact]
