@@ -150,7 +150,7 @@ public sealed class PolicyTests : IAsyncLifetime
         await server.SendAsync("alice@sender.test", ["ann@partner-a.test"], "Minutes", "to partner A over verified TLS");
         await server.SendAsync("alice@sender.test", ["ben@partner-b.test"], "Invoice", "never in clear");
         await server.SendAsync("alice@sender.test", ["cat@partner-c.test"], "Test mode", "audit only");
-        await server.SendAsync("alice@sender.test", ["ann@partner-a.test"], "[secure] Salary", "portal only");
+        await server.SendAsync("alice@sender.test", ["ann@partner-a.test"], "[secure] Salary", "salary-figures-8841");
 
         // (Verbose on failure: this scenario crosses four receivers, so say what each recipient ended as.)
         List<QueuedRecipient> recipients = [];
@@ -164,7 +164,7 @@ public sealed class PolicyTests : IAsyncLifetime
             Assert.Contains("rule 0 (subject contains [secure] → pickup)", ann.PolicySource);
             var annDelivered = recipients.Single(r => r.Address == "ann@partner-a.test" && r.Status == RecipientStatus.Delivered);
             Assert.Equal(TlsLevel.Verify, annDelivered.PolicyLevel);
-            Assert.DoesNotContain(verified.Messages, m => m.Text.Contains("portal only", StringComparison.Ordinal));
+            Assert.DoesNotContain(verified.Messages, m => m.Text.Contains("salary-figures-8841", StringComparison.Ordinal));
             Assert.Single(verified.Messages, m => m.Text.Contains("to partner A over verified TLS", StringComparison.Ordinal)); // (ann's pickup notice may arrive too)
 
             var ben = recipients.Single(r => r.Address == "ben@partner-b.test");
