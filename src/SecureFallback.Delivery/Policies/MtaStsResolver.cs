@@ -46,6 +46,11 @@ internal sealed class MtaStsResolver(
 {
     private const int MaxPolicyBytes = 64 * 1024;
 
+    /// <summary>After a failed fetch for a TXT id, wait this long before asking the policy host again.</summary>
+    private static readonly TimeSpan FetchRetryDelay = TimeSpan.FromMinutes(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Id, DateTimeOffset RetryAfter)> _failedFetches = new();
+
     public async Task<MtaStsPolicy?> GetAsync(string domain, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled)
@@ -74,7 +79,8 @@ internal sealed class MtaStsResolver(
             return live;
         }
 
-        if (id is null || (live is not null && live.PolicyId == id))
+        if (id is null || (live is not null && live.PolicyId == id)
+            || (_failedFetches.TryGetValue(domain, out var failed) && failed.Id == id && failed.RetryAfter > now))
         {
             return live;
         }
@@ -82,10 +88,13 @@ internal sealed class MtaStsResolver(
         var (fetched, maxAge, error) = await FetchAsync(domain, timeout.Token);
         if (fetched is null)
         {
+            // Every delivery to the domain would otherwise ask the (broken) policy host again.
+            _failedFetches[domain] = (id, now + FetchRetryDelay);
             MtaStsLog.FetchFailed(logger, domain, error);
             return live;
         }
 
+        _failedFetches.TryRemove(domain, out _);
         var entry = cached ?? db.MtaStsPolicies.Add(new MtaStsPolicy { Domain = domain }).Entity;
         (entry.PolicyId, entry.Mode, entry.MxPatterns, entry.FetchedAt, entry.ExpiresAt) = (id, fetched.Mode, fetched.MxPatterns, now, now + maxAge);
         using (await writeGate.EnterAsync(cancellationToken))
