@@ -172,20 +172,14 @@ internal sealed class MtaStsResolver(
         }
 
         // Only the chain failed: accept it when it leads to one of the admin's extra roots (Delivery:TrustedRoots).
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(trustedRoots.Certificates);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
+        var intermediates = new X509Certificate2Collection();
+        foreach (var element in chain?.ChainElements ?? (IEnumerable<X509ChainElement>)[])
         {
-            foreach (var element in chain.ChainElements)
-            {
-                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
+            intermediates.Add(element.Certificate);
         }
 
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return custom.Build(leaf) && leaf.MatchesHostname(host);
+        return PeerCertificateCheck.Chains(leaf, intermediates, trustedRoots.Certificates, checkValidity: true) && leaf.MatchesHostname(host);
     }
 }
 

@@ -50,7 +50,9 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
             }
         }
 
-        ChainTrusted = Chains(leaf, intermediates, customRoots: null) || (trustedRoots.Count > 0 && Chains(leaf, intermediates, trustedRoots));
+        // Expiry is judged on its own (above), so the audit trail names it rather than "not trusted".
+        ChainTrusted = Chains(leaf, intermediates, customRoots: null, checkValidity: false)
+            || (trustedRoots.Count > 0 && Chains(leaf, intermediates, trustedRoots, checkValidity: false));
         return true;
     }
 
@@ -111,12 +113,7 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
 
         foreach (var anchor in _issuers.Where(issuer => Tlsa.Any(r => r.Usage == 2 && r.Matches(issuer))))
         {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(anchor);
-            chain.ChainPolicy.ExtraStore.AddRange(_issuers.ToArray());
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain.Build(leaf) && leaf.MatchesHostname(mxHost, allowWildcards: true, allowCommonName: true))
+            if (Chains(leaf, [.. _issuers], [anchor], checkValidity: true) && leaf.MatchesHostname(mxHost, allowWildcards: true, allowCommonName: true))
             {
                 return true;
             }
@@ -133,11 +130,19 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
     private static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
         certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames());
 
-    private static bool Chains(X509Certificate2 leaf, X509Certificate2Collection intermediates, X509Certificate2Collection? customRoots)
+    /// <summary>
+    /// Whether <paramref name="leaf"/> chains, through <paramref name="intermediates"/>, to the system roots or only to
+    /// <paramref name="customRoots"/> when given. Revocation is not checked (no OCSP/CRL fetches from the delivery path).
+    /// </summary>
+    internal static bool Chains(X509Certificate2 leaf, X509Certificate2Collection intermediates, X509Certificate2Collection? customRoots, bool checkValidity)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid; // expiry is judged on its own
+        if (!checkValidity)
+        {
+            chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+        }
+
         chain.ChainPolicy.ExtraStore.AddRange(intermediates);
         if (customRoots is not null)
         {
