@@ -34,4 +34,10 @@ internal static partial class IntakeLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "SMTP session from {Client} faulted")]
     public static partial void SessionFaulted(ILogger logger, string client, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "AUTH refused from {Client}: too many failed attempts from that address")]
+    public static partial void AuthRateLimited(ILogger logger, string client);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Refused message from {Client}: a line of data is longer than {Limit} octets")]
+    public static partial void LineTooLong(ILogger logger, string client, int limit);
 }

@@ -34,8 +34,32 @@ public sealed class IntakeOptions
     /// <summary>Time allowed for a whole session from connect (a 35 MB upload on a slow link needs minutes). Default 30 min.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Time to wait for the client's next command. Default 5 min (RFC 5321 4.5.3.2).</summary>
+    /// <summary>
+    /// Time to wait for the client's next command, and the longest silence allowed inside DATA. Default 5 min
+    /// (RFC 5321 4.5.3.2).
+    /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Open SMTP connections allowed at once, from all clients together. Default 200.</summary>
+    public int MaxConnections { get; set; } = 200;
+
+    /// <summary>Open SMTP connections allowed at once from one IP address. Default 50.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 50;
+
+    /// <summary>
+    /// Commands (EHLO, NOOP, RSET, VRFY, HELP, STARTTLS, AUTH...) a session may send before each MAIL; past it the
+    /// session is closed with 421. Default 20.
+    /// </summary>
+    public int MaxCommandsBeforeMail { get; set; } = 20;
+
+    /// <summary>Longest line of message data, without its CRLF (RFC 5322 2.1.1 says 998). Default 998.</summary>
+    public int MaxDataLineBytes { get; set; } = 998;
+
+    /// <summary>Failed AUTH attempts allowed from one IP address within <see cref="AuthFailureWindow"/>. Default 5.</summary>
+    public int AuthFailuresPerAddress { get; set; } = 5;
+
+    /// <summary>Window over which failed AUTH attempts are counted; AUTH from that address is refused until it passes. Default 15 min.</summary>
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     internal static readonly string[] DefaultAllowedNetworks = ["127.0.0.0/8", "::1/128"];
 

@@ -42,6 +42,26 @@ internal sealed class IntakeOptionsValidator : IValidateOptions<IntakeOptions>
             errors.Add("SecureFallback:Intake:SessionTimeout and CommandTimeout must be positive.");
         }
 
+        if (options.MaxConnections < 1 || options.MaxConnectionsPerAddress < 1 || options.MaxConnectionsPerAddress > options.MaxConnections)
+        {
+            errors.Add("SecureFallback:Intake:MaxConnections and MaxConnectionsPerAddress must be at least 1, and MaxConnectionsPerAddress no more than MaxConnections.");
+        }
+
+        if (options.MaxCommandsBeforeMail < 5)
+        {
+            errors.Add($"SecureFallback:Intake:MaxCommandsBeforeMail {options.MaxCommandsBeforeMail} is too small (at least 5: EHLO, STARTTLS, EHLO, AUTH need room).");
+        }
+
+        if (options.MaxDataLineBytes < 998)
+        {
+            errors.Add($"SecureFallback:Intake:MaxDataLineBytes {options.MaxDataLineBytes} is below the 998 octets RFC 5322 allows.");
+        }
+
+        if (options.AuthFailuresPerAddress < 1 || options.AuthFailureWindow <= TimeSpan.Zero)
+        {
+            errors.Add("SecureFallback:Intake:AuthFailuresPerAddress must be at least 1 and AuthFailureWindow positive.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -46,6 +46,14 @@ internal sealed class QueueingMessageStore(
                 "5.5.2 Message refused: bare CR or LF in message data; every line must end with CRLF");
         }
 
+        if (LineLength.Longest(buffer) > options.Value.MaxDataLineBytes)
+        {
+            IntakeLog.LineTooLong(logger, client, options.Value.MaxDataLineBytes);
+            return new SmtpResponse(
+                SmtpReplyCode.TransactionFailed,
+                $"5.6.0 Message refused: a line is longer than {options.Value.MaxDataLineBytes} octets; encode long lines (quoted-printable or base64)");
+        }
+
         var requireTls = transaction.Parameters.ContainsKey("REQUIRETLS");
         if (requireTls && !context.Pipe.IsSecure)
         {

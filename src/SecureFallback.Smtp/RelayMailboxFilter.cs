@@ -32,7 +32,7 @@ internal sealed class RelayMailboxFilter(RelayPolicy relayPolicy) : IMailboxFilt
         if (count >= MaxRecipientsPerMessage)
         {
             throw new SmtpResponseException(new SmtpResponse(
-                SmtpReplyCode.ExceededStorage,
+                SmtpReplyCode.InsufficientStorage, // 452 (SmtpServer's ExceededStorage is 422)
                 $"4.5.3 Too many recipients: at most {MaxRecipientsPerMessage} per message, send the rest in another transaction"));
         }
 

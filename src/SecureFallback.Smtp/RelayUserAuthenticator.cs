@@ -6,6 +6,7 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Data;
 using SmtpServer;
 using SmtpServer.Authentication;
+using SmtpServer.Protocol;
 
 namespace SecureFallback.Smtp;
 
@@ -16,6 +17,7 @@ namespace SecureFallback.Smtp;
 internal sealed class RelayUserAuthenticator(
     IServiceScopeFactory scopeFactory,
     IPasswordHasher<RelayUser> passwordHasher,
+    AuthFailureLimiter failures,
     ILogger<RelayUserAuthenticator> logger) : IUserAuthenticator
 {
     public async Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
@@ -24,6 +26,15 @@ internal sealed class RelayUserAuthenticator(
         {
             IntakeLog.AuthRefusedWithoutTls(logger, context.RemoteAddress().ToString());
             return false;
+        }
+
+        var address = context.RemoteAddress();
+        if (failures.IsLimited(address))
+        {
+            IntakeLog.AuthRateLimited(logger, address.ToString());
+            throw new SmtpResponseException(new SmtpResponse(
+                SmtpReplyCode.ClientNotPermitted, // 454, RFC 4954: temporary authentication failure
+                "4.7.0 Too many failed authentications from your address, try again later"));
         }
 
         var name = user.Trim().ToLowerInvariant();
@@ -35,6 +46,7 @@ internal sealed class RelayUserAuthenticator(
 
         if (!verified)
         {
+            failures.RecordFailure(address);
             IntakeLog.AuthFailed(logger, context.RemoteAddress().ToString());
             return false;
         }

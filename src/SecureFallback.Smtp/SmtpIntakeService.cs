@@ -40,7 +40,8 @@ internal sealed class SmtpIntakeService(
             .ServerName(serverName)
             .MaxMessageSize(settings.MaxMessageBytes, MaxMessageSizeHandling.Strict)
             .MaxAuthenticationAttempts(3)
-            .CommandWaitTimeout(settings.CommandTimeout)
+            // Our session stream times commands out first, with a proper 421; SmtpServer's timer is the backstop.
+            .CommandWaitTimeout(settings.CommandTimeout + TimeSpan.FromSeconds(30))
             .Endpoint(endpoint => endpoint
                 .Endpoint(new IPEndPoint(settings.ParsedAddress, settings.Port))
                 .Certificate(_certificate)
@@ -50,7 +51,10 @@ internal sealed class SmtpIntakeService(
                 .SessionTimeout(settings.SessionTimeout))
             .Build();
 
-        var listenerFactory = new GuardedEndpointListenerFactory();
+        var listenerFactory = new GuardedEndpointListenerFactory(
+            new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerAddress),
+            new SessionLimits(SessionLimits.DefaultMaxCommandLineBytes, settings.CommandTimeout));
+        var commandLimits = new CommandLimits(settings.MaxCommandsBeforeMail);
         var started = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         listenerFactory.EndpointStarted += (_, e) => started.TrySetResult(e.LocalEndPoint);
 
@@ -62,6 +66,7 @@ internal sealed class SmtpIntakeService(
         services.Add((SmtpServer.Protocol.ISmtpCommandFactory)new IntakeCommandFactory());
 
         _server = new SmtpServerHost(serverOptions, services);
+        _server.SessionCreated += (_, e) => commandLimits.Watch(e.Context);
         _server.SessionFaulted += (_, e) => IntakeLog.SessionFaulted(logger, e.Context.RemoteAddress().ToString(), e.Exception);
         _running = _server.StartAsync(CancellationToken.None);
 

@@ -27,6 +27,7 @@ public static class SmtpServiceCollectionExtensions
         services.AddSingleton<QueueingMessageStore>();
         services.AddSingleton<RelayMailboxFilter>();
         services.AddSingleton<RelayUserAuthenticator>();
+        services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<IntakeReadiness>();
         services.AddHostedService<SmtpIntakeService>();
         return services;

@@ -17,13 +17,39 @@ public sealed class RawSmtpClient : IAsyncDisposable
         _reader = new StreamReader(_stream, Encoding.ASCII);
     }
 
-    public static async Task<RawSmtpClient> ConnectAsync(int port, string host = "127.0.0.1")
+    /// <summary>The server's first reply: 220 normally, 421 when it refuses the connection.</summary>
+    public string Greeting { get; private set; } = "";
+
+    /// <summary>Connects and reads the greeting; <paramref name="from"/> binds the client side (any 127.x works on Linux).</summary>
+    public static async Task<RawSmtpClient> ConnectAsync(int port, string host = "127.0.0.1", System.Net.IPAddress? from = null)
     {
-        var client = new TcpClient();
+        var client = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
         await client.ConnectAsync(host, port);
         var raw = new RawSmtpClient(client);
-        await raw.ReadReplyAsync();
+        raw.Greeting = await raw.ReadReplyAsync();
         return raw;
+    }
+
+    /// <summary>True when the server closes the connection within <paramref name="timeout"/> (after any last replies).</summary>
+    public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _reader.ReadLineAsync(cts.Token) is not null)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true; // reset by the server
+        }
     }
 
     /// <summary>Sends <paramref name="line"/> plus CRLF and returns the full (multi-line) reply.</summary>

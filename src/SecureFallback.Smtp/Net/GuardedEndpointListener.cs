@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using SmtpServer;
 using SmtpServer.IO;
@@ -6,10 +7,10 @@ using SmtpServer.Net;
 namespace SecureFallback.Smtp.Net;
 
 /// <summary>
-/// Our own listener for SmtpServer, so every session runs over a <see cref="SmtpSessionPipe"/> (which repairs
-/// SmtpServer's silence on an empty DATA) and so connection-level policy has one place to live.
+/// Our own listener for SmtpServer, so every session runs over a <see cref="SmtpSessionPipe"/> (with the
+/// <see cref="SessionGuardStream"/> limits) and connection-level policy has one place to live.
 /// </summary>
-internal sealed class GuardedEndpointListenerFactory : EndpointListenerFactory
+internal sealed class GuardedEndpointListenerFactory(ConnectionLimiter connections, SessionLimits limits) : EndpointListenerFactory
 {
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
@@ -17,19 +18,51 @@ internal sealed class GuardedEndpointListenerFactory : EndpointListenerFactory
         listener.Start();
         var args = new EndpointEventArgs(endpointDefinition, listener.LocalEndpoint);
         OnEndpointStarted(args);
-        return new GuardedEndpointListener(listener, () => OnEndpointStopped(args));
+        return new GuardedEndpointListener(listener, connections, limits, () => OnEndpointStopped(args));
     }
 }
 
-internal sealed class GuardedEndpointListener(TcpListener listener, Action onStopped) : IEndpointListener, IDisposable
+internal sealed class GuardedEndpointListener(
+    TcpListener listener,
+    ConnectionLimiter connections,
+    SessionLimits limits,
+    Action onStopped) : IEndpointListener, IDisposable
 {
     public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
     {
-        var client = await listener.AcceptTcpClientAsync(cancellationToken);
-        client.NoDelay = true;
-        context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
-        context.Properties[EndpointListener.RemoteEndPointKey] = client.Client.RemoteEndPoint!;
-        return new SmtpSessionPipe(client);
+        while (true)
+        {
+            var client = await listener.AcceptTcpClientAsync(cancellationToken);
+            client.NoDelay = true;
+            var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
+            var refusal = connections.TryEnter(remote.Address);
+            if (refusal is not null)
+            {
+                // Answer without a session: the client sees a clear 421 and tries later (RFC 5321 3.8).
+                _ = RefuseAsync(client, refusal);
+                continue;
+            }
+
+            context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
+            context.Properties[EndpointListener.RemoteEndPointKey] = remote;
+            return new SmtpSessionPipe(client, limits, () => connections.Leave(remote.Address));
+        }
+    }
+
+    private static async Task RefuseAsync(TcpClient client, string reply)
+    {
+        using (client)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes(reply + "\r\n"), timeout.Token);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+            {
+                // Gone already; nothing to tell.
+            }
+        }
     }
 
     public void Dispose()

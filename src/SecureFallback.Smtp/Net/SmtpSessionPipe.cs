@@ -11,11 +11,15 @@ namespace SecureFallback.Smtp.Net;
 internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
 {
     private readonly TcpClient _client;
+    private readonly SessionLimits _limits;
+    private Action? _onClosed;
     private Stream _transport;
 
-    public SmtpSessionPipe(TcpClient client)
+    public SmtpSessionPipe(TcpClient client, SessionLimits limits, Action onClosed)
     {
         _client = client;
+        _limits = limits;
+        _onClosed = onClosed;
         _transport = client.GetStream();
         Attach(_transport);
     }
@@ -39,6 +43,7 @@ internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
                 ClientCertificateRequired = false,
                 AllowRenegotiation = false,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CipherSuitesPolicy = StrongCiphers.Policy,
             },
             cancellationToken);
         _transport = ssl;
@@ -47,7 +52,7 @@ internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
 
     private void Attach(Stream transport)
     {
-        var guarded = new EmptyDataGuardStream(transport);
+        var guarded = new SessionGuardStream(transport, _limits);
         Input = PipeReader.Create(guarded, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(guarded, new StreamPipeWriterOptions(leaveOpen: true));
     }
@@ -56,5 +61,6 @@ internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
     {
         _transport.Dispose();
         _client.Dispose();
+        Interlocked.Exchange(ref _onClosed, null)?.Invoke();
     }
 }

@@ -1,0 +1,38 @@
+using SmtpServer;
+using SmtpServer.Protocol;
+
+namespace SecureFallback.Smtp;
+
+/// <summary>
+/// Closes a session that keeps talking without sending mail (NOOP/RSET/VRFY loops, EHLO floods): at most
+/// <see cref="IntakeOptions.MaxCommandsBeforeMail"/> commands before each MAIL, as Postfix's junk command limit.
+/// </summary>
+internal sealed class CommandLimits(int maxCommandsBeforeMail)
+{
+    private const string CountKey = "SecureFallback.CommandsBeforeMail";
+
+    public void Watch(ISessionContext context) => context.CommandExecuting += OnCommandExecuting;
+
+    private void OnCommandExecuting(object? sender, SmtpCommandEventArgs e)
+    {
+        switch (e.Command)
+        {
+            case MailCommand:
+                e.Context.Properties[CountKey] = 0;
+                return;
+            case RcptCommand or DataCommand or QuitCommand:
+                return;
+        }
+
+        var count = (e.Context.Properties.TryGetValue(CountKey, out var value) && value is int n ? n : 0) + 1;
+        e.Context.Properties[CountKey] = count;
+        if (count > maxCommandsBeforeMail)
+        {
+            throw new SmtpResponseException(
+                new SmtpResponse(
+                    SmtpReplyCode.ServiceUnavailable, // 421: closing (221 would claim all is well)
+                    $"4.7.0 Too many commands without a message (limit {maxCommandsBeforeMail}), closing connection"),
+                quit: true);
+        }
+    }
+}

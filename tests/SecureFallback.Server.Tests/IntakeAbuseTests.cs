@@ -1,0 +1,357 @@
+using System.Net;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.TestKit;
+using Xunit.Abstractions;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>The intake under attack: relay tricks, SMTP smuggling, and every limit a hostile client could push.</summary>
+public sealed class IntakeAbuseTests(ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string> HoldDeliveries = new()
+    {
+        ["SecureFallback:Delivery:Routes:example.test"] = "127.0.0.1:9",
+        ["SecureFallback:Delivery:RetrySchedule:0"] = "01:00:00",
+    };
+
+    /// <summary>Classic open-relay probes (as in the relay test suites of the 1990s and today's scanners).</summary>
+    public static readonly string[] RelayVectors =
+    [
+        "<victim@example.test>",
+        "<@relay.test:victim@example.test>",
+        "<@a.test,@b.test:victim@example.test>",
+        "<victim%example.test@localhost>",
+        "<victim%example.test@[127.0.0.1]>",
+        "<\"victim@example.test\">",
+        "<\"victim@example.test\"@localhost>",
+        "<\"victim%example.test\"@localhost>",
+        "<example.test!victim>",
+        "<example.test!victim@localhost>",
+        "<localhost!example.test!victim>",
+        "<victim@[127.0.0.1]>",
+        "<victim@[IPv6:::1]>",
+        "<victim@example.test.>",
+        "<victim@localhost.>",
+        "<VICTIM@EXAMPLE.TEST>",
+        "<Victim@Example.Test.>",
+        "<victim@localhost>",
+        "<postmaster@example.test>",
+        "victim@example.test",
+        "<victim@example.test@localhost>",
+        "<victim@example.test%localhost>",
+    ];
+
+    [Fact]
+    public async Task Rcpt_FromANetworkNotAllowed_RefusesEveryClassicRelayVector()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:AllowedNetworks:0"] = "192.0.2.0/24" };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+
+        var accepted = new List<string>();
+        foreach (var vector in RelayVectors)
+        {
+            await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+            await client.CommandAsync("EHLO client.test");
+            await client.CommandAsync("MAIL FROM:<alice@sender.test>");
+            var reply = await client.CommandAsync($"RCPT TO:{vector}");
+            if (!reply.StartsWith('5'))
+            {
+                accepted.Add($"{vector} -> {reply}");
+            }
+        }
+
+        output.WriteLine($"relay vectors tried: {RelayVectors.Length}, refused: {RelayVectors.Length - accepted.Count}");
+        Assert.Empty(accepted);
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
+    /// <summary>Line endings that some receivers take as end of data (SMTP smuggling, CVE-2023-51764/51765/51766).</summary>
+    public static TheoryData<string, string> SmugglingVariants => new()
+    {
+        { "bare LF", "\n" },
+        { "bare CR", "\r" },
+        { "LF.LF", "\n.\n" },
+        { "LF.CRLF", "\n.\r\n" },
+        { "CR.LF", "\r.\n" },
+        { "CR.CR", "\r.\r" },
+        { "CRLF.LF", "\r\n.\n" },
+        { "LF.CR", "\n.\r" },
+        { "CR.CRLF", "\r.\r\n" },
+        { "CRLF.CR", "\r\n.\r" },
+        { "CRLF.CRCRLF", "\r\n.\r\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SmugglingVariants))]
+    public async Task Data_WithASmuggledSecondMessage_IsRefusedWhole_AndNeverSplit(string name, string separator)
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        Assert.StartsWith("354", await client.StartDataAsync("alice@sender.test", "bob@example.test"));
+
+        await client.SendRawAsync(
+            "Subject: first\r\n\r\nhello" + separator +
+            "MAIL FROM:<ceo@sender.test>\r\nRCPT TO:<mallory@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n");
+        var reply = await client.ReadReplyAsync();
+
+        Assert.True(reply.StartsWith("554 5.5.2", StringComparison.Ordinal), $"{name}: {reply}");
+        // Exactly one reply came for the whole DATA: the next one answers our NOOP, not a smuggled command.
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
+    [Fact]
+    public async Task Rcpt_BeyondOneHundred_GetsA452_AndTheFirstHundredAreQueued()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.CommandAsync("EHLO client.test");
+        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<r{i}@example.test>"));
+        }
+
+        Assert.StartsWith("452 4.5.3", await client.CommandAsync("RCPT TO:<r100@example.test>"));
+        await client.CommandAsync("DATA");
+        Assert.StartsWith("250", await client.CommandAsync("Subject: many\r\n\r\nbody\r\n."));
+        Assert.Equal(100, (await server.RecipientsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task CommandLine_OverTheLimit_GetsA500_AndTheConnectionIsClosed()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+
+        await client.SendRawAsync("NOOP " + new string('x', 100_000)); // no line end: SmtpServer alone would keep buffering
+        var reply = await client.ReadReplyAsync();
+
+        Assert.StartsWith("500 5.5.2", reply);
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task DataLine_LongerThan998Octets_IsRefusedWith554_AndNothingIsQueued()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
+
+        var reply = await client.CommandAsync("Subject: long\r\n\r\n" + new string('y', 999) + "\r\n.");
+
+        Assert.StartsWith("554 5.6.0", reply);
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
+    [Fact]
+    public async Task Commands_WithoutMail_BeyondTheLimit_CloseTheSessionWith421()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:MaxCommandsBeforeMail"] = "10" };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.StartsWith("250", await client.CommandAsync(i % 2 == 0 ? "NOOP" : "RSET"));
+        }
+
+        // A MAIL resets the count, so a real sender with many messages per session is never cut off.
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@sender.test>"));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        }
+
+        Assert.StartsWith("421 4.7.0", await client.CommandAsync("NOOP"));
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Connections_OverThePerAddressAndTotalLimits_GetA421_AndFreedSlotsAreReused()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries)
+        {
+            ["SecureFallback:Intake:MaxConnections"] = "3",
+            ["SecureFallback:Intake:MaxConnectionsPerAddress"] = "2",
+        };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+
+        var first = await RawSmtpClient.ConnectAsync(server.IntakePort, from: IPAddress.Parse("127.0.0.1"));
+        await using var second = await RawSmtpClient.ConnectAsync(server.IntakePort, from: IPAddress.Parse("127.0.0.1"));
+        await using var thirdFromSameAddress = await RawSmtpClient.ConnectAsync(server.IntakePort, from: IPAddress.Parse("127.0.0.1"));
+        await using var fromOtherAddress = await RawSmtpClient.ConnectAsync(server.IntakePort, from: IPAddress.Parse("127.0.0.2"));
+        await using var overTotal = await RawSmtpClient.ConnectAsync(server.IntakePort, from: IPAddress.Parse("127.0.0.3"));
+
+        Assert.StartsWith("220", first.Greeting);
+        Assert.StartsWith("220", second.Greeting);
+        Assert.StartsWith("421 4.7.0 Too many connections from your address", thirdFromSameAddress.Greeting);
+        Assert.StartsWith("220", fromOtherAddress.Greeting);
+        Assert.StartsWith("421 4.7.0 Too many connections in total", overTotal.Greeting);
+
+        await first.CommandAsync("QUIT");
+        await first.DisposeAsync();
+        var again = await RetryUntilAcceptedAsync(server.IntakePort, IPAddress.Parse("127.0.0.1"));
+        await using (again)
+        {
+            Assert.StartsWith("250", await again.CommandAsync("EHLO client.test"));
+        }
+    }
+
+    [Fact]
+    public async Task IdleClient_IsDisconnectedAfterTheCommandTimeout()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:CommandTimeout"] = "00:00:02" };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+
+        var reply = await client.ReadReplyAsync(TimeSpan.FromSeconds(15));
+
+        Assert.StartsWith("421", reply);
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task SlowlorisCommand_OneByteAtATime_IsCutOffByTheCommandTimeout()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:CommandTimeout"] = "00:00:02" };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+
+        var closed = await TrickleUntilClosedAsync(client, "EHLO " + new string('s', 200), TimeSpan.FromSeconds(20));
+
+        Assert.True(closed < TimeSpan.FromSeconds(15), $"still open after {closed}");
+    }
+
+    [Fact]
+    public async Task SilenceInsideData_IsCutOffWith421_AndNothingIsQueued()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:CommandTimeout"] = "00:00:02" };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
+        await client.SendRawAsync("Subject: half\r\n\r\nhalf a mess");
+
+        var reply = await client.ReadReplyAsync(TimeSpan.FromSeconds(15));
+
+        Assert.StartsWith("421 4.4.2", reply);
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
+    [Fact]
+    public async Task SlowlorisData_TricklingBytes_IsCutOffByTheSessionTimeout()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries)
+        {
+            ["SecureFallback:Intake:CommandTimeout"] = "00:00:02",
+            ["SecureFallback:Intake:SessionTimeout"] = "00:00:04",
+        };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
+
+        var closed = await TrickleUntilClosedAsync(client, "Subject: slow\r\n\r\n" + new string('z', 400), TimeSpan.FromSeconds(30));
+
+        Assert.True(closed < TimeSpan.FromSeconds(20), $"still open after {closed}");
+        Assert.Empty(await server.RecipientsAsync());
+    }
+
+    [Fact]
+    public async Task Auth_AfterRepeatedFailuresFromOneAddress_IsRefusedEvenWithTheRightPassword()
+    {
+        var settings = new Dictionary<string, string>(HoldDeliveries)
+        {
+            ["SecureFallback:Intake:AllowedNetworks:0"] = "192.0.2.0/24",
+            ["SecureFallback:Intake:AuthFailuresPerAddress"] = "3",
+        };
+        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await AddRelayUserAsync(server, "relay", "correct horse battery");
+
+        using (var control = NewTlsClient())
+        {
+            await control.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
+            await control.AuthenticateAsync("relay", "correct horse battery"); // the password is right
+        }
+
+        var failures = 0;
+        while (failures < 3)
+        {
+            using var guess = NewTlsClient();
+            await guess.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
+            var failed = await Assert.ThrowsAsync<AuthenticationException>(() => guess.AuthenticateAsync("relay", $"guess {failures}"));
+            failures++;
+        }
+
+        using var client = NewTlsClient();
+        await client.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.AuthenticateAsync("relay", "correct horse battery"));
+
+        Assert.Contains("Too many failed authentications", refused.Message);
+    }
+
+    private static async Task<TimeSpan> TrickleUntilClosedAsync(RawSmtpClient client, string text, TimeSpan limit)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        foreach (var c in text)
+        {
+            try
+            {
+                await client.SendRawAsync(c.ToString());
+            }
+            catch (IOException)
+            {
+                break;
+            }
+
+            if (TimeProvider.System.GetElapsedTime(started) > limit)
+            {
+                break;
+            }
+
+            if (await client.IsClosedByServerAsync(TimeSpan.FromMilliseconds(300)))
+            {
+                break;
+            }
+        }
+
+        return TimeProvider.System.GetElapsedTime(started);
+    }
+
+    private static async Task<RawSmtpClient> RetryUntilAcceptedAsync(int port, IPAddress from)
+    {
+        // The server frees the slot when it has disposed the session, a moment after QUIT.
+        for (var attempt = 0; ; attempt++)
+        {
+            var client = await RawSmtpClient.ConnectAsync(port, from: from);
+            if (client.Greeting.StartsWith("220", StringComparison.Ordinal) || attempt == 50)
+            {
+                return client;
+            }
+
+            await client.DisposeAsync();
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task AddRelayUserAsync(SecureFallbackInstance server, string name, string password)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var user = new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow };
+        user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
+        db.RelayUsers.Add(user);
+        await db.SaveChangesAsync();
+    }
+
+    private static SmtpClient NewTlsClient() => new()
+    {
+        ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
+    };
+}
