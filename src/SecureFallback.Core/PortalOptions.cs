@@ -13,4 +13,10 @@ public sealed class PortalOptions
     /// Default: the domain of <c>SecureFallback:Notices:From</c>.
     /// </summary>
     public string OrganizationName { get; set; } = "";
+
+    /// <summary>
+    /// Requests per minute one client address may make to the pages that take secrets (sign-in, registration,
+    /// codes, pickup links, password reset, two-factor); more get 429. Default 30.
+    /// </summary>
+    public int CredentialRequestsPerMinute { get; set; } = 30;
 }

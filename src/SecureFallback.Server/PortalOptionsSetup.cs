@@ -25,8 +25,15 @@ internal static class PortalOptionsSetup
 
 internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
 {
-    public ValidateOptionsResult Validate(string? name, PortalOptions options) =>
-        Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"SecureFallback:Portal:PublicUrl '{options.PublicUrl}' must be an absolute http(s) URL such as https://secure.example.com.");
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return ValidateOptionsResult.Fail($"SecureFallback:Portal:PublicUrl '{options.PublicUrl}' must be an absolute http(s) URL such as https://secure.example.com.");
+        }
+
+        return options.CredentialRequestsPerMinute < 1
+            ? ValidateOptionsResult.Fail($"SecureFallback:Portal:CredentialRequestsPerMinute {options.CredentialRequestsPerMinute} must be at least 1.")
+            : ValidateOptionsResult.Success;
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,12 @@ public static class PortalServiceCollectionExtensions
             options.SlidingExpiration = true;
         });
         services.AddAuthorization();
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "securefallback.antiforgery";
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever the portal is reached over https
+        });
 
         // Cookie and anti-forgery keys live under the data directory (not in the service user's home), so a
         // restart or a restored backup keeps recipients signed in and forms valid.
@@ -76,9 +83,20 @@ public static class PortalServiceCollectionExtensions
 
     public static WebApplication MapSecureFallbackPortal(this WebApplication app)
     {
+        // Behind a reverse proxy on this machine (the only one trusted by default), the client's address and
+        // scheme come from X-Forwarded-For/-Proto: rate limits then count clients, and cookies get Secure.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+        });
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
+            if (context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+
             headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
