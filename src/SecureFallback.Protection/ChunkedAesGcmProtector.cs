@@ -48,11 +48,12 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
                 output += input.Length + TagSize;
             }
 
+            var (version, masterKey) = CurrentMasterKey();
             return new MessageContent
             {
                 MessageId = messageId,
-                KeyVersion = keyRing.CurrentVersion,
-                WrappedKey = WrapKey(keyRing.CurrentKey, keyRing.CurrentVersion, messageId, dataKey),
+                KeyVersion = version,
+                WrappedKey = WrapKey(masterKey, version, messageId, dataKey),
                 Ciphertext = ciphertext,
             };
         }
@@ -110,6 +111,52 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
             throw;
         }
     }
+
+    /// <summary>
+    /// Re-wraps a message's data key under the current master key (key rotation). Only the 60-byte wrapped key
+    /// changes; the body is neither read nor rewritten.
+    /// </summary>
+    /// <returns>The new version and wrapped key, or null when it is already wrapped by the current version.</returns>
+    /// <exception cref="ContentTamperedException">The old version is missing or does not open the wrapped key.</exception>
+    public (int KeyVersion, byte[] WrappedKey)? Rewrap(Guid messageId, int keyVersion, byte[] wrappedKey)
+    {
+        var (version, masterKey) = CurrentMasterKey();
+        if (keyVersion == version)
+        {
+            return null;
+        }
+
+        var dataKey = UnwrapWith(keyVersion, messageId, wrappedKey);
+        try
+        {
+            return (version, WrapKey(masterKey, version, messageId, dataKey));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Whether the ring opens this wrapped data key: the start-up check that the key files belong to the data.</summary>
+    public bool CanUnwrap(Guid messageId, int keyVersion, byte[] wrappedKey)
+    {
+        try
+        {
+            CryptographicOperations.ZeroMemory(UnwrapWith(keyVersion, messageId, wrappedKey));
+            return true;
+        }
+        catch (ContentTamperedException)
+        {
+            return false;
+        }
+    }
+
+    private byte[] UnwrapWith(int keyVersion, Guid messageId, byte[] wrappedKey) =>
+        keyRing.TryGetKey(keyVersion, out var masterKey)
+            ? UnwrapKey(masterKey, keyVersion, messageId, wrappedKey)
+            : throw new ContentTamperedException($"Master key version {keyVersion} is not in the key ring.");
+
+    private (int Version, byte[] Key) CurrentMasterKey() => keyRing.GetCurrent();
 
     internal static void WriteChunkParameters(Guid messageId, int index, bool isLast, Span<byte> nonce, Span<byte> aad)
     {

@@ -12,38 +12,98 @@ public sealed partial class MasterKeyRing
 {
     public const int KeySize = 32;
 
-    private readonly Dictionary<int, byte[]> _keys;
+    private readonly string _directory;
+    private readonly MasterKeyStorage _storage;
+    private readonly Lock _refreshLock = new();
+    private volatile Snapshot _snapshot;
 
-    private MasterKeyRing(Dictionary<int, byte[]> keys)
+    private sealed record Snapshot(IReadOnlyDictionary<int, byte[]> Keys, int CurrentVersion);
+
+    private MasterKeyRing(string directory, MasterKeyStorage storage, Dictionary<int, byte[]> keys)
     {
-        _keys = keys;
-        CurrentVersion = keys.Keys.Max();
+        _directory = directory;
+        _storage = storage;
+        _snapshot = new Snapshot(keys, keys.Count == 0 ? 0 : keys.Keys.Max());
     }
 
-    public int CurrentVersion { get; }
+    /// <summary>The version that wraps new data keys; 0 while the ring is empty.</summary>
+    public int CurrentVersion => _snapshot.CurrentVersion;
 
-    internal byte[] CurrentKey => _keys[CurrentVersion];
+    /// <summary>Every version in the ring, oldest first.</summary>
+    public IReadOnlyList<int> Versions => [.. _snapshot.Keys.Keys.Order()];
 
-    internal bool TryGetKey(int version, out byte[] key) => _keys.TryGetValue(version, out key!);
+    /// <summary>Where the key files live.</summary>
+    public string Directory => _directory;
+
+    /// <summary>The current version and its key, read together from one snapshot.</summary>
+    internal (int Version, byte[] Key) GetCurrent()
+    {
+        // A `keys rotate` run beside this process adds the next version: take it up for new messages at once.
+        var snapshot = _snapshot;
+        if (File.Exists(KeyPath(_directory, snapshot.CurrentVersion + 1)))
+        {
+            Refresh();
+            snapshot = _snapshot;
+        }
+
+        return snapshot.CurrentVersion == 0
+            ? throw new KeyRingUnavailableException($"The key ring in {_directory} has no master key yet.")
+            : (snapshot.CurrentVersion, snapshot.Keys[snapshot.CurrentVersion]);
+    }
+
+    internal bool TryGetKey(int version, out byte[] key)
+    {
+        if (_snapshot.Keys.TryGetValue(version, out key!))
+        {
+            return true;
+        }
+
+        Refresh(); // re-wrapped by `keys rotate` under a version this process has not loaded yet
+        return _snapshot.Keys.TryGetValue(version, out key!);
+    }
 
     /// <summary>Loads the ring from <paramref name="directory"/>, creating version 1 when the folder holds no key.</summary>
     /// <exception cref="KeyRingUnavailableException">A key file is unreadable or has the wrong size.</exception>
     public static MasterKeyRing LoadOrCreate(string directory, MasterKeyStorage? storage = null)
     {
+        var ring = Open(directory, storage);
+        if (ring.CurrentVersion == 0)
+        {
+            ring.CreateFirstKey();
+        }
+
+        return ring;
+    }
+
+    /// <summary>
+    /// Loads the ring from <paramref name="directory"/> without creating anything: an empty ring is for the caller
+    /// to judge (a first start, or key files lost while the database still holds sealed mail).
+    /// </summary>
+    /// <exception cref="KeyRingUnavailableException">A key file is unreadable or has the wrong size.</exception>
+    public static MasterKeyRing Open(string directory, MasterKeyStorage? storage = null)
+    {
         storage ??= new PlainFileKeyStorage();
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var keys = ReadKeys(directory, storage);
-        if (keys.Count == 0)
+        return new MasterKeyRing(directory, storage, ReadKeys(directory, storage));
+    }
+
+    /// <summary>Creates version 1 in an empty ring.</summary>
+    public void CreateFirstKey()
+    {
+        lock (_refreshLock)
         {
-            keys[1] = WriteNewKey(directory, 1, storage);
+            if (_snapshot.CurrentVersion == 0)
+            {
+                WriteNewKey(_directory, 1, _storage);
+            }
         }
 
-        return new MasterKeyRing(keys);
+        Refresh();
     }
 
     /// <summary>Adds a new current version to the ring on disk and returns the reloaded ring.</summary>
@@ -55,10 +115,47 @@ public sealed partial class MasterKeyRing
         return LoadOrCreate(directory, storage);
     }
 
+    /// <summary>Writes the next version, which becomes current here and (on its next seal) in a running server.</summary>
+    /// <returns>The new current version.</returns>
+    public int AddNextVersion()
+    {
+        lock (_refreshLock)
+        {
+            WriteNewKey(_directory, _snapshot.CurrentVersion + 1, _storage);
+        }
+
+        Refresh();
+        return CurrentVersion;
+    }
+
+    /// <summary>Deletes the key file of an old <paramref name="version"/>; the current version cannot be retired.</summary>
+    public void Retire(int version)
+    {
+        if (version >= CurrentVersion)
+        {
+            throw new InvalidOperationException($"Master key version {version} is current and cannot be retired.");
+        }
+
+        File.Delete(KeyPath(_directory, version));
+        Refresh();
+    }
+
+    /// <summary>Re-reads the key files, so versions added or retired by another process are seen.</summary>
+    public void Refresh()
+    {
+        lock (_refreshLock)
+        {
+            var keys = ReadKeys(_directory, _storage);
+            _snapshot = new Snapshot(keys, keys.Count == 0 ? 0 : keys.Keys.Max());
+        }
+    }
+
+    private static string KeyPath(string directory, int version) => Path.Combine(directory, $"master-v{version}.key");
+
     private static Dictionary<int, byte[]> ReadKeys(string directory, MasterKeyStorage storage)
     {
         var keys = new Dictionary<int, byte[]>();
-        foreach (var path in Directory.EnumerateFiles(directory, "master-v*.key"))
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "master-v*.key"))
         {
             var match = KeyFileName().Match(Path.GetFileName(path));
             if (!match.Success)
@@ -81,7 +178,7 @@ public sealed partial class MasterKeyRing
     private static byte[] WriteNewKey(string directory, int version, MasterKeyStorage storage)
     {
         var key = RandomNumberGenerator.GetBytes(KeySize);
-        WriteKeyFile(Path.Combine(directory, $"master-v{version}.key"), storage.Seal(key), replace: false);
+        WriteKeyFile(KeyPath(directory, version), storage.Seal(key), replace: false);
         return key;
     }
 

@@ -27,9 +27,11 @@ public static class ProtectionServiceCollectionExtensions
         {
             var dataDirectory = sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
             var options = sp.GetRequiredService<IOptions<ProtectionOptions>>().Value;
-            return MasterKeyRing.LoadOrCreate(dataDirectory.Resolve(options.KeyDirectory), sp.GetRequiredService<MasterKeyStorage>());
+            // Not created here: KeyRingStartupCheck first makes sure an empty ring is a first start, not lost keys.
+            return MasterKeyRing.Open(dataDirectory.Resolve(options.KeyDirectory), sp.GetRequiredService<MasterKeyStorage>());
         });
-        services.AddSingleton<IContentProtector, ChunkedAesGcmProtector>();
+        services.AddSingleton<ChunkedAesGcmProtector>();
+        services.AddSingleton<IContentProtector>(sp => sp.GetRequiredService<ChunkedAesGcmProtector>());
         services.AddOptions<KeyManagementOptions>().Configure<IContentProtector>((keys, protector) => keys.XmlEncryptor = new MasterKeyXmlEncryptor(protector));
         return services;
     }

@@ -24,8 +24,9 @@ public static class ServerHost
             app = Build(args);
             // Check every setting before anything starts, so a bad one gives one clear message and no stack trace.
             app.Services.GetService<IStartupValidator>()?.Validate();
-            // Open the key ring before anything starts: without it no queued message could be read.
-            app.Services.GetRequiredService<MasterKeyRing>();
+            // Open the key ring and check it fits the data before anything starts: without it no queued message
+            // could be read. (In-process hosts get the same check as their first hosted service.)
+            await app.Services.GetRequiredService<Keys.KeyRingStartupCheck>().CheckAsync(CancellationToken.None);
             await app.StartAsync();
         }
         catch (Exception ex) when (StartupErrors.Describe(ex) is { } message)
@@ -88,5 +89,10 @@ public static class ServerHost
         services.AddSecureFallbackPortal();
         services.AddSecureFallbackAdmin();
         services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
+
+        // First of all hosted services (Data Protection's own included): nothing may seal or open before the key
+        // ring is known to fit the data.
+        services.AddSingleton<Keys.KeyRingStartupCheck>();
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<Keys.KeyRingStartupCheck>()));
     }
 }

@@ -179,6 +179,26 @@ public sealed class ChunkedAesGcmProtectorTests : IDisposable
     }
 
     [Fact]
+    public void Rewrap_MovesTheDataKeyToTheNewVersion_OnlyOnce_AndRefusesATamperedKey()
+    {
+        var id = Guid.NewGuid();
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var content = protector.Seal(id, "hello"u8);
+        MasterKeyRing.AddVersion(_keyDirectory); // as `keys rotate` in another process: this ring sees it on its own
+
+        var (version, wrapped) = protector.Rewrap(id, content.KeyVersion, content.WrappedKey)!.Value;
+        var rewrapped = new MessageContent { MessageId = id, KeyVersion = version, WrappedKey = wrapped, Ciphertext = content.Ciphertext };
+
+        Assert.Equal(2, version);
+        Assert.Equal("hello"u8.ToArray(), protector.Open(rewrapped));
+        Assert.Null(protector.Rewrap(id, version, wrapped));
+        wrapped[20] ^= 1;
+        Assert.Throws<ContentTamperedException>(() => protector.Rewrap(id, 1, content.WrappedKey.Select((b, i) => i == 20 ? (byte)(b ^ 1) : b).ToArray()));
+        Assert.False(protector.CanUnwrap(id, version, wrapped));
+        Assert.Throws<ContentTamperedException>(() => protector.Rewrap(Guid.NewGuid(), 1, content.WrappedKey)); // bound to its message
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void KeyRing_CreatesItsKeyFileReadableByTheOwnerOnly()
     {

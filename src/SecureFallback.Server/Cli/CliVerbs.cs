@@ -19,10 +19,14 @@ internal static class CliVerbs
           securefallback users list           list relay users
           securefallback users add-admin EMAIL create an admin console account or reset its password (role Admin)
           securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
+          securefallback keys list            master key versions and what uses each
+          securefallback keys rotate          add a master key version and re-wrap every data key under it (bodies untouched)
+          securefallback keys retire          delete old master key versions nothing uses any more
+          securefallback backup DIR           online copy of the database, key ring, portal keys and certificate into DIR
         Settings may follow any verb, e.g. --SecureFallback:DataDirectory=/var/lib/securefallback
         """;
 
-    public static bool IsVerb(string word) => word is "users" or "check-tls" or "help" or "--help" or "-h";
+    public static bool IsVerb(string word) => word is "users" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -36,6 +40,16 @@ internal static class CliVerbs
         if (words is ["check-tls", var target])
         {
             return await CheckTlsCommand.RunAsync(target, settings);
+        }
+
+        if (words is ["keys", var keysVerb])
+        {
+            return await KeysCommand.RunAsync(keysVerb, settings);
+        }
+
+        if (words is ["backup", var backupFolder])
+        {
+            return await BackupCommand.RunAsync(backupFolder, settings);
         }
 
         Console.WriteLine(Usage);

@@ -1,0 +1,144 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Protection;
+using SecureFallback.Server.Keys;
+
+namespace SecureFallback.Server.Cli;
+
+/// <summary>
+/// <c>securefallback keys list|rotate|retire</c>. Rotation adds a master key version and re-wraps every data key
+/// (60 bytes per message, and the portal's key files) under it; message bodies are not read or rewritten.
+/// Retiring deletes old versions that nothing uses any more. Safe beside a running server: it picks up the new
+/// version for its next message and re-reads the ring when it meets a version it has not loaded.
+/// </summary>
+internal static class KeysCommand
+{
+    private const int BatchSize = 500;
+
+    public static async Task<int> RunAsync(string verb, string[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSecureFallbackCore();
+        builder.Services.AddSecureFallbackData();
+        builder.Services.AddSecureFallbackProtection();
+        using var host = builder.Build();
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        await db.Database.MigrateAsync();
+        var ring = host.Services.GetRequiredService<MasterKeyRing>();
+        var protector = host.Services.GetRequiredService<ChunkedAesGcmProtector>();
+        var portalKeys = host.Services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve("dataprotection");
+
+        switch (verb)
+        {
+            case "list":
+                await PrintAsync(db, ring, portalKeys);
+                return 0;
+            case "rotate":
+                return await RotateAsync(db, ring, protector, portalKeys);
+            case "retire":
+                return await RetireAsync(db, ring, portalKeys);
+            default:
+                Console.Error.WriteLine("Usage: securefallback keys list|rotate|retire");
+                return 64;
+        }
+    }
+
+    private static async Task PrintAsync(SecureFallbackDbContext db, MasterKeyRing ring, string portalKeys)
+    {
+        var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
+        var files = SealedKeyFiles.VersionsIn(portalKeys);
+        Console.WriteLine($"Key ring: {ring.Directory}");
+        foreach (var version in ring.Versions.Union(messages.Keys).Union(files.Keys).Order())
+        {
+            var state = !ring.Versions.Contains(version) ? "MISSING" : version == ring.CurrentVersion ? "current" : "old";
+            Console.WriteLine($"  v{version}\t{state}\t{messages.GetValueOrDefault(version)} messages\t{files.GetValueOrDefault(version)} portal keys");
+        }
+    }
+
+    private static async Task<int> RotateAsync(SecureFallbackDbContext db, MasterKeyRing ring, ChunkedAesGcmProtector protector, string portalKeys)
+    {
+        var version = ring.AddNextVersion();
+        Console.WriteLine($"Added master key v{version} in {ring.Directory}.");
+
+        int rewrapped = 0, failed = 0;
+        var skip = new HashSet<Guid>();
+        while (true)
+        {
+            var batch = await db.MessageContents.AsNoTracking()
+                .Where(c => c.KeyVersion != version)
+                .Select(c => new SealedContentInventory.WrappedKey(c.MessageId, c.KeyVersion, c.WrappedKey))
+                .Take(BatchSize + skip.Count)
+                .ToListAsync();
+            batch = batch.Where(c => !skip.Contains(c.MessageId)).ToList();
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            foreach (var content in batch)
+            {
+                try
+                {
+                    var (newVersion, newKey) = protector.Rewrap(content.MessageId, content.KeyVersion, content.Key)!.Value;
+                    // Only if nobody changed the row meanwhile (expiry shreds keys by deleting the row).
+                    rewrapped += await db.MessageContents
+                        .Where(c => c.MessageId == content.MessageId && c.KeyVersion == content.KeyVersion)
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeyVersion, newVersion).SetProperty(c => c.WrappedKey, newKey));
+                }
+                catch (ContentTamperedException)
+                {
+                    failed++;
+                    skip.Add(content.MessageId);
+                    Console.Error.WriteLine($"Message {content.MessageId:N}: its data key does not open with v{content.KeyVersion}; left as it is.");
+                }
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        var files = SealedKeyFiles.Rewrap(portalKeys, protector);
+        Console.WriteLine($"Re-wrapped {rewrapped} message keys and {files} portal key files under v{version}; bodies untouched.");
+        await PrintAsync(db, ring, portalKeys);
+        if (failed > 0)
+        {
+            Console.Error.WriteLine($"{failed} message keys could not be re-wrapped (damaged); the old versions they need stay.");
+            return 1;
+        }
+
+        Console.WriteLine("Old versions are kept until `securefallback keys retire` (after your next backup).");
+        return 0;
+    }
+
+    private static async Task<int> RetireAsync(SecureFallbackDbContext db, MasterKeyRing ring, string portalKeys)
+    {
+        var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
+        var files = SealedKeyFiles.VersionsIn(portalKeys);
+        var retired = 0;
+        foreach (var version in ring.Versions.Where(v => v < ring.CurrentVersion))
+        {
+            var users = messages.GetValueOrDefault(version) + files.GetValueOrDefault(version);
+            if (users > 0)
+            {
+                Console.WriteLine($"v{version} is still used by {users} sealed items; kept (run `keys rotate` first).");
+                continue;
+            }
+
+            ring.Retire(version);
+            Console.WriteLine($"Retired v{version}: its key file is deleted.");
+            retired++;
+        }
+
+        if (retired == 0)
+        {
+            Console.WriteLine("Nothing to retire.");
+        }
+
+        return 0;
+    }
+}
