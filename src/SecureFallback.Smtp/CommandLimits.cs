@@ -6,6 +6,7 @@ namespace SecureFallback.Smtp;
 /// <summary>
 /// Closes a session that keeps talking without sending mail (NOOP/RSET/VRFY loops, EHLO floods): at most
 /// <see cref="IntakeOptions.MaxCommandsBeforeMail"/> commands before each MAIL, as Postfix's junk command limit.
+/// Also refuses a MAIL whose parameters repeat (see <see cref="CommandLineRewriter"/>).
 /// </summary>
 internal sealed class CommandLimits(int maxCommandsBeforeMail)
 {
@@ -17,8 +18,15 @@ internal sealed class CommandLimits(int maxCommandsBeforeMail)
     {
         switch (e.Command)
         {
-            case MailCommand:
+            case MailCommand mail:
                 e.Context.Properties[CountKey] = 0;
+                if (mail.Parameters.Keys.FirstOrDefault(k => k.StartsWith(CommandLineRewriter.DuplicatePrefix, StringComparison.Ordinal)) is { } duplicate)
+                {
+                    throw new SmtpResponseException(new SmtpResponse(
+                        SmtpReplyCode.SyntaxError,
+                        $"5.5.4 MAIL parameter {duplicate.Split('-', 3)[2]} given more than once"));
+                }
+
                 return;
             case RcptCommand or DataCommand or QuitCommand:
                 return;

@@ -40,4 +40,7 @@ internal static partial class IntakeLog
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Refused message from {Client}: a line of data is longer than {Limit} octets")]
     public static partial void LineTooLong(ILogger logger, string client, int limit);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "SMTP session from {Client} ended: {Reason}")]
+    public static partial void SessionDropped(ILogger logger, string client, string reason);
 }

@@ -67,7 +67,18 @@ internal sealed class SmtpIntakeService(
 
         _server = new SmtpServerHost(serverOptions, services);
         _server.SessionCreated += (_, e) => commandLimits.Watch(e.Context);
-        _server.SessionFaulted += (_, e) => IntakeLog.SessionFaulted(logger, e.Context.RemoteAddress().ToString(), e.Exception);
+        _server.SessionFaulted += (_, e) =>
+        {
+            // A client that hangs up, or that we cut off at a limit, ends its session with an IOException: routine.
+            if (e.Exception is IOException io)
+            {
+                IntakeLog.SessionDropped(logger, e.Context.RemoteAddress().ToString(), io.Message);
+            }
+            else
+            {
+                IntakeLog.SessionFaulted(logger, e.Context.RemoteAddress().ToString(), e.Exception);
+            }
+        };
         _running = _server.StartAsync(CancellationToken.None);
 
         var first = await Task.WhenAny(started.Task, _running).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

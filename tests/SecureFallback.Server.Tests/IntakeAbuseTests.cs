@@ -123,6 +123,22 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
         Assert.Equal(100, (await server.RecipientsAsync()).Count);
     }
 
+    [Theory]
+    [InlineData("MAIL FROM:<alice@sender.test> SIZE=10 SIZE=20")]
+    [InlineData("MAIL FROM:<alice@sender.test> BODY=8BITMIME body=7BIT")]
+    [InlineData("mail from:<alice@sender.test> RET=FULL ENVID=x RET=HDRS")]
+    public async Task Mail_WithARepeatedParameter_GetsA501_AndTheSessionGoesOn(string mail)
+    {
+        // Found by the fuzz tests: SmtpServer's parser threw on these and dropped the connection without a reply.
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.CommandAsync("EHLO client.test");
+
+        Assert.StartsWith("501 5.5.4 MAIL parameter", await client.CommandAsync(mail));
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@sender.test> SIZE=10"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<bob@example.test>"));
+    }
+
     [Fact]
     public async Task CommandLine_OverTheLimit_GetsA500_AndTheConnectionIsClosed()
     {

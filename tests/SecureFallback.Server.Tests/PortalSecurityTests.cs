@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using SecureFallback.Data;
 using SecureFallback.TestKit;
 
 namespace SecureFallback.Server.Tests;
@@ -20,7 +17,7 @@ public sealed partial class PortalSecurityTests
     public async Task EveryResponse_CarriesTheSecurityHeaders_AndNoHstsOverPlainHttp()
     {
         await using var server = await SecureFallbackInstance.StartAsync();
-        using var visitor = new Visitor(server.WebAddress, viaHttpsProxy: false);
+        using var visitor = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
 
         foreach (var path in AnonymousPages.Concat(["/error/404", "/no-such-page", "/messages/1", "/portal.css"]))
         {
@@ -40,8 +37,8 @@ public sealed partial class PortalSecurityTests
     public async Task BehindAnHttpsProxy_HstsIsSent_AndEveryCookieIsSecureHttpOnlyAndSameSiteStrict()
     {
         await using var server = await SecureFallbackInstance.StartAsync();
-        await CreateAdminAsync(server);
-        using var visitor = new Visitor(server.WebAddress, viaHttpsProxy: true);
+        await server.AddPortalUserAsync(AdminEmail, AdminPassword, "Admin");
+        using var visitor = new PortalVisitor(server.WebAddress, viaHttpsProxy: true);
 
         using var login = await visitor.SendAsync(HttpMethod.Get, "/login");
         Assert.Equal("max-age=31536000; includeSubDomains", Assert.Single(login.Headers.GetValues("Strict-Transport-Security")));
@@ -65,9 +62,9 @@ public sealed partial class PortalSecurityTests
         {
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000",
         });
-        await CreateAdminAsync(server);
-        using var anonymous = new Visitor(server.WebAddress, viaHttpsProxy: false);
-        using var signedIn = new Visitor(server.WebAddress, viaHttpsProxy: false);
+        await server.AddPortalUserAsync(AdminEmail, AdminPassword, "Admin");
+        using var anonymous = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
+        using var signedIn = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
         await signedIn.SignInAsync(AdminEmail, AdminPassword);
 
         var formsChecked = 0;
@@ -96,7 +93,7 @@ public sealed partial class PortalSecurityTests
         {
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "5",
         });
-        using var visitor = new Visitor(server.WebAddress, viaHttpsProxy: false);
+        using var visitor = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
 
         foreach (var path in new[] { "/login", "/register", "/code", "/forgot-password", "/pickup/not-a-token" })
         {
@@ -111,20 +108,9 @@ public sealed partial class PortalSecurityTests
         }
 
         // Another client (as a proxy on this machine reports it) still gets through; the front page is not limited.
-        using var other = new Visitor(server.WebAddress, viaHttpsProxy: false, forwardedFor: "198.51.100.7");
+        using var other = new PortalVisitor(server.WebAddress, viaHttpsProxy: false, forwardedFor: "198.51.100.7");
         Assert.Equal(HttpStatusCode.OK, (await other.SendAsync(HttpMethod.Get, "/login")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await visitor.SendAsync(HttpMethod.Get, "/")).StatusCode);
-    }
-
-    private static async Task CreateAdminAsync(SecureFallbackInstance server)
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        await roles.CreateAsync(new IdentityRole("Admin"));
-        var user = new PortalUser { UserName = AdminEmail, Email = AdminEmail, EmailConfirmed = true, CreatedAt = DateTimeOffset.UtcNow };
-        Assert.True((await users.CreateAsync(user, AdminPassword)).Succeeded);
-        await users.AddToRoleAsync(user, "Admin");
     }
 
     private static string? ActionOf(string form)
@@ -138,70 +124,4 @@ public sealed partial class PortalSecurityTests
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
-
-    /// <summary>A browser-like client that keeps cookies itself (so Secure cookies still travel in a test over http).</summary>
-    private sealed class Visitor(Uri address, bool viaHttpsProxy, string? forwardedFor = null) : IDisposable
-    {
-        private readonly HttpClient _http = new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = address };
-        private readonly Dictionary<string, string> _cookies = [];
-
-        public List<string> SetCookies { get; } = [];
-
-        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Dictionary<string, string>? form = null)
-        {
-            using var request = new HttpRequestMessage(method, path);
-            if (viaHttpsProxy)
-            {
-                request.Headers.Add("X-Forwarded-Proto", "https");
-            }
-
-            if (forwardedFor is not null)
-            {
-                request.Headers.Add("X-Forwarded-For", forwardedFor);
-            }
-
-            if (_cookies.Count > 0)
-            {
-                request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
-            }
-
-            if (form is not null)
-            {
-                request.Content = new FormUrlEncodedContent(form);
-            }
-
-            var response = await _http.SendAsync(request);
-            foreach (var cookie in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
-            {
-                SetCookies.Add(cookie);
-                var pair = cookie.Split(';')[0];
-                var (name, value) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
-                if (value.Length == 0)
-                {
-                    _cookies.Remove(name);
-                }
-                else
-                {
-                    _cookies[name] = value;
-                }
-            }
-
-            return response;
-        }
-
-        public async Task SignInAsync(string email, string password)
-        {
-            using var page = await SendAsync(HttpMethod.Get, "/login");
-            var token = AntiforgeryToken().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
-            using var response = await SendAsync(HttpMethod.Post, "/login", new Dictionary<string, string>
-            {
-                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
-                ["email"] = email,
-                ["password"] = password,
-            });
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        }
-
-        public void Dispose() => _http.Dispose();
-    }
 }

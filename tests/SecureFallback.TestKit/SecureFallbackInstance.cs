@@ -1,6 +1,7 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
@@ -36,11 +37,23 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SecureFallbackInstance> StartAsync(IDictionary<string, string>? settings = null, string? dataDirectory = null, TimeProvider? time = null)
+    public static async Task<SecureFallbackInstance> StartAsync(
+        IDictionary<string, string>? settings = null,
+        string? dataDirectory = null,
+        TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         dataDirectory ??= NewDataDirectory();
         var args = BaseArguments(dataDirectory).Concat((settings ?? new Dictionary<string, string>()).Select(s => $"--{s.Key}={s.Value}")).ToArray();
-        var app = ServerHost.Build(args, time is null ? null : services => services.AddSingleton(time));
+        var app = ServerHost.Build(args, collection =>
+        {
+            if (time is not null)
+            {
+                collection.AddSingleton(time);
+            }
+
+            services?.Invoke(collection);
+        });
         await app.StartAsync();
         return new SecureFallbackInstance(app, dataDirectory);
     }
@@ -94,6 +107,30 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         return await db.DeliveryAttempts.AsNoTracking().OrderBy(a => a.Id).ToListAsync();
+    }
+
+    /// <summary>A confirmed portal account, as registration (or <c>users add-admin</c> with role Admin) leaves it.</summary>
+    public async Task AddPortalUserAsync(string email, string password, params string[] roles)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = DateTimeOffset.UtcNow };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            throw new InvalidOperationException(string.Join(" ", created.Errors.Select(e => e.Description)));
+        }
+
+        foreach (var role in roles)
+        {
+            if (!await roleManager.RoleExistsAsync(role))
+            {
+                await roleManager.CreateAsync(new IdentityRole(role));
+            }
+
+            await users.AddToRoleAsync(user, role);
+        }
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds for the recipient rows.</summary>

@@ -5,8 +5,9 @@ namespace SecureFallback.Smtp.Net;
 /// <summary>
 /// Sits between the socket (or TLS stream) and SmtpServer, and guards what SmtpServer leaves open:
 /// <list type="bullet">
-/// <item>A command line may not grow without end: past <see cref="SessionLimits.MaxCommandLineBytes"/> without
-/// a line feed the client gets <c>500 5.5.2</c> and the connection is closed (SmtpServer would buffer it all).</item>
+/// <item>Commands reach SmtpServer as whole lines, each passed through <see cref="CommandLineRewriter"/> (which
+/// defuses input that would fault SmtpServer's parser). A line may not grow past
+/// <see cref="SessionLimits.MaxCommandLineBytes"/>: the client gets <c>500 5.5.2</c> and the connection is closed.</item>
 /// <item>Timeouts end with <c>421 4.4.2</c> (SmtpServer says <c>221</c>, as if all were well, and does not time
 /// out DATA at all): a whole command line must arrive within <see cref="SessionLimits.IdleTimeout"/> of our last
 /// reply, so trickling one byte at a time does not keep a session; during DATA each read must bring bytes within
@@ -15,20 +16,22 @@ namespace SecureFallback.Smtp.Net;
 /// the 354) would never end. When the first bytes after the 354 are exactly the terminator, this stream supplies
 /// the CRLF the terminator needs, so the empty message reaches the store and gets a clear answer.</item>
 /// </list>
+/// DATA itself streams straight through; only its end (<c>CRLF.CRLF</c>) is watched, to know when commands resume.
 /// </summary>
 internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : Stream
 {
     private static readonly byte[] StartMailInput = "354 "u8.ToArray();
     private static readonly byte[] Terminator = ".\r\n"u8.ToArray();
+    private const ulong EndOfData = 0x0D_0A_2E_0D_0A;
 
-    private byte[] _pending = [];
-    private int _pendingOffset;
+    private readonly List<byte> _partialLine = [];
+    private readonly byte[] _incoming = new byte[4096];
+    private byte[] _ready = [];
+    private int _readyOffset;
     private volatile bool _dataStarting;
     private volatile bool _inData;
-    private int _commandLineBytes;
-    private long _lastReplyAt = TimeProvider.System.GetTimestamp();
     private ulong _lastFive; // the last five bytes read in DATA, to spot CRLF.CRLF across reads
-    private const ulong EndOfData = 0x0D_0A_2E_0D_0A;
+    private long _lastReplyAt = TimeProvider.System.GetTimestamp();
 
     public override bool CanRead => true;
 
@@ -42,26 +45,80 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_pendingOffset < _pending.Length)
+        while (true)
         {
-            return Track(buffer.Span[..TakePending(buffer.Span)]);
-        }
+            if (_inData && _partialLine.Count > 0)
+            {
+                // Bytes a client sent right behind DATA without waiting for the 354 are message data after all.
+                Enqueue([.. _partialLine]);
+                _partialLine.Clear();
+            }
 
-        var read = await ReadWithTimeoutAsync(buffer, cancellationToken);
-        if (!_dataStarting || read == 0)
-        {
-            return await CheckedAsync(buffer[..read], cancellationToken);
-        }
+            if (_readyOffset < _ready.Length)
+            {
+                if (_inData && _dataStarting)
+                {
+                    _dataStarting = false;
+                    if (_ready.AsSpan(_readyOffset).StartsWith(Terminator))
+                    {
+                        _ready = [.. "\r\n"u8, .. _ready.AsSpan(_readyOffset)];
+                        _readyOffset = 0;
+                    }
+                }
 
-        _dataStarting = false;
-        if (read < Terminator.Length || !buffer.Span[..Terminator.Length].SequenceEqual(Terminator))
-        {
-            return await CheckedAsync(buffer[..read], cancellationToken);
-        }
+                var available = _ready.AsSpan(_readyOffset, Math.Min(buffer.Length, _ready.Length - _readyOffset));
+                var count = _inData ? DataLengthUpToTerminator(available) : available.Length;
+                available[..count].CopyTo(buffer.Span);
+                _readyOffset += count;
+                return count;
+            }
 
-        _pending = [.. "\r\n"u8, .. buffer.Span[..read]];
-        _pendingOffset = 0;
-        return Track(buffer.Span[..TakePending(buffer.Span)]);
+            if (_inData)
+            {
+                // The hot path for message data: straight into SmtpServer's buffer, only watched for its end.
+                var read = await ReadWithTimeoutAsync(buffer, cancellationToken);
+                if (read == 0)
+                {
+                    return 0;
+                }
+
+                var chunk = buffer.Span[..read];
+                if (_dataStarting)
+                {
+                    _dataStarting = false;
+                    if (chunk.StartsWith(Terminator))
+                    {
+                        Enqueue([.. "\r\n"u8, .. chunk]);
+                        continue;
+                    }
+                }
+
+                var data = DataLengthUpToTerminator(chunk);
+                if (data < read)
+                {
+                    // Commands pipelined behind the terminator go through the command path like any others.
+                    await TakeCommandBytesAsync(buffer[data..read], cancellationToken);
+                }
+
+                return data;
+            }
+
+            var received = await ReadWithTimeoutAsync(_incoming, cancellationToken);
+            if (received == 0)
+            {
+                // The client hung up mid-line: hand over what there is, then the end of the stream.
+                if (_partialLine.Count == 0)
+                {
+                    return 0;
+                }
+
+                Enqueue([.. _partialLine]);
+                _partialLine.Clear();
+                continue;
+            }
+
+            await TakeCommandBytesAsync(_incoming.AsMemory(0, received), cancellationToken);
+        }
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -75,6 +132,63 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
         }
 
         await inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Collects command lines; complete ones are rewritten and queued for SmtpServer.</summary>
+    private async ValueTask TakeCommandBytesAsync(ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    {
+        var start = 0;
+        var span = received.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (span[i] != (byte)'\n')
+            {
+                continue;
+            }
+
+            _partialLine.AddRange(span[start..(i + 1)]);
+            if (_partialLine.Count > limits.MaxCommandLineBytes + 2)
+            {
+                break; // refused below, like a line that never ends
+            }
+
+            Enqueue(CommandLineRewriter.Rewrite([.. _partialLine]));
+            _partialLine.Clear();
+            start = i + 1;
+        }
+
+        if (start < span.Length && _partialLine.Count <= limits.MaxCommandLineBytes + 2)
+        {
+            _partialLine.AddRange(span[start..]);
+        }
+
+        if (_partialLine.Count > limits.MaxCommandLineBytes)
+        {
+            await CloseWithAsync($"500 5.5.2 Line too long: commands are limited to {limits.MaxCommandLineBytes} octets", cancellationToken);
+            throw new IOException("The client sent a command line over the limit.");
+        }
+    }
+
+    private void Enqueue(ReadOnlySpan<byte> bytes)
+    {
+        _ready = [.. _ready.AsSpan(_readyOffset), .. bytes];
+        _readyOffset = 0;
+    }
+
+    /// <summary>How much of <paramref name="data"/> is message data: all of it, or up to and including CRLF.CRLF.</summary>
+    private int DataLengthUpToTerminator(ReadOnlySpan<byte> data)
+    {
+        for (var i = 0; i < data.Length; i++)
+        {
+            _lastFive = ((_lastFive << 8) | data[i]) & 0xFF_FFFF_FFFF;
+            if (_lastFive == EndOfData)
+            {
+                _inData = false;
+                return i + 1;
+            }
+        }
+
+        return data.Length;
     }
 
     private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -94,41 +208,6 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
                 cancellationToken);
             throw new IOException("The client was silent (or too slow) for longer than the timeout.");
         }
-    }
-
-    private async ValueTask<int> CheckedAsync(ReadOnlyMemory<byte> read, CancellationToken cancellationToken)
-    {
-        Track(read.Span);
-        if (_commandLineBytes > limits.MaxCommandLineBytes)
-        {
-            await CloseWithAsync($"500 5.5.2 Line too long: commands are limited to {limits.MaxCommandLineBytes} octets", cancellationToken);
-            throw new IOException("The client sent a command line over the limit.");
-        }
-
-        return read.Length;
-    }
-
-    /// <summary>Follows where we are: counting the current command line, or watching DATA for its terminator.</summary>
-    private int Track(ReadOnlySpan<byte> read)
-    {
-        foreach (var b in read)
-        {
-            if (_inData)
-            {
-                _lastFive = ((_lastFive << 8) | b) & 0xFF_FFFF_FFFF;
-                if (_lastFive == EndOfData)
-                {
-                    _inData = false;
-                    _commandLineBytes = 0;
-                }
-
-                continue;
-            }
-
-            _commandLineBytes = b == '\n' ? 0 : _commandLineBytes + 1;
-        }
-
-        return read.Length;
     }
 
     private async ValueTask CloseWithAsync(string reply, CancellationToken cancellationToken)
@@ -161,12 +240,4 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
-
-    private int TakePending(Span<byte> destination)
-    {
-        var count = Math.Min(destination.Length, _pending.Length - _pendingOffset);
-        _pending.AsSpan(_pendingOffset, count).CopyTo(destination);
-        _pendingOffset += count;
-        return count;
-    }
 }
