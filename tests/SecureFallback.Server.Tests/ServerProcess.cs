@@ -22,6 +22,8 @@ public sealed class ServerProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public bool HasExited => _process.HasExited;
+
     public static ServerProcess Start(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -65,7 +65,7 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
                 .Certificate(certificate)
                 .SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13))
             .Build();
-        var listeners = new EndpointListenerFactory();
+        var listeners = new NoDelayListenerFactory();
         var started = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         listeners.EndpointStarted += (_, e) => started.TrySetResult(e.LocalEndPoint);
         var services = new ServiceProvider();

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>
+/// A bounded SMTP load client for crash and disk-full tests (loopback only): sends messages numbered 0..N-1 over a few
+/// connections, each number once, and records which got a 250, which a refusal, and which lost their answer (the
+/// server died mid-transaction). A dead server is waited for; the client reconnects and goes on with the next number.
+/// </summary>
+internal sealed class LoadSender(int port, string recipient, int messageBytes = 1024)
+{
+    private int _next = -1;
+
+    public ConcurrentDictionary<int, byte> Acknowledged { get; } = new();
+
+    public ConcurrentDictionary<int, string> Refused { get; } = new();
+
+    public ConcurrentDictionary<int, byte> Unanswered { get; } = new();
+
+    public static string IdHeader => "X-Load-Id";
+
+    public async Task RunAsync(int count, int connections, CancellationToken cancellationToken) =>
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SendLoopAsync(count, cancellationToken)));
+
+    private async Task SendLoopAsync(int count, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref _next);
+        while (id < count && !cancellationToken.IsCancellationRequested)
+        {
+            Session? session = null;
+            try
+            {
+                session = await Session.OpenAsync(port, cancellationToken);
+                while (id < count)
+                {
+                    var outcome = await session.SendAsync(id, recipient, messageBytes, cancellationToken);
+                    if (outcome is null)
+                    {
+                        break; // refused before DATA (e.g. 421 at connect): reconnect, same number
+                    }
+
+                    if (outcome.StartsWith('2'))
+                    {
+                        Acknowledged[id] = 0;
+                    }
+                    else
+                    {
+                        Refused[id] = outcome;
+                    }
+
+                    id = Interlocked.Increment(ref _next);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                if (session?.DataSent == true)
+                {
+                    Unanswered[id] = 0; // sent, but the answer never came: it may or may not be stored
+                    id = Interlocked.Increment(ref _next);
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+            finally
+            {
+                session?.Dispose();
+            }
+        }
+    }
+
+    private sealed class Session : IDisposable
+    {
+        private readonly TcpClient _client;
+        private readonly NetworkStream _stream;
+        private readonly StreamReader _reader;
+
+        private Session(TcpClient client)
+        {
+            _client = client;
+            _stream = client.GetStream();
+            _reader = new StreamReader(_stream, Encoding.ASCII);
+        }
+
+        public bool DataSent { get; private set; }
+
+        public static async Task<Session> OpenAsync(int port, CancellationToken cancellationToken)
+        {
+            var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+
+            var session = new Session(client);
+            if (!(await session.ReplyAsync()).StartsWith("220", StringComparison.Ordinal) ||
+                !(await session.CommandAsync("EHLO load.test")).StartsWith("250", StringComparison.Ordinal))
+            {
+                session.Dispose();
+                throw new IOException("no service");
+            }
+
+            return session;
+        }
+
+        /// <summary>One transaction; the final reply, or null when refused before any data was sent.</summary>
+        public async Task<string?> SendAsync(int id, string recipient, int size, CancellationToken cancellationToken)
+        {
+            DataSent = false;
+            if (!(await CommandAsync("MAIL FROM:<load@sender.test>")).StartsWith("250", StringComparison.Ordinal) ||
+                !(await CommandAsync($"RCPT TO:<{recipient}>")).StartsWith("250", StringComparison.Ordinal) ||
+                !(await CommandAsync("DATA")).StartsWith("354", StringComparison.Ordinal))
+            {
+                await CommandAsync("RSET");
+                return null;
+            }
+
+            var body = new StringBuilder()
+                .Append($"{IdHeader}: {id}\r\nSubject: load {id}\r\nFrom: load@sender.test\r\n\r\n");
+            while (body.Length < size)
+            {
+                body.Append("0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n");
+            }
+
+            DataSent = true;
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(body.Append(".\r\n").ToString()), cancellationToken);
+            return await ReplyAsync();
+        }
+
+        private async Task<string> CommandAsync(string line)
+        {
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+            return await ReplyAsync();
+        }
+
+        private async Task<string> ReplyAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(timeout.Token) ?? throw new IOException("connection closed");
+                if (line.Length < 4 || line[3] != '-')
+                {
+                    return line;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _client.Dispose();
+        }
+    }
+}
