@@ -140,7 +140,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             await enough.CancelAsync();
             await filling.ContinueWith(_ => { }, TaskScheduler.Default);
             output.WriteLine($"full: acknowledged {filler.Acknowledged.Count}, refused {filler.Refused.Count}, answer lost {filler.Unanswered.Count}; replies: {string.Join(" | ", filler.Refused.Values.Distinct())}");
-            Assert.True(filler.Refused.Count >= 10, "the disk never filled up");
+            Assert.True(filler.Refused.Count >= 10, $"the disk never filled up; last problem: {filler.LastProblem}\n{server.Output}");
             Assert.All(filler.Refused.Values, reply => Assert.StartsWith("4", reply)); // temporary: the client keeps the message
             Assert.Empty(filler.Unanswered);
 

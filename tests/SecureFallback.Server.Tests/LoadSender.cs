@@ -21,6 +21,9 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
 
     public static string IdHeader => "X-Load-Id";
 
+    /// <summary>The last thing that went wrong, for a test's failure message.</summary>
+    public string? LastProblem { get; private set; }
+
     public async Task RunAsync(int count, int connections, CancellationToken cancellationToken) =>
         await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SendLoopAsync(count, cancellationToken)));
 
@@ -38,7 +41,8 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
                     var outcome = await session.SendAsync(id, recipient, messageBytes, cancellationToken);
                     if (outcome is null)
                     {
-                        break; // refused before DATA (e.g. 421 at connect): reconnect, same number
+                        LastProblem = session.LastRefusal;
+                        break; // reconnect, same number
                     }
 
                     if (outcome.StartsWith('2'))
@@ -55,6 +59,7 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
             }
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                LastProblem = ex.Message;
                 if (session?.DataSent == true)
                 {
                     Unanswered[id] = 0; // sent, but the answer never came: it may or may not be stored
@@ -85,6 +90,8 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
 
         public bool DataSent { get; private set; }
 
+        public string? LastRefusal { get; private set; }
+
         public static async Task<Session> OpenAsync(int port, CancellationToken cancellationToken)
         {
             var client = new TcpClient();
@@ -113,12 +120,15 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
         public async Task<string?> SendAsync(int id, string recipient, int size, CancellationToken cancellationToken)
         {
             DataSent = false;
-            if (!(await CommandAsync("MAIL FROM:<load@sender.test>")).StartsWith("250", StringComparison.Ordinal) ||
-                !(await CommandAsync($"RCPT TO:<{recipient}>")).StartsWith("250", StringComparison.Ordinal) ||
-                !(await CommandAsync("DATA")).StartsWith("354", StringComparison.Ordinal))
+            foreach (var (command, expected) in new[] { ("MAIL FROM:<load@sender.test>", "250"), ($"RCPT TO:<{recipient}>", "250"), ("DATA", "354") })
             {
-                await CommandAsync("RSET");
-                return null;
+                var reply = await CommandAsync(command);
+                if (!reply.StartsWith(expected, StringComparison.Ordinal))
+                {
+                    LastRefusal = $"{command} -> {reply}";
+                    await CommandAsync("RSET");
+                    return null;
+                }
             }
 
             var body = new StringBuilder()
