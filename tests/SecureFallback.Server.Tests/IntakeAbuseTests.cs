@@ -288,9 +288,9 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
             ["SecureFallback:Intake:AuthFailuresPerAddress"] = "3",
         };
         await using var server = await SecureFallbackInstance.StartAsync(settings);
-        await AddRelayUserAsync(server, "relay", "correct horse battery");
+        await server.AddRelayUserAsync("relay", "correct horse battery");
 
-        using (var control = NewTlsClient())
+        using (var control = SecureFallbackInstance.NewIntakeClient())
         {
             await control.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
             await control.AuthenticateAsync("relay", "correct horse battery"); // the password is right
@@ -299,13 +299,13 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
         var failures = 0;
         while (failures < 3)
         {
-            using var guess = NewTlsClient();
+            using var guess = SecureFallbackInstance.NewIntakeClient();
             await guess.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
             var failed = await Assert.ThrowsAsync<AuthenticationException>(() => guess.AuthenticateAsync("relay", $"guess {failures}"));
             failures++;
         }
 
-        using var client = NewTlsClient();
+        using var client = SecureFallbackInstance.NewIntakeClient();
         await client.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.AuthenticateAsync("relay", "correct horse battery"));
 
@@ -355,19 +355,4 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
             await Task.Delay(100);
         }
     }
-
-    private static async Task AddRelayUserAsync(SecureFallbackInstance server, string name, string password)
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var user = new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow };
-        user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
-        db.RelayUsers.Add(user);
-        await db.SaveChangesAsync();
-    }
-
-    private static SmtpClient NewTlsClient() => new()
-    {
-        ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
-    };
 }

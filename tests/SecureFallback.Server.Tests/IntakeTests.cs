@@ -53,7 +53,7 @@ public sealed class IntakeTests
     {
         var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:AllowedNetworks:0"] = "192.0.2.0/24" };
         await using var server = await SecureFallbackInstance.StartAsync(settings);
-        await AddRelayUserAsync(server, "relay", "correct horse battery");
+        await server.AddRelayUserAsync("relay", "correct horse battery");
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
         await client.CommandAsync("EHLO client.test");
 
@@ -70,16 +70,16 @@ public sealed class IntakeTests
     {
         var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:AllowedNetworks:0"] = "192.0.2.0/24" };
         await using var server = await SecureFallbackInstance.StartAsync(settings);
-        await AddRelayUserAsync(server, "relay", "correct horse battery");
+        await server.AddRelayUserAsync("relay", "correct horse battery");
 
-        using (var wrong = NewTlsClient())
+        using (var wrong = SecureFallbackInstance.NewIntakeClient())
         {
             await wrong.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
             Assert.True(wrong.Capabilities.HasFlag(SmtpCapabilities.Authentication));
             await Assert.ThrowsAsync<AuthenticationException>(() => wrong.AuthenticateAsync("relay", "wrong password!"));
         }
 
-        using var client = NewTlsClient();
+        using var client = SecureFallbackInstance.NewIntakeClient();
         await client.ConnectAsync("127.0.0.1", server.IntakePort, SecureSocketOptions.StartTls);
         await client.AuthenticateAsync("relay", "correct horse battery");
         var reply = await client.SendAsync(NewMessage("alice@sender.test", "bob@example.test"));
@@ -133,22 +133,6 @@ public sealed class IntakeTests
         Assert.StartsWith("250", await client.CommandAsync("NOOP"));
         Assert.Empty(await server.RecipientsAsync());
     }
-
-    private static async Task AddRelayUserAsync(SecureFallbackInstance server, string name, string password)
-    {
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var user = new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow };
-        user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
-        db.RelayUsers.Add(user);
-        await db.SaveChangesAsync();
-    }
-
-    private static SmtpClient NewTlsClient() => new()
-    {
-        // The test client talks to our own self-signed intake certificate.
-        ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
-    };
 
     private static MimeMessage NewMessage(string from, string to)
     {

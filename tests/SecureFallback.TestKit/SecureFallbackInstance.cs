@@ -109,6 +109,23 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         return await db.DeliveryAttempts.AsNoTracking().OrderBy(a => a.Id).ToListAsync();
     }
 
+    /// <summary>An SMTP relay user, as <c>securefallback users add</c> leaves it.</summary>
+    public async Task AddRelayUserAsync(string name, string password)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var user = new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow };
+        user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
+        db.RelayUsers.Add(user);
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>A MailKit client for the intake, which trusts the intake's generated self-signed certificate.</summary>
+    public static SmtpClient NewIntakeClient() => new()
+    {
+        ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
+    };
+
     /// <summary>A confirmed portal account, as registration (or <c>users add-admin</c> with role Admin) leaves it.</summary>
     public async Task AddPortalUserAsync(string email, string password, params string[] roles)
     {

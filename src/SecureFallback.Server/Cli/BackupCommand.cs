@@ -17,12 +17,7 @@ internal static class BackupCommand
 {
     public static async Task<int> RunAsync(string target, string[] settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSecureFallbackCore();
-        builder.Services.AddSecureFallbackData();
-        builder.Services.AddOptions<ProtectionOptions>().BindConfiguration(ProtectionOptions.SectionName);
-        using var host = builder.Build();
+        using var host = CliHost.Build(settings, services => services.AddOptions<ProtectionOptions>().BindConfiguration(ProtectionOptions.SectionName));
         var data = host.Services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
         var database = data.Resolve(host.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqlitePath);
         var keys = data.Resolve(host.Services.GetRequiredService<IOptions<ProtectionOptions>>().Value.KeyDirectory);

@@ -16,12 +16,7 @@ internal static class CheckTlsCommand
 {
     public static async Task<int> RunAsync(string target, string[] settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSecureFallbackCore();
-        builder.Services.AddSecureFallbackData();
-        builder.Services.AddSecureFallbackDelivery();
-        using var host = builder.Build();
+        using var host = CliHost.Build(settings, services => services.AddSecureFallbackDelivery());
         try
         {
             host.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();

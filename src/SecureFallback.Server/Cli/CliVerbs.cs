@@ -58,14 +58,9 @@ internal static class CliVerbs
 
     private static async Task<int> RunUsersAsync(string[] words, string[] settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSecureFallbackCore();
-        builder.Services.AddSecureFallbackData();
-        builder.Services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
+        using var host = CliHost.Build(settings, services => services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
             .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<SecureFallbackDbContext>();
-        using var host = builder.Build();
+            .AddEntityFrameworkStores<SecureFallbackDbContext>());
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         await db.Database.MigrateAsync();

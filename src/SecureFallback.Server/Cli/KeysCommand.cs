@@ -20,12 +20,7 @@ internal static class KeysCommand
 
     public static async Task<int> RunAsync(string verb, string[] settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSecureFallbackCore();
-        builder.Services.AddSecureFallbackData();
-        builder.Services.AddSecureFallbackProtection();
-        using var host = builder.Build();
+        using var host = CliHost.Build(settings, services => services.AddSecureFallbackProtection());
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         await db.Database.MigrateAsync();
