@@ -27,6 +27,13 @@ internal sealed class CommandLimits(int maxCommandsBeforeMail)
                         $"5.5.4 MAIL parameter {duplicate.Split('-', 3)[2]} given more than once"));
                 }
 
+                if (mail.Parameters.Keys.Any(k => k.StartsWith(CommandLineRewriter.MalformedPrefix, StringComparison.Ordinal)))
+                {
+                    throw new SmtpResponseException(new SmtpResponse(
+                        SmtpReplyCode.SyntaxError,
+                        "5.5.4 Malformed MAIL parameter: names are letters, digits and hyphens (RFC 5321 4.1.2)"));
+                }
+
                 return;
             case RcptCommand or DataCommand or QuitCommand:
                 return;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SecureFallback.Data;
 using SecureFallback.TestKit;
+using Xunit.Abstractions;
 
 namespace SecureFallback.Fuzz.Tests;
 
@@ -15,7 +16,7 @@ namespace SecureFallback.Fuzz.Tests;
 /// and DSN code, then opened in the portal with its attachments and .eml download. Nothing may answer 500, and the
 /// notice may carry nothing of the body.
 /// </summary>
-public sealed partial class PortalRenderingFuzzTests : IAsyncLifetime
+public sealed partial class PortalRenderingFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Recipient = "carol@plain.test";
     private const string Password = "a long portal password";
@@ -54,6 +55,7 @@ public sealed partial class PortalRenderingFuzzTests : IAsyncLifetime
             iter: FuzzBudget.Iterations(60),
             time: FuzzBudget.Time,
             threads: 2,
+            writeLine: output.WriteLine,
             print: input => Convert.ToBase64String(input));
 
         Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Error && e.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));

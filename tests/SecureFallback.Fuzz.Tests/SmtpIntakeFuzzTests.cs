@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SecureFallback.Data;
 using SecureFallback.TestKit;
+using Xunit.Abstractions;
 
 namespace SecureFallback.Fuzz.Tests;
 
@@ -15,7 +16,7 @@ namespace SecureFallback.Fuzz.Tests;
 /// loopback with mutated sessions. The server must answer every session, never split one DATA into two messages,
 /// keep every message it acknowledged, and still serve a clean client afterwards.
 /// </summary>
-public sealed partial class SmtpIntakeFuzzTests : IAsyncLifetime
+public sealed partial class SmtpIntakeFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly CapturedLog _log = new();
     private SecureFallbackInstance _server = null!;
@@ -49,6 +50,7 @@ public sealed partial class SmtpIntakeFuzzTests : IAsyncLifetime
             iter: FuzzBudget.Iterations(300),
             time: FuzzBudget.Time,
             threads: 4,
+            writeLine: output.WriteLine,
             print: input => Convert.ToBase64String(input));
 
         await AssertStillServesAsync();

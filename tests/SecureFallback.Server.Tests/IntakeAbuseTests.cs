@@ -127,14 +127,16 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
     [InlineData("MAIL FROM:<alice@sender.test> SIZE=10 SIZE=20")]
     [InlineData("MAIL FROM:<alice@sender.test> BODY=8BITMIME body=7BIT")]
     [InlineData("mail from:<alice@sender.test> RET=FULL ENVID=x RET=HDRS")]
-    public async Task Mail_WithARepeatedParameter_GetsA501_AndTheSessionGoesOn(string mail)
+    [InlineData("MAIL FROM:<alice@sender.test> \u00ffE=1 \u00feE=2")]
+    [InlineData("MAIL FROM:<alice@sender.test>\tSIZE=1\tSIZE=2")]
+    public async Task Mail_WithARepeatedOrMalformedParameter_GetsA501_AndTheSessionGoesOn(string mail)
     {
         // Found by the fuzz tests: SmtpServer's parser threw on these and dropped the connection without a reply.
         await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
         await client.CommandAsync("EHLO client.test");
 
-        Assert.StartsWith("501 5.5.4 MAIL parameter", await client.CommandAsync(mail));
+        Assert.StartsWith("501 5.5.4", await client.CommandAsync(mail));
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@sender.test> SIZE=10"));
         Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<bob@example.test>"));
     }

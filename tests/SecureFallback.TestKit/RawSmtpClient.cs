@@ -72,7 +72,8 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return await CommandAsync("DATA");
     }
 
-    public async Task SendRawAsync(string text) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+    /// <summary>Sends <paramref name="text"/> as bytes 0-255 (Latin-1), so tests can send any octet.</summary>
+    public async Task SendRawAsync(string text) => await _stream.WriteAsync(Encoding.Latin1.GetBytes(text));
 
     public async Task<string> ReadReplyAsync(TimeSpan? timeout = null)
     {
