@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using SecureFallback.TestKit;
+using Xunit.Abstractions;
 
 namespace SecureFallback.Server.Tests;
 
 /// <summary>The portal's HTTP surface as an attacker probes it: headers, cookies, anti-forgery and rate limits.</summary>
-public sealed partial class PortalSecurityTests
+public sealed partial class PortalSecurityTests(ITestOutputHelper output)
 {
     private const string AdminEmail = "admin@ops.test";
     private const string AdminPassword = "an admin console password";
@@ -83,6 +84,7 @@ public sealed partial class PortalSecurityTests
             }
         }
 
+        output.WriteLine($"{formsChecked} POST forms checked");
         Assert.True(formsChecked >= 10, $"only {formsChecked} forms found");
     }
 
