@@ -83,6 +83,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DomainDelivery>();
         services.AddHostedService<DeliveryWorker>();
         services.AddHostedService<PickupExpiryWorker>();
+        services.AddHostedService<QueueGauges>();
         return services;
     }
 

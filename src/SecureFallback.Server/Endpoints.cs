@@ -15,7 +15,10 @@ internal static class Endpoints
     {
         app.MapSecureFallbackPortal();
         app.MapSecureFallbackAdmin();
-        app.MapHealthChecks("/healthz");
+        app.MapSecureFallbackTelemetry();
+        // /healthz: the components are up (as before). /readyz: that, and the database answers right now.
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => !check.Tags.Contains("ready") });
+        app.MapHealthChecks("/readyz");
         app.MapGet("/status", StatusPageAsync);
     }
 

@@ -65,6 +65,8 @@ public static class ServerHost
     public static IServiceCollection AddSecureFallbackCore(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<Core.Telemetry.SecureFallbackMetrics>();
         services.AddOptions<DataDirectoryOptions>()
             .BindConfiguration(DataDirectoryOptions.SectionName)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "SecureFallback:DataDirectory must not be empty.")
@@ -88,7 +90,10 @@ public static class ServerHost
             intake.ServerName ??= delivery.Value.HeloName);
         services.AddSecureFallbackPortal();
         services.AddSecureFallbackAdmin();
-        services.AddHealthChecks().AddCheck<ComponentsReadyHealthCheck>("components");
+        services.AddHealthChecks()
+            .AddCheck<ComponentsReadyHealthCheck>("components")
+            .AddCheck<DatabaseReachableHealthCheck>("database", tags: ["ready"]);
+        services.AddSecureFallbackTelemetry();
 
         // First of all hosted services (Data Protection's own included): nothing may seal or open before the key
         // ring is known to fit the data.

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
+using SecureFallback.Core.Telemetry;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -18,6 +19,7 @@ namespace SecureFallback.Smtp;
 internal sealed class QueueingMessageStore(
     IMessageIntake intake,
     IOptions<IntakeOptions> options,
+    SecureFallbackMetrics metrics,
     ILogger<QueueingMessageStore> logger) : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(
@@ -75,6 +77,7 @@ internal sealed class QueueingMessageStore(
         {
             var id = await intake.AcceptAsync(incoming, cancellationToken);
             IntakeLog.Queued(logger, id, client, recipients.Count, content.Length);
+            metrics.Accepted();
             return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {id:N}");
         }
         catch (IntakeUnavailableException ex)

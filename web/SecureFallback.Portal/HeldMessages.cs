@@ -4,6 +4,7 @@ using MimeKit;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal;
@@ -15,7 +16,12 @@ public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffse
 /// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
 /// can never list, open or mark another recipient's messages, whatever id they put in a URL.
 /// </summary>
-public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector protector, IDeliverySignal signal, TimeProvider timeProvider) : IDisposable
+public sealed class HeldMessages(
+    SecureFallbackDbContext db,
+    IContentProtector protector,
+    IDeliverySignal signal,
+    TimeProvider timeProvider,
+    SecureFallbackMetrics metrics) : IDisposable
 {
     // Opened messages are parsed in MimeKit's persistent mode: their parts read from these decrypting streams
     // on demand instead of holding copies, so the streams live as long as the request (this scoped service).
@@ -109,6 +115,7 @@ public sealed class HeldMessages(SecureFallbackDbContext db, IContentProtector p
             grant.FirstReadAt = timeProvider.GetUtcNow();
             grant.ReadReceiptPending = true;
             await db.SaveChangesAsync(cancellationToken);
+            metrics.Read();
             signal.Notify(); // the delivery loop queues and sends the receipt now, not at its next idle wake-up
         }
 

@@ -6,6 +6,7 @@ using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Policies;
+using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 
 namespace SecureFallback.Delivery.Queue;
@@ -21,6 +22,7 @@ internal sealed class OutcomeRecorder(
     IOptions<NoticeOptions> noticeOptions,
     WriteGate writeGate,
     TimeProvider timeProvider,
+    SecureFallbackMetrics metrics,
     ILogger<OutcomeRecorder> logger)
 {
     /// <summary>Records one attempt round for several messages in one transaction.</summary>
@@ -35,6 +37,7 @@ internal sealed class OutcomeRecorder(
         var ids = attemptsByMessage.Keys.ToList();
         var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToListAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
+        var counted = new List<Action>();
 
         foreach (var message in messages)
         {
@@ -47,6 +50,7 @@ internal sealed class OutcomeRecorder(
                 var policy = decisions.GetValueOrDefault(message.Id) ?? PolicyDecision.Default;
                 (recipient.PolicyLevel, recipient.PolicyAction, recipient.PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, 512));
                 Apply(message, recipient, decision, decidedBy, policy, now, schedule);
+                counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
@@ -58,6 +62,22 @@ internal sealed class OutcomeRecorder(
         await db.SaveChangesAsync(cancellationToken);
         await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        counted.ForEach(count => count()); // only what is committed is counted
+    }
+
+    private Action MetricFor(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy)
+    {
+        var tlsFailure = decision.Outcome is DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed;
+        var kind = message.Kind.ToString();
+        Action status = recipient.Status switch
+        {
+            RecipientStatus.Delivered => () => metrics.Delivered(decidedBy?.Tls is not null, kind),
+            RecipientStatus.HeldForPickup => () => metrics.Held(recipient.Reason),
+            RecipientStatus.Failed => () => metrics.Bounced(recipient.Reason),
+            _ => () => { }
+            ,
+        };
+        return tlsFailure ? () => { metrics.TlsFailure(decision.Reason); status(); } : status;
     }
 
     private static DeliveryAttempt ToAuditRecord(Guid messageId, long recipientId, AttemptRecord attempt) => new()

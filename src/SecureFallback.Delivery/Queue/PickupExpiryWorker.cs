@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
+using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 
 namespace SecureFallback.Delivery.Queue;
@@ -23,6 +24,7 @@ internal sealed class PickupExpiryWorker(
     DatabaseReadiness databaseReadiness,
     IOptions<PickupOptions> options,
     TimeProvider timeProvider,
+    SecureFallbackMetrics metrics,
     ILogger<PickupExpiryWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -77,6 +79,7 @@ internal sealed class PickupExpiryWorker(
             .Select(g => g.RecipientId)
             .ToListAsync(cancellationToken)).ToHashSet();
         var expired = 0;
+        var unread = 0;
         foreach (var message in messages)
         {
             foreach (var recipient in message.Recipients.Where(r => r.Status == RecipientStatus.HeldForPickup && r.HoldUntil <= now))
@@ -95,6 +98,7 @@ internal sealed class PickupExpiryWorker(
                 else
                 {
                     PickupLog.HoldExpired(logger, message.Id, recipient.Address);
+                    unread++;
                 }
             }
         }
@@ -104,6 +108,11 @@ internal sealed class PickupExpiryWorker(
         await db.SaveChangesAsync(cancellationToken);
         await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        for (var i = 0; i < unread; i++)
+        {
+            metrics.Expired();
+        }
+
         return expired;
     }
 }
