@@ -73,9 +73,13 @@ internal sealed class QueueingMessageStore(
             context.AuthenticatedRelayUser(),
             requireTls);
 
+        using var activity = SecureFallbackMetrics.Activities.StartActivity("smtp intake");
+        activity?.SetTag("securefallback.recipients", recipients.Count);
+        activity?.SetTag("securefallback.size", content.Length);
         try
         {
             var id = await intake.AcceptAsync(incoming, cancellationToken);
+            activity?.SetTag("securefallback.message_id", id.ToString("N"));
             IntakeLog.Queued(logger, id, client, recipients.Count, content.Length);
             metrics.Accepted();
             return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {id:N}");

@@ -6,6 +6,7 @@ using MimeKit;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
+using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Routing;
@@ -42,6 +43,9 @@ internal sealed class DomainDelivery(
 
     public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, CancellationToken cancellationToken)
     {
+        using var activity = SecureFallbackMetrics.Activities.StartActivity("deliver domain");
+        activity?.SetTag("securefallback.domain", domain);
+        activity?.SetTag("securefallback.recipients", due.Count);
         var started = timeProvider.GetUtcNow();
         var evaluator = await policies.GetAsync(cancellationToken);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
