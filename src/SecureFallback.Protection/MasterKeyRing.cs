@@ -109,10 +109,9 @@ public sealed partial class MasterKeyRing
     /// <summary>Adds a new current version to the ring on disk and returns the reloaded ring.</summary>
     public static MasterKeyRing AddVersion(string directory, MasterKeyStorage? storage = null)
     {
-        storage ??= new PlainFileKeyStorage();
         var ring = LoadOrCreate(directory, storage);
-        WriteNewKey(directory, ring.CurrentVersion + 1, storage);
-        return LoadOrCreate(directory, storage);
+        ring.AddNextVersion();
+        return ring;
     }
 
     /// <summary>Writes the next version, which becomes current here and (on its next seal) in a running server.</summary>

@@ -40,7 +40,8 @@ internal sealed class QueueingMessageStore(
             return new SmtpResponse(SmtpReplyCode.TransactionFailed, "5.6.0 Message refused: it has no content (no headers, no body)");
         }
 
-        if (SmugglingGuard.HasBareLineEnding(buffer))
+        var lines = DataLines.Scan(buffer);
+        if (lines.HasBareLineEnding)
         {
             IntakeLog.BareLineEnding(logger, client);
             return new SmtpResponse(
@@ -48,7 +49,7 @@ internal sealed class QueueingMessageStore(
                 "5.5.2 Message refused: bare CR or LF in message data; every line must end with CRLF");
         }
 
-        if (LineLength.Longest(buffer) > options.Value.MaxDataLineBytes)
+        if (lines.LongestLine > options.Value.MaxDataLineBytes)
         {
             IntakeLog.LineTooLong(logger, client, options.Value.MaxDataLineBytes);
             return new SmtpResponse(

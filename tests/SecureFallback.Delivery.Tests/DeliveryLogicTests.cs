@@ -91,15 +91,15 @@ public sealed class SmallRulesTests
     [InlineData("a\rb", true)]
     [InlineData("a\r\n.\n", true)]
     [InlineData("a\r", true)]
-    public void SmugglingGuard_FindsBareCrOrLf(string data, bool expected) =>
-        Assert.Equal(expected, SmugglingGuard.HasBareLineEnding(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(data))));
+    public void DataLines_FindsBareCrOrLf(string data, bool expected) =>
+        Assert.Equal(expected, DataLines.Scan(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(data))).HasBareLineEnding);
 
     [Fact]
-    public void SmugglingGuard_FindsACrLfSplitAcrossSegments()
+    public void DataLines_FindsACrLfSplitAcrossSegments()
     {
         var first = new Segment("line\r"u8.ToArray());
         var last = first.Append("\nnext\r\n"u8.ToArray());
-        Assert.False(SmugglingGuard.HasBareLineEnding(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)));
+        Assert.False(DataLines.Scan(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)).HasBareLineEnding);
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -72,8 +72,9 @@ public sealed partial class MimeFuzzTests(ITestOutputHelper output)
                 var bare = BareLineEnding().IsMatch(text);
                 var longest = text.Split('\r', '\n').Max(line => line.Length);
 
-                Assert.Equal(bare, SmugglingGuard.HasBareLineEnding(sequence));
-                Assert.Equal(longest, LineLength.Longest(sequence));
+                var scanned = DataLines.Scan(sequence);
+                Assert.Equal(bare, scanned.HasBareLineEnding);
+                Assert.Equal(longest, scanned.LongestLine);
             },
             iter: FuzzBudget.Iterations(3000),
             time: FuzzBudget.Time,

@@ -31,6 +31,14 @@ public sealed class PolicyTests : IAsyncLifetime
     }
 
     /// <summary>A receiver for <paramref name="domain"/> whose MX is <c>mx.&lt;domain&gt;</c> on loopback.</summary>
+    /// <summary>Sends one message to bob@<paramref name="domain"/> and returns his copy once it is no longer queued.</summary>
+    private static async Task<QueuedRecipient> SendContractToBobAsync(SecureFallbackInstance server, string domain)
+    {
+        await server.SendAsync("alice@sender.test", [$"bob@{domain}"], "Contract", "body");
+        bool IsBob(QueuedRecipient r) => r.Address == $"bob@{domain}" && r.Message!.Kind == MessageKind.Submitted;
+        return (await server.WaitForRecipientsAsync(r => r.Any(x => IsBob(x) && x.Status != RecipientStatus.Queued))).Single(IsBob);
+    }
+
     private async Task<(TlsSmtpReceiver Receiver, string Route)> PartnerAsync(string domain, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string? mxHost = null)
     {
         mxHost ??= $"mx.{domain}";
@@ -74,10 +82,7 @@ public sealed class PolicyTests : IAsyncLifetime
             ($"SecureFallback:Delivery:Routes:{domain}", route),
             ($"SecureFallback:Policies:{domain}:Level", level)));
 
-        await server.SendAsync("alice@sender.test", [$"bob@{domain}"], "Contract", "body");
-
-        static bool IsBob(QueuedRecipient r) => r.Address == $"bob@{domain}" && r.Message!.Kind == MessageKind.Submitted;
-        var bob = (await server.WaitForRecipientsAsync(r => r.Any(x => IsBob(x) && x.Status != RecipientStatus.Queued))).Single(IsBob);
+        var bob = await SendContractToBobAsync(server, domain);
         Assert.Equal(PolicyNames.TryParseLevel(level, out var parsed) ? parsed : throw new InvalidOperationException(), bob.PolicyLevel);
         Assert.Contains($"policy {domain}", bob.PolicySource);
         if (expectedReason is null)
@@ -118,10 +123,7 @@ public sealed class PolicyTests : IAsyncLifetime
             ($"SecureFallback:Delivery:Routes:{domain}", route),
             ($"SecureFallback:Policies:{domain}:Level", level)));
 
-        await server.SendAsync("alice@sender.test", [$"bob@{domain}"], "Contract", "body");
-
-        static bool IsBob(QueuedRecipient r) => r.Address == $"bob@{domain}" && r.Message!.Kind == MessageKind.Submitted;
-        var bob = (await server.WaitForRecipientsAsync(r => r.Any(x => IsBob(x) && x.Status != RecipientStatus.Queued))).Single(IsBob);
+        var bob = await SendContractToBobAsync(server, domain);
         Assert.Equal(expectedReason is null ? RecipientStatus.Delivered : RecipientStatus.HeldForPickup, bob.Status);
         Assert.Equal(expectedReason, bob.Reason);
     }

@@ -52,7 +52,7 @@ public sealed class SecureFallbackMetrics
 
     public void Read() => _read.Add(1);
 
-    public void Expired() => _expired.Add(1);
+    public void Expired(int count) => _expired.Add(count);
 
     /// <summary>The latest queue figures (sampled from the database, so a scrape never queries it).</summary>
     public void Observe(QueueSnapshot snapshot) => _queue = snapshot;

@@ -108,10 +108,7 @@ internal sealed class PickupExpiryWorker(
         await db.SaveChangesAsync(cancellationToken);
         await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        for (var i = 0; i < unread; i++)
-        {
-            metrics.Expired();
-        }
+        metrics.Expired(unread);
 
         return expired;
     }

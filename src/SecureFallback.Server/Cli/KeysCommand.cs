@@ -60,16 +60,15 @@ internal static class KeysCommand
         var version = ring.AddNextVersion();
         Console.WriteLine($"Added master key v{version} in {ring.Directory}.");
 
-        int rewrapped = 0, failed = 0;
-        var skip = new HashSet<Guid>();
+        var rewrapped = 0;
+        var damaged = new List<Guid>();
         while (true)
         {
             var batch = await db.MessageContents.AsNoTracking()
-                .Where(c => c.KeyVersion != version)
+                .Where(c => c.KeyVersion != version && !damaged.Contains(c.MessageId))
                 .Select(c => new SealedContentInventory.WrappedKey(c.MessageId, c.KeyVersion, c.WrappedKey))
-                .Take(BatchSize + skip.Count)
+                .Take(BatchSize)
                 .ToListAsync();
-            batch = batch.Where(c => !skip.Contains(c.MessageId)).ToList();
             if (batch.Count == 0)
             {
                 break;
@@ -88,8 +87,7 @@ internal static class KeysCommand
                 }
                 catch (ContentTamperedException)
                 {
-                    failed++;
-                    skip.Add(content.MessageId);
+                    damaged.Add(content.MessageId);
                     Console.Error.WriteLine($"Message {content.MessageId:N}: its data key does not open with v{content.KeyVersion}; left as it is.");
                 }
             }
@@ -100,9 +98,9 @@ internal static class KeysCommand
         var files = SealedKeyFiles.Rewrap(portalKeys, protector);
         Console.WriteLine($"Re-wrapped {rewrapped} message keys and {files} portal key files under v{version}; bodies untouched.");
         await PrintAsync(db, ring, portalKeys);
-        if (failed > 0)
+        if (damaged.Count > 0)
         {
-            Console.Error.WriteLine($"{failed} message keys could not be re-wrapped (damaged); the old versions they need stay.");
+            Console.Error.WriteLine($"{damaged.Count} message keys could not be re-wrapped (damaged); the old versions they need stay.");
             return 1;
         }
 

@@ -50,7 +50,7 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGat
         {
             var policy = await db.TlsPolicies.SingleOrDefaultAsync(p => p.Pattern == pattern, cancellationToken) ?? db.TlsPolicies.Add(new TlsPolicy { Pattern = pattern }).Entity;
             (policy.Level, policy.OnFailure, policy.RetryTlsFor, policy.Source, policy.UpdatedAt) = (parsedLevel, parsedAction, retry, "console", timeProvider.GetUtcNow());
-            await SaveAsync(cancellationToken);
+            await WriteAsync(() => db.SaveChangesAsync(cancellationToken), cancellationToken);
             Notice = $"Saved the policy for {pattern}.";
         }
 
@@ -60,8 +60,7 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGat
 
     public async Task<IActionResult> OnPostDeletePolicyAsync(string pattern, CancellationToken cancellationToken)
     {
-        await db.TlsPolicies.Where(p => p.Pattern == pattern).ExecuteDeleteAsync(cancellationToken);
-        changes.Changed();
+        await WriteAsync(() => db.TlsPolicies.Where(p => p.Pattern == pattern).ExecuteDeleteAsync(cancellationToken), cancellationToken);
         Notice = $"Deleted the policy for {pattern}.";
         await LoadAsync(cancellationToken);
         return Page();
@@ -93,7 +92,7 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGat
         if (Errors.Count == 0)
         {
             db.ContentRules.Add(rule);
-            await SaveAsync(cancellationToken);
+            await WriteAsync(() => db.SaveChangesAsync(cancellationToken), cancellationToken);
             Notice = $"Added {rule.Describe()}.";
         }
 
@@ -103,18 +102,18 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGat
 
     public async Task<IActionResult> OnPostDeleteRuleAsync(int id, CancellationToken cancellationToken)
     {
-        await db.ContentRules.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
-        changes.Changed();
+        await WriteAsync(() => db.ContentRules.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken), cancellationToken);
         Notice = "Deleted the rule.";
         await LoadAsync(cancellationToken);
         return Page();
     }
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
+    /// <summary>One write as this process's only writer (deletes too, not only saves), then the change signal.</summary>
+    private async Task WriteAsync(Func<Task<int>> write, CancellationToken cancellationToken)
     {
         using (await writeGate.EnterAsync(cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await write();
         }
 
         changes.Changed();
