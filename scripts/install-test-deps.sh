@@ -3,7 +3,7 @@
 # Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 
-packages=(swaks postfix openssl bc curl chromium testssl.sh)
+packages=(swaks postfix openssl bc curl chromium testssl.sh postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
@@ -13,9 +14,29 @@ public static class DataServiceCollectionExtensions
 {
     public static IServiceCollection AddSecureFallbackData(this IServiceCollection services)
     {
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
+        services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.SectionName)
+            .Configure<IConfiguration>((options, configuration) =>
+                options.ConnectionString ??= configuration.GetConnectionString(DatabaseOptions.ConnectionStringName))
+            .Validate(
+                o => o.IsPostgres || string.Equals(o.Provider, DatabaseProvider.Sqlite, StringComparison.OrdinalIgnoreCase),
+                "SecureFallback:Database:Provider must be sqlite or postgres.")
+            .Validate(
+                o => !o.IsPostgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "SecureFallback:Database:Provider=postgres needs ConnectionStrings:SecureFallback (e.g. \"Host=db;Database=securefallback;Username=securefallback;Password=...\").")
+            .ValidateOnStart();
         services.AddDbContext<SecureFallbackDbContext>((sp, options) =>
-            options.UseSqlite(BuildConnectionString(sp)).AddInterceptors(new SqlitePragmaInterceptor()));
+        {
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            if (database.IsPostgres)
+            {
+                options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(DatabaseProvider.PostgresMigrationsAssembly));
+            }
+            else
+            {
+                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(new SqlitePragmaInterceptor());
+            }
+        });
 
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<WriteGate>();
@@ -27,7 +48,7 @@ public static class DataServiceCollectionExtensions
         return services;
     }
 
-    private static string BuildConnectionString(IServiceProvider services)
+    private static string BuildSqliteConnectionString(IServiceProvider services)
     {
         var dataDirectory = services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
         var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;

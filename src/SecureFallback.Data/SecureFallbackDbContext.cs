@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
@@ -6,8 +7,11 @@ using SecureFallback.Core.Policies;
 
 namespace SecureFallback.Data;
 
-/// <summary>The queue, its audit trail, pickup grants, relay accounts and (through Identity) portal accounts.</summary>
-public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The queue, its audit trail, pickup grants, relay accounts and (through Identity) portal accounts; with
+/// PostgreSQL also the key rings every instance shares (master keys sealed, Data Protection keys encrypted).
+/// </summary>
+public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbContext> options) : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
 {
     public DbSet<QueuedMessage> Messages => Set<QueuedMessage>();
 
@@ -27,10 +31,20 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
 
     public DbSet<MtaStsPolicy> MtaStsPolicies => Set<MtaStsPolicy>();
 
+    public DbSet<StoredMasterKey> MasterKeys => Set<StoredMasterKey>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SecureFallbackDbContext).Assembly);
+        modelBuilder.Entity<StoredMasterKey>(key =>
+        {
+            key.ToTable("MasterKeys");
+            key.HasKey(k => k.Version);
+            key.Property(k => k.Version).ValueGeneratedNever();
+        });
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

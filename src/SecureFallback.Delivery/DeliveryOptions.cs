@@ -32,6 +32,13 @@ public sealed class DeliveryOptions
     /// <summary>How many recipient domains are delivered to at the same time. Default 16.</summary>
     public int MaxParallelDomains { get; set; } = 16;
 
+    /// <summary>
+    /// How long an instance's claim on the recipients it is attempting lasts; it is renewed while the attempt runs.
+    /// After a crash, another instance (or this one, restarted under another name) takes them up after this.
+    /// Default 5 min.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Extra CA certificates (PEM files) trusted, besides the system's, at the <c>verify</c> and <c>secure</c> levels.</summary>
     public List<string> TrustedRoots { get; set; } = [];
 

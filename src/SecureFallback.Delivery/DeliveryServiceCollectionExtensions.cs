@@ -18,7 +18,9 @@ namespace SecureFallback.Delivery;
 /// <summary>Registers outbound delivery: routing, the mandatory-TLS transport, the queue runner and DSNs.</summary>
 public static class DeliveryServiceCollectionExtensions
 {
-    public static IServiceCollection AddSecureFallbackDelivery(this IServiceCollection services)
+    /// <param name="services">The container.</param>
+    /// <param name="runQueue">Whether this instance runs the queue (role <c>Delivery</c>); the services stay available either way.</param>
+    public static IServiceCollection AddSecureFallbackDelivery(this IServiceCollection services, bool runQueue = true)
     {
         services.AddOptions<DeliveryOptions>()
             .BindConfiguration(DeliveryOptions.SectionName)
@@ -81,8 +83,12 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<IAccountMail, AccountMailQueue>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<DomainDelivery>();
-        services.AddHostedService<DeliveryWorker>();
-        services.AddHostedService<PickupExpiryWorker>();
+        if (runQueue)
+        {
+            services.AddHostedService<DeliveryWorker>();
+            services.AddHostedService<PickupExpiryWorker>();
+        }
+
         services.AddHostedService<QueueGauges>();
         return services;
     }

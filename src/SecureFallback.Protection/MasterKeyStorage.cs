@@ -92,3 +92,82 @@ public sealed class CertificateKeyStorage : MasterKeyStorage, IDisposable
 
     public void Dispose() => _certificate.Dispose();
 }
+
+/// <summary>
+/// Provider <c>File</c> when the ring is in a shared database: each master key is encrypted (AES-256-GCM) under a
+/// key-encryption key kept in a file beside each instance (<c>keys/kek.key</c>, 0600), never in the database. A
+/// copy of the database alone opens nothing; every instance needs the same file.
+/// </summary>
+public sealed class KeyEncryptionKeyStorage : MasterKeyStorage
+{
+    private static readonly byte[] Magic = "SFMW1"u8.ToArray();
+    private static readonly byte[] Purpose = "SecureFallback master key"u8.ToArray();
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private readonly Lazy<byte[]> _keyEncryptionKey;
+
+    /// <param name="path">The key-encryption key file.</param>
+    /// <param name="ringIsNew">Asked when the file is missing: only a new ring may get a new key-encryption key.</param>
+    public KeyEncryptionKeyStorage(string path, Func<bool> ringIsNew) =>
+        _keyEncryptionKey = new Lazy<byte[]>(() => Load(path, ringIsNew));
+
+    private static byte[] Load(string path, Func<bool> ringIsNew)
+    {
+        if (!File.Exists(path))
+        {
+            if (!ringIsNew())
+            {
+                throw new KeyRingUnavailableException(
+                    $"The shared key ring in the database is sealed with a key-encryption key this instance does not have: copy {Path.GetFileName(path)} " +
+                    $"from the instance that started first (its key folder) to {path}, mode 0600.");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            try
+            {
+                SecretFile.Write(path, RandomNumberGenerator.GetBytes(MasterKeyRing.KeySize), replace: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Created by an instance sharing this folder at the same moment: use theirs.
+            }
+        }
+
+        var key = File.ReadAllBytes(path);
+        return key.Length == MasterKeyRing.KeySize
+            ? key
+            : throw new KeyRingUnavailableException($"The key-encryption key {path} has {key.Length} bytes, expected {MasterKeyRing.KeySize}.");
+    }
+
+    public override byte[] Seal(byte[] key)
+    {
+        var sealedKey = new byte[Magic.Length + NonceSize + key.Length + TagSize];
+        Magic.CopyTo(sealedKey, 0);
+        var nonce = sealedKey.AsSpan(Magic.Length, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_keyEncryptionKey.Value, TagSize);
+        aes.Encrypt(nonce, key, sealedKey.AsSpan(Magic.Length + NonceSize, key.Length), sealedKey.AsSpan(sealedKey.Length - TagSize), Purpose);
+        return sealedKey;
+    }
+
+    public override (byte[] Key, bool Reseal) Open(byte[] stored, string path)
+    {
+        if (stored.Length != Magic.Length + NonceSize + MasterKeyRing.KeySize + TagSize || !stored.AsSpan().StartsWith(Magic))
+        {
+            throw new KeyRingUnavailableException($"Master key '{path}' is not sealed with a key-encryption key (wrong format or size).");
+        }
+
+        var key = new byte[MasterKeyRing.KeySize];
+        try
+        {
+            using var aes = new AesGcm(_keyEncryptionKey.Value, TagSize);
+            aes.Decrypt(stored.AsSpan(Magic.Length, NonceSize), stored.AsSpan(Magic.Length + NonceSize, key.Length), stored.AsSpan(stored.Length - TagSize), key, Purpose);
+            return (key, false);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new KeyRingUnavailableException(
+                $"Master key '{path}' does not open with this instance's key-encryption key: copy kek.key from the instance that created the ring.");
+        }
+    }
+}

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Messages;
@@ -22,25 +23,32 @@ public static class ProtectionServiceCollectionExtensions
                 o => o.KeyProvider != "Certificate" || !string.IsNullOrWhiteSpace(o.CertificatePath) || !string.IsNullOrWhiteSpace(o.CertificateThumbprint),
                 "SecureFallback:Protection:KeyProvider=Certificate needs SecureFallback:Protection:CertificatePath (a .pfx) or SecureFallback:Protection:CertificateThumbprint.")
             .ValidateOnStart();
-        services.AddSingleton(sp => CreateStorage(sp.GetRequiredService<IOptions<ProtectionOptions>>().Value, sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value));
-        services.AddSingleton(sp =>
-        {
-            var dataDirectory = sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
-            var options = sp.GetRequiredService<IOptions<ProtectionOptions>>().Value;
-            // Not created here: KeyRingStartupCheck first makes sure an empty ring is a first start, not lost keys.
-            return MasterKeyRing.Open(dataDirectory.Resolve(options.KeyDirectory), sp.GetRequiredService<MasterKeyStorage>());
-        });
+        // The server puts the ring in the database when instances share one (PostgreSQL); files are the default.
+        services.TryAddSingleton<MasterKeyStore>(sp => new FileMasterKeyStore(KeyDirectory(sp)));
+        services.AddSingleton(sp => CreateStorage(
+            sp.GetRequiredService<IOptions<ProtectionOptions>>().Value,
+            sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value,
+            sp.GetRequiredService<MasterKeyStore>()));
+        // Not created here: KeyRingStartupCheck first makes sure an empty ring is a first start, not lost keys.
+        services.AddSingleton(sp => MasterKeyRing.Open(sp.GetRequiredService<MasterKeyStore>(), sp.GetRequiredService<MasterKeyStorage>()));
         services.AddSingleton<ChunkedAesGcmProtector>();
         services.AddSingleton<IContentProtector>(sp => sp.GetRequiredService<ChunkedAesGcmProtector>());
         services.AddOptions<KeyManagementOptions>().Configure<IContentProtector>((keys, protector) => keys.XmlEncryptor = new MasterKeyXmlEncryptor(protector));
         return services;
     }
 
-    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory)
+    /// <summary>The key folder: the ring's files, or (ring in the database) the key-encryption key.</summary>
+    public static string KeyDirectory(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve(services.GetRequiredService<IOptions<ProtectionOptions>>().Value.KeyDirectory);
+
+    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory, MasterKeyStore store)
     {
         if (options.KeyProvider != "Certificate")
         {
-            return new PlainFileKeyStorage();
+            // Plain key bytes are for files only the service user can read; never for a database others can copy.
+            return store is FileMasterKeyStore
+                ? new PlainFileKeyStorage()
+                : new KeyEncryptionKeyStorage(Path.Combine(dataDirectory.Resolve(options.KeyDirectory), "kek.key"), ringIsNew: () => store.ReadAll().Count == 0);
         }
 
         return new CertificateKeyStorage(string.IsNullOrWhiteSpace(options.CertificateThumbprint)

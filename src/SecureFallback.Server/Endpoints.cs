@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Admin;
+using SecureFallback.Core;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
 using SecureFallback.Portal;
@@ -11,10 +12,14 @@ namespace SecureFallback.Server;
 /// <summary>HTTP endpoints of the server itself (the portal adds its own).</summary>
 internal static class Endpoints
 {
-    public static void MapSecureFallbackEndpoints(this WebApplication app)
+    public static void MapSecureFallbackEndpoints(this WebApplication app, InstanceOptions instance)
     {
-        app.MapSecureFallbackPortal();
-        app.MapSecureFallbackAdmin();
+        if (instance.Has(InstanceRoles.Portal))
+        {
+            app.MapSecureFallbackPortal();
+            app.MapSecureFallbackAdmin();
+        }
+
         app.MapSecureFallbackTelemetry();
         // /healthz: the components are up (as before). /readyz: that, and the database answers right now.
         app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => !check.Tags.Contains("ready") });
@@ -26,7 +31,7 @@ internal static class Endpoints
     /// A plain status page for the admin: what runs where, and the queue at a glance. No message data, but queue
     /// figures are nobody else's business, so only clients on this machine get it (others get 404).
     /// </summary>
-    private static async Task<IResult> StatusPageAsync(HttpContext http, SecureFallbackDbContext db, IntakeReadiness intake, CancellationToken cancellationToken)
+    private static async Task<IResult> StatusPageAsync(HttpContext http, SecureFallbackDbContext db, IntakeReadiness intake, Microsoft.Extensions.Options.IOptions<InstanceOptions> instance, CancellationToken cancellationToken)
     {
         if (http.Connection.RemoteIpAddress is not { } client || !IPAddress.IsLoopback(client))
         {
@@ -35,7 +40,7 @@ internal static class Endpoints
 
         var counts = await db.Recipients.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(RecipientStatus status) => counts.FirstOrDefault(c => c.Key == status)?.Count ?? 0;
-        var endPoint = WebUtility.HtmlEncode(intake.EndPoint?.ToString() ?? "starting");
+        var endPoint = WebUtility.HtmlEncode(instance.Value.Has(InstanceRoles.Intake) ? intake.EndPoint?.ToString() ?? "starting" : "not on this instance");
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>SecureFallback</title>

@@ -6,6 +6,7 @@ using SecureFallback.Delivery;
 using SecureFallback.Portal;
 using SecureFallback.Protection;
 using SecureFallback.Server.Health;
+using SecureFallback.Server.Keys;
 using SecureFallback.Smtp;
 
 namespace SecureFallback.Server;
@@ -54,11 +55,13 @@ public static class ServerHost
             builder.Configuration["Urls"] = DefaultUrls;
         }
 
-        AddSecureFallback(builder.Services);
+        // Roles decide what is registered, so they are read before the container exists (validated with the rest).
+        var instance = builder.Configuration.GetSection(InstanceOptions.SectionName).Get<InstanceOptions>() ?? new InstanceOptions();
+        AddSecureFallback(builder.Services, instance);
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapSecureFallbackEndpoints();
+        app.MapSecureFallbackEndpoints(instance);
         return app;
     }
 
@@ -71,10 +74,15 @@ public static class ServerHost
             .BindConfiguration(DataDirectoryOptions.SectionName)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "SecureFallback:DataDirectory must not be empty.")
             .ValidateOnStart();
+        services.AddOptions<InstanceOptions>()
+            .BindConfiguration(InstanceOptions.SectionName)
+            .Validate(o => o.ParsedRoles is not null, "SecureFallback:Roles must be All or a comma-separated list of Intake, Delivery and Portal.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.InstanceName) && o.InstanceName.Length <= 128, "SecureFallback:InstanceName must be 1 to 128 characters.")
+            .ValidateOnStart();
         return services;
     }
 
-    private static void AddSecureFallback(IServiceCollection services)
+    private static void AddSecureFallback(IServiceCollection services, InstanceOptions instance)
     {
         services.AddSecureFallbackCore();
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName)
@@ -83,9 +91,10 @@ public static class ServerHost
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
 
         services.AddSecureFallbackData();
+        services.AddMasterKeyStore();
         services.AddSecureFallbackProtection();
-        services.AddSecureFallbackDelivery();
-        services.AddSecureFallbackIntake();
+        services.AddSecureFallbackDelivery(runQueue: instance.Has(InstanceRoles.Delivery));
+        services.AddSecureFallbackIntake(listen: instance.Has(InstanceRoles.Intake));
         services.AddOptions<IntakeOptions>().PostConfigure<IOptions<DeliveryOptions>>((intake, delivery) =>
             intake.ServerName ??= delivery.Value.HeloName);
         services.AddSecureFallbackPortal();

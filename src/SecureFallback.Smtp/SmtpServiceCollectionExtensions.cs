@@ -8,7 +8,9 @@ namespace SecureFallback.Smtp;
 /// <summary>Registers the SMTP intake.</summary>
 public static class SmtpServiceCollectionExtensions
 {
-    public static IServiceCollection AddSecureFallbackIntake(this IServiceCollection services)
+    /// <param name="services">The container.</param>
+    /// <param name="listen">Whether this instance listens for SMTP (role <c>Intake</c>).</param>
+    public static IServiceCollection AddSecureFallbackIntake(this IServiceCollection services, bool listen = true)
     {
         services.AddOptions<IntakeOptions>()
             .BindConfiguration(IntakeOptions.SectionName)
@@ -29,7 +31,11 @@ public static class SmtpServiceCollectionExtensions
         services.AddSingleton<RelayUserAuthenticator>();
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<IntakeReadiness>();
-        services.AddHostedService<SmtpIntakeService>();
+        if (listen)
+        {
+            services.AddHostedService<SmtpIntakeService>();
+        }
+
         return services;
     }
 }

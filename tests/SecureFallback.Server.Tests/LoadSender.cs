@@ -24,20 +24,26 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
     /// <summary>The last thing that went wrong, for a test's failure message.</summary>
     public string? LastProblem { get; private set; }
 
-    public async Task RunAsync(int count, int connections, CancellationToken cancellationToken) =>
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SendLoopAsync(count, cancellationToken)));
+    public Task RunAsync(int count, int connections, CancellationToken cancellationToken) =>
+        RunAsync([.. Enumerable.Range(0, count)], connections, cancellationToken);
 
-    private async Task SendLoopAsync(int count, CancellationToken cancellationToken)
+    /// <summary>Sends the messages numbered <paramref name="ids"/>, each once.</summary>
+    public async Task RunAsync(IReadOnlyList<int> ids, int connections, CancellationToken cancellationToken) =>
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => SendLoopAsync(ids, cancellationToken)));
+
+    private async Task SendLoopAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken)
     {
-        var id = Interlocked.Increment(ref _next);
-        while (id < count && !cancellationToken.IsCancellationRequested)
+        var count = ids.Count;
+        var index = Interlocked.Increment(ref _next);
+        while (index < count && !cancellationToken.IsCancellationRequested)
         {
             Session? session = null;
             try
             {
                 session = await Session.OpenAsync(port, cancellationToken);
-                while (id < count)
+                while (index < count)
                 {
+                    var id = ids[index];
                     var outcome = await session.SendAsync(id, recipient, messageBytes, cancellationToken);
                     if (outcome is null)
                     {
@@ -54,7 +60,7 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
                         Refused[id] = outcome;
                     }
 
-                    id = Interlocked.Increment(ref _next);
+                    index = Interlocked.Increment(ref _next);
                 }
             }
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -62,8 +68,8 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
                 LastProblem = ex.Message;
                 if (session?.DataSent == true)
                 {
-                    Unanswered[id] = 0; // sent, but the answer never came: it may or may not be stored
-                    id = Interlocked.Increment(ref _next);
+                    Unanswered[ids[index]] = 0; // sent, but the answer never came: it may or may not be stored
+                    index = Interlocked.Increment(ref _next);
                 }
 
                 await Task.Delay(100, cancellationToken);

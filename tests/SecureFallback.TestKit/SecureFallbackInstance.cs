@@ -71,6 +71,7 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         "--SecureFallback:Delivery:ConnectTimeout=00:00:05",
         "--SecureFallback:Delivery:CommandTimeout=00:00:20",
         "--Logging:LogLevel:Default=Warning",
+        .. TestDatabase.Arguments(dataDirectory),
     ];
 
     /// <summary>Submits a message through the intake like the organisation's mail server would.</summary>
@@ -177,5 +178,6 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
     }
 }

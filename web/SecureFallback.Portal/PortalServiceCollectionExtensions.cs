@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
@@ -52,10 +53,14 @@ public static class PortalServiceCollectionExtensions
         });
 
         // Cookie and anti-forgery keys live under the data directory (not in the service user's home), so a
-        // restart or a restored backup keeps recipients signed in and forms valid.
+        // restart or a restored backup keeps recipients signed in and forms valid. With PostgreSQL they are in
+        // the shared database instead, so a cookie issued by one instance is good at every other. Either way
+        // each key is sealed under the master key ring (MasterKeyXmlEncryptor).
         services.AddDataProtection().SetApplicationName("SecureFallback");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirectoryOptions>, ILoggerFactory>((keys, data, loggers) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(data.Value.Resolve("dataprotection")), loggers));
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((keys, sp) =>
+            keys.XmlRepository = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.IsPostgres
+                ? new EntityFrameworkCoreXmlRepository<SecureFallbackDbContext>(sp, sp.GetRequiredService<ILoggerFactory>())
+                : new FileSystemXmlRepository(new DirectoryInfo(sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve("dataprotection")), sp.GetRequiredService<ILoggerFactory>()));
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
         services.AddScoped<PortalAccounts>();

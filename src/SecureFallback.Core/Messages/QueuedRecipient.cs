@@ -51,6 +51,15 @@ public sealed class QueuedRecipient
     /// </summary>
     public bool DsnPending { get; set; }
 
+    /// <summary>
+    /// The instance (<c>SecureFallback:InstanceName</c>) that has claimed this recipient for an attempt, so that
+    /// instances sharing one database never attempt it twice; <c>null</c> when nobody has.
+    /// </summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>When the claim lapses: a crashed instance's recipients are taken up by others after this.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+
     /// <summary>The TLS level the last attempt had to meet (audit trail).</summary>
     public Policies.TlsLevel? PolicyLevel { get; set; }
 

@@ -41,9 +41,11 @@ internal sealed class QueuedRecipientConfiguration : IEntityTypeConfiguration<Qu
         builder.Property(r => r.StatusCode).HasMaxLength(16);
         builder.Property(r => r.RemoteHost).HasMaxLength(255);
         builder.Property(r => r.Diagnostic).HasMaxLength(1024);
+        builder.Property(r => r.LeaseOwner).HasMaxLength(128);
         builder.HasIndex(r => new { r.Status, r.NextAttemptAt });
-        builder.HasIndex(r => r.DsnPending).HasFilter("\"DsnPending\" = 1");
-        builder.HasIndex(r => r.PickupNoticePending).HasFilter("\"PickupNoticePending\" = 1");
+        // Bare boolean filters: valid in SQLite and PostgreSQL alike, and the form EF writes for `Where(r => r.DsnPending)`.
+        builder.HasIndex(r => r.DsnPending).HasFilter("\"DsnPending\"");
+        builder.HasIndex(r => r.PickupNoticePending).HasFilter("\"PickupNoticePending\"");
         builder.HasIndex(r => new { r.Status, r.HoldUntil });
     }
 }
@@ -91,6 +93,6 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.HasIndex(g => g.ReferenceCode).IsUnique();
         builder.HasIndex(g => g.Address);
         builder.HasIndex(g => g.RecipientId).IsUnique();
-        builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\" = 1");
+        builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\"");
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
 using SecureFallback.Delivery.Transport;
@@ -10,8 +11,9 @@ using SecureFallback.Delivery.Transport;
 namespace SecureFallback.Delivery.Queue;
 
 /// <summary>
-/// The queue runner: picks due recipients, groups them by domain (one task per domain, so messages to the
-/// same next hop share a connection), and turns queued DSNs and purges into work between rounds.
+/// The queue runner: claims due recipients (a lease, so instances sharing the database never attempt one
+/// twice), groups them by domain (one task per domain, so messages to the same next hop share a connection),
+/// and turns queued DSNs and purges into work between rounds.
 /// </summary>
 internal sealed class DeliveryWorker(
     IServiceScopeFactory scopeFactory,
@@ -23,6 +25,8 @@ internal sealed class DeliveryWorker(
     DeliverySignal signal,
     DeliveryReadiness readiness,
     DatabaseReadiness databaseReadiness,
+    WriteGate writeGate,
+    IOptions<InstanceOptions> instance,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DeliveryWorker> logger) : BackgroundService
@@ -30,6 +34,9 @@ internal sealed class DeliveryWorker(
     private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan FaultBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>Recipients claimed per round, over all dispatched domains.</summary>
+    private const int ClaimLimit = 5000;
     private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>Domains whose last run failed unexpectedly, with when they may run again (no tight retry loop).</summary>
@@ -38,6 +45,7 @@ internal sealed class DeliveryWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await databaseReadiness.WhenReady.WaitAsync(stoppingToken);
+        await ReleaseLeftoverClaimsAsync(stoppingToken);
         readiness.MarkRunning();
         try
         {
@@ -106,18 +114,47 @@ internal sealed class DeliveryWorker(
             _backoff.Remove(expired);
         }
 
-        var inFlight = _inFlight.Keys.Concat(_backoff.Keys).ToList();
+        // Oldest due domains first; recipients another instance holds are not due here.
+        var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
+        var domains = await db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && (r.LeaseUntil == null || r.LeaseUntil <= now) && !busy.Contains(r.Domain))
+            .GroupBy(r => r.Domain)
+            .OrderBy(g => g.Min(r => r.NextAttemptAt))
+            .Select(g => g.Key)
+            .Take(capacity)
+            .ToListAsync(cancellationToken);
+        if (domains.Count == 0)
+        {
+            return;
+        }
+
+        List<long> claimed;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            claimed = await RecipientLeases.ClaimAsync(db, domains, instance.Value.InstanceName, now, now + options.Value.LeaseDuration, ClaimLimit, cancellationToken);
+        }
+
         var due = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !inFlight.Contains(r.Domain))
+            .Where(r => claimed.Contains(r.Id))
             .OrderBy(r => r.NextAttemptAt)
-            .Take(5000)
             .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
             .ToListAsync(cancellationToken);
-
-        foreach (var domain in due.GroupBy(r => r.Domain).Take(capacity))
+        var leaseStart = now;
+        foreach (var domain in due.GroupBy(r => r.Domain))
         {
             var work = domain.ToList();
-            _inFlight[domain.Key] = Task.Run(() => domainDelivery.DeliverAsync(domain.Key, work, cancellationToken), cancellationToken);
+            _inFlight[domain.Key] = Task.Run(() => domainDelivery.DeliverAsync(domain.Key, work, leaseStart, cancellationToken), cancellationToken);
+        }
+    }
+
+    /// <summary>Claims under this instance's name are left over from a run that died: free them at once.</summary>
+    private async Task ReleaseLeftoverClaimsAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await RecipientLeases.ReleaseAllAsync(db, instance.Value.InstanceName, cancellationToken);
         }
     }
 
@@ -125,9 +162,11 @@ internal sealed class DeliveryWorker(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var inFlight = _inFlight.Keys.Concat(_backoff.Keys).ToList();
+        var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
+        var now = timeProvider.GetUtcNow();
+        // Recipients another instance holds are its work; the idle poll covers a claim that lapses.
         var next = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && !inFlight.Contains(r.Domain))
+            .Where(r => r.Status == RecipientStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now) && !busy.Contains(r.Domain))
             .OrderBy(r => r.NextAttemptAt)
             .Select(r => (DateTimeOffset?)r.NextAttemptAt)
             .FirstOrDefaultAsync(cancellationToken);

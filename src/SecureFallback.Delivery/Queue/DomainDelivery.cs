@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SecureFallback.Core;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
@@ -28,6 +29,8 @@ internal sealed class DomainDelivery(
     MtaStsResolver mtaSts,
     DaneRecords dane,
     TrustedRoots trustedRoots,
+    WriteGate writeGate,
+    IOptions<InstanceOptions> instance,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DomainDelivery> logger)
@@ -41,7 +44,8 @@ internal sealed class DomainDelivery(
     /// </summary>
     internal const int ChunkSize = 16;
 
-    public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, CancellationToken cancellationToken)
+    /// <summary>Delivers <paramref name="due"/>, claimed at <paramref name="claimedAt"/>; the claim is renewed as it ages.</summary>
+    public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, DateTimeOffset claimedAt, CancellationToken cancellationToken)
     {
         using var activity = SecureFallbackMetrics.Activities.StartActivity("deliver domain");
         activity?.SetTag("securefallback.domain", domain);
@@ -63,8 +67,14 @@ internal sealed class DomainDelivery(
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
         try
         {
-            foreach (var chunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
+            foreach (var claimedChunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
             {
+                var chunk = claimedChunk;
+                if (timeProvider.GetUtcNow() - claimedAt > options.Value.LeaseDuration / 3)
+                {
+                    (chunk, claimedAt) = await RenewClaimAsync(chunk, cancellationToken);
+                }
+
                 var results = new Dictionary<Guid, Dictionary<long, List<AttemptRecord>>>();
                 var decisions = new Dictionary<Guid, PolicyDecision>();
                 if (resolution.Failure is { } failure)
@@ -120,6 +130,25 @@ internal sealed class DomainDelivery(
                 await sessionCache.ReturnAsync(SessionCache.KeyOf(session.Hop), session);
             }
         }
+    }
+
+    /// <summary>
+    /// Extends the claim on a chunk before it is sent, and drops what is no longer held: a claim that lapsed (a
+    /// very slow run) may already be another instance's, and sending it here too would deliver it twice.
+    /// </summary>
+    private async Task<(IGrouping<Guid, DueRecipient>[] Held, DateTimeOffset RenewedAt)> RenewClaimAsync(IGrouping<Guid, DueRecipient>[] chunk, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        List<long> held;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            held = await RecipientLeases.RenewAsync(db, [.. chunk.SelectMany(m => m).Select(r => r.Id)], instance.Value.InstanceName, now + options.Value.LeaseDuration, cancellationToken);
+        }
+
+        var stillHeld = held.ToHashSet();
+        return ([.. chunk.SelectMany(m => m).Where(r => stillHeld.Contains(r.Id)).GroupBy(r => r.MessageId)], now);
     }
 
     private async Task<(Dictionary<long, List<AttemptRecord>> Attempts, SecureSmtpSession? Session)> SendAsync(

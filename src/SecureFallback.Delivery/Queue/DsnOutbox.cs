@@ -57,6 +57,11 @@ internal sealed class DsnOutbox(
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!await OutboxClaims.TakeDsnFlagsAsync(db, failed, cancellationToken))
+            {
+                continue; // another instance is reporting these recipients; the transaction rolls back
+            }
+
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);

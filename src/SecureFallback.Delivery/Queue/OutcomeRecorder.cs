@@ -49,6 +49,7 @@ internal sealed class OutcomeRecorder(
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
                 var policy = decisions.GetValueOrDefault(message.Id) ?? PolicyDecision.Default;
                 (recipient.PolicyLevel, recipient.PolicyAction, recipient.PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, 512));
+                (recipient.LeaseOwner, recipient.LeaseUntil) = (null, null); // attempted: the claim ends with its record
                 Apply(message, recipient, decision, decidedBy, policy, now, schedule);
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
@@ -180,21 +181,36 @@ internal sealed class OutcomeRecorder(
 /// <summary>Deletes a message's sealed content once every recipient is final and no DSN still needs its headers.</summary>
 internal static class ContentPurge
 {
+    /// <summary>Call inside the transaction that changed the recipients, after saving them.</summary>
     public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, IReadOnlyList<QueuedMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var done = messages.Where(m => m.ContentPurgedAt is null && m.Recipients.All(NeedsNoContent)).ToList();
+        var candidates = messages.Where(m => m.ContentPurgedAt is null).Select(m => m.Id).ToList();
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        // Judged from the database, not from the loaded rows: another delivery task or instance may have settled
+        // the message's other recipients meanwhile. With instances on PostgreSQL, two may settle the last two
+        // recipients at once, each seeing the other's as still open; locking the message rows makes the later
+        // one wait for the earlier one's commit and see it.
+        await MessageLocks.LockAsync(db, candidates, cancellationToken);
+        var done = await db.Messages
+            .Where(m => candidates.Contains(m.Id) && m.Recipients.All(r => r.Status != RecipientStatus.Queued && r.Status != RecipientStatus.HeldForPickup && !r.DsnPending))
+            .Select(m => m.Id)
+            .ToListAsync(cancellationToken);
         if (done.Count == 0)
         {
             return;
         }
 
-        var ids = done.Select(m => m.Id).ToList();
         // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
-        await db.MessageContents.Where(c => ids.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
-        done.ForEach(m => m.ContentPurgedAt = now);
-        await db.SaveChangesAsync(cancellationToken);
+        await db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        await db.Messages.Where(m => done.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.ContentPurgedAt, now), cancellationToken);
+        foreach (var message in messages.Where(m => done.Contains(m.Id)))
+        {
+            db.Entry(message).Property(m => m.ContentPurgedAt).CurrentValue = now;
+            db.Entry(message).Property(m => m.ContentPurgedAt).IsModified = false;
+        }
     }
-
-    private static bool NeedsNoContent(QueuedRecipient recipient) =>
-        recipient.Status is not (RecipientStatus.Queued or RecipientStatus.HeldForPickup) && !recipient.DsnPending;
 }

@@ -80,10 +80,12 @@ internal sealed class PickupExpiryWorker(
             .ToListAsync(cancellationToken)).ToHashSet();
         var expired = 0;
         var unread = 0;
+        var ending = new List<QueuedRecipient>();
         foreach (var message in messages)
         {
             foreach (var recipient in message.Recipients.Where(r => r.Status == RecipientStatus.HeldForPickup && r.HoldUntil <= now))
             {
+                ending.Add(recipient);
                 var wasRead = readRecipients.Contains(recipient.Id);
                 recipient.Status = RecipientStatus.PickupExpired;
                 recipient.CompletedAt = now;
@@ -105,6 +107,11 @@ internal sealed class PickupExpiryWorker(
 
         using var writing = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await OutboxClaims.TakeExpiredHoldsAsync(db, ending, cancellationToken))
+        {
+            return 0; // another instance's scan ended some of these holds first; the next scan takes the rest
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

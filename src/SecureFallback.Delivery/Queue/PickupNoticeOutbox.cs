@@ -56,6 +56,11 @@ internal sealed class PickupNoticeOutbox(
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!await OutboxClaims.TakePickupNoticeFlagsAsync(db, [.. original.Recipients.Where(r => r.PickupNoticePending)], cancellationToken))
+            {
+                continue; // another instance is issuing these notices; the transaction rolls back
+            }
+
             foreach (var recipient in original.Recipients.Where(r => r.PickupNoticePending))
             {
                 // Held again after an admin's retry: the recipient already has a notice and a grant; extend it.

@@ -49,6 +49,11 @@ internal sealed class ReadReceiptOutbox(
 
             using var writing = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!await OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken))
+            {
+                continue; // another instance is sending this receipt; the transaction rolls back
+            }
+
             if (mdn is not null)
             {
                 NoticeQueue.Enqueue(db, protector, signer, mdn, sender, MessageKind.ReadReceipt, now);

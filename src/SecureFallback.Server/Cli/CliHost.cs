@@ -1,4 +1,5 @@
 using SecureFallback.Data;
+using SecureFallback.Server.Keys;
 
 namespace SecureFallback.Server.Cli;
 
@@ -14,6 +15,7 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSecureFallbackCore();
         builder.Services.AddSecureFallbackData();
+        builder.Services.AddMasterKeyStore();
         addModules(builder.Services);
         return builder.Build();
     }

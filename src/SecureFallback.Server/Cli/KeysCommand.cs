@@ -26,7 +26,7 @@ internal static class KeysCommand
         await db.Database.MigrateAsync();
         var ring = host.Services.GetRequiredService<MasterKeyRing>();
         var protector = host.Services.GetRequiredService<ChunkedAesGcmProtector>();
-        var portalKeys = host.Services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve("dataprotection");
+        var portalKeys = SealedPortalKeys.For(db, host.Services);
 
         switch (verb)
         {
@@ -43,10 +43,10 @@ internal static class KeysCommand
         }
     }
 
-    private static async Task PrintAsync(SecureFallbackDbContext db, MasterKeyRing ring, string portalKeys)
+    private static async Task PrintAsync(SecureFallbackDbContext db, MasterKeyRing ring, SealedPortalKeys portalKeys)
     {
         var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
-        var files = SealedKeyFiles.VersionsIn(portalKeys);
+        var files = await portalKeys.VersionsAsync(CancellationToken.None);
         Console.WriteLine($"Key ring: {ring.Directory}");
         foreach (var version in ring.Versions.Union(messages.Keys).Union(files.Keys).Order())
         {
@@ -55,7 +55,7 @@ internal static class KeysCommand
         }
     }
 
-    private static async Task<int> RotateAsync(SecureFallbackDbContext db, MasterKeyRing ring, ChunkedAesGcmProtector protector, string portalKeys)
+    private static async Task<int> RotateAsync(SecureFallbackDbContext db, MasterKeyRing ring, ChunkedAesGcmProtector protector, SealedPortalKeys portalKeys)
     {
         var version = ring.AddNextVersion();
         Console.WriteLine($"Added master key v{version} in {ring.Directory}.");
@@ -95,8 +95,8 @@ internal static class KeysCommand
             await transaction.CommitAsync();
         }
 
-        var files = SealedKeyFiles.Rewrap(portalKeys, protector);
-        Console.WriteLine($"Re-wrapped {rewrapped} message keys and {files} portal key files under v{version}; bodies untouched.");
+        var files = await portalKeys.RewrapAsync(protector, CancellationToken.None);
+        Console.WriteLine($"Re-wrapped {rewrapped} message keys and {files} portal keys under v{version}; bodies untouched.");
         await PrintAsync(db, ring, portalKeys);
         if (damaged.Count > 0)
         {
@@ -108,10 +108,10 @@ internal static class KeysCommand
         return 0;
     }
 
-    private static async Task<int> RetireAsync(SecureFallbackDbContext db, MasterKeyRing ring, string portalKeys)
+    private static async Task<int> RetireAsync(SecureFallbackDbContext db, MasterKeyRing ring, SealedPortalKeys portalKeys)
     {
         var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
-        var files = SealedKeyFiles.VersionsIn(portalKeys);
+        var files = await portalKeys.VersionsAsync(CancellationToken.None);
         var retired = 0;
         foreach (var version in ring.Versions.Where(v => v < ring.CurrentVersion))
         {
@@ -123,7 +123,7 @@ internal static class KeysCommand
             }
 
             ring.Retire(version);
-            Console.WriteLine($"Retired v{version}: its key file is deleted.");
+            Console.WriteLine($"Retired v{version}: {ring.NameOf(version)} is deleted.");
             retired++;
         }
 

@@ -12,11 +12,7 @@ namespace SecureFallback.Server.Keys;
 /// mail and then cannot show a single held message. An empty ring with nothing sealed is a first start: the
 /// first key is created here.
 /// </summary>
-internal sealed class KeyRingStartupCheck(
-    IServiceScopeFactory scopeFactory,
-    MasterKeyRing ring,
-    ChunkedAesGcmProtector protector,
-    IOptions<DataDirectoryOptions> dataDirectory) : IHostedService
+internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, IServiceProvider services) : IHostedService
 {
     private const int SamplesPerVersion = 3;
     private bool _passed;
@@ -36,8 +32,11 @@ internal sealed class KeyRingStartupCheck(
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
 
+        // Opened only now: with PostgreSQL the ring itself is in the database just migrated.
+        var ring = services.GetRequiredService<MasterKeyRing>();
+        var protector = services.GetRequiredService<ChunkedAesGcmProtector>();
         var inDatabase = await SealedContentInventory.CountByVersionAsync(db, cancellationToken);
-        var inKeyFiles = SealedKeyFiles.VersionsIn(dataDirectory.Value.Resolve("dataprotection"));
+        var inKeyFiles = await SealedPortalKeys.For(db, services).VersionsAsync(cancellationToken);
         if (ring.CurrentVersion == 0)
         {
             if (inDatabase.Count == 0 && inKeyFiles.Count == 0)
@@ -57,15 +56,15 @@ internal sealed class KeyRingStartupCheck(
             if (!ring.Versions.Contains(version))
             {
                 throw new KeyRingUnavailableException(
-                    $"{count} stored messages are sealed with master key version {version}, which is missing from {ring.Directory} " +
-                    $"(it has {string.Join(", ", ring.Versions.Select(v => "v" + v))}). Restore master-v{version}.key from a backup.");
+                        $"{count} stored messages are sealed with master key version {version}, which is missing from {ring.Directory} " +
+                    $"(it has {string.Join(", ", ring.Versions.Select(v => "v" + v))}). Restore {ring.NameOf(version)} from a backup.");
             }
 
             var samples = await SealedContentInventory.SamplesAsync(db, version, SamplesPerVersion, cancellationToken);
             if (!samples.Any(s => protector.CanUnwrap(s.MessageId, s.KeyVersion, s.Key)))
             {
                 throw new KeyRingUnavailableException(
-                    $"master-v{version}.key in {ring.Directory} does not open the stored messages sealed with version {version}: " +
+                    $"{ring.NameOf(version)} does not open the stored messages sealed with version {version}: " +
                     "it is not the key they were sealed with (key files from another installation, or a different certificate?).");
             }
         }
@@ -73,7 +72,7 @@ internal sealed class KeyRingStartupCheck(
         foreach (var version in inKeyFiles.Keys.Where(v => !ring.Versions.Contains(v)))
         {
             throw new KeyRingUnavailableException(
-                $"The portal's Data Protection keys need master key version {version}, which is missing from {ring.Directory}. Restore master-v{version}.key from a backup.");
+                $"The portal's Data Protection keys need master key version {version}, which is missing from {ring.Directory}. Restore {ring.NameOf(version)} from a backup.");
         }
     }
 

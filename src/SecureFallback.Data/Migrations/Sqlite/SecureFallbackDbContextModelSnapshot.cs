@@ -17,6 +17,23 @@ namespace SecureFallback.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -315,6 +332,13 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<int?>("LastOutcome")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 
@@ -351,12 +375,12 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("DsnPending")
-                        .HasFilter("\"DsnPending\" = 1");
+                        .HasFilter("\"DsnPending\"");
 
                     b.HasIndex("MessageId");
 
                     b.HasIndex("PickupNoticePending")
-                        .HasFilter("\"PickupNoticePending\" = 1");
+                        .HasFilter("\"PickupNoticePending\"");
 
                     b.HasIndex("Status", "HoldUntil");
 
@@ -438,7 +462,7 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasIndex("Address");
 
                     b.HasIndex("ReadReceiptPending")
-                        .HasFilter("\"ReadReceiptPending\" = 1");
+                        .HasFilter("\"ReadReceiptPending\"");
 
                     b.HasIndex("RecipientId")
                         .IsUnique();
@@ -626,6 +650,23 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Data.StoredMasterKey", b =>
+                {
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Sealed")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Version");
+
+                    b.ToTable("MasterKeys", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

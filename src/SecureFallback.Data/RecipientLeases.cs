@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace SecureFallback.Data;
+
+/// <summary>
+/// Claims on queued recipients, so that several instances on one PostgreSQL database share the queue and each
+/// recipient is attempted by one of them at a time. A claim is a row lease: owner plus expiry, taken in one
+/// statement (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so instances never wait on each other's rows; SQLite
+/// has one writer, which makes the same statement atomic there). A crashed instance's claims lapse at their
+/// expiry and the recipients are taken up again.
+/// </summary>
+public static class RecipientLeases
+{
+    /// <summary>Claims up to <paramref name="limit"/> due, unclaimed recipients of <paramref name="domains"/>.</summary>
+    /// <returns>The ids now held by <paramref name="owner"/> until <paramref name="until"/>.</returns>
+    public static Task<List<long>> ClaimAsync(
+        SecureFallbackDbContext db, IReadOnlyCollection<string> domains, string owner, DateTimeOffset now, DateTimeOffset until, int limit, CancellationToken cancellationToken)
+    {
+        var (nowTicks, untilTicks) = (now.UtcTicks, until.UtcTicks);
+        return (db.Database.IsNpgsql()
+            ? db.Database.SqlQuery<long>($"""
+                UPDATE "Recipients" SET "LeaseOwner" = {owner}, "LeaseUntil" = {untilTicks}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "Recipients"
+                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks})
+                      AND "Domain" = ANY({domains.ToArray()})
+                    ORDER BY "NextAttemptAt" LIMIT {limit}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING "Id" AS "Value"
+                """)
+            : db.Database.SqlQuery<long>($"""
+                UPDATE "Recipients" SET "LeaseOwner" = {owner}, "LeaseUntil" = {untilTicks}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "Recipients"
+                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks})
+                      AND "Domain" IN (SELECT value FROM json_each({JsonSerializer.Serialize(domains)}))
+                    ORDER BY "NextAttemptAt" LIMIT {limit})
+                RETURNING "Id" AS "Value"
+                """)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Extends the claims <paramref name="owner"/> still holds among <paramref name="ids"/>.</summary>
+    /// <returns>The ids still held; the others lapsed and may have been taken by another instance.</returns>
+    public static Task<List<long>> RenewAsync(
+        SecureFallbackDbContext db, IReadOnlyCollection<long> ids, string owner, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var untilTicks = until.UtcTicks;
+        return (db.Database.IsNpgsql()
+            ? db.Database.SqlQuery<long>($"""
+                UPDATE "Recipients" SET "LeaseUntil" = {untilTicks}
+                WHERE "Id" = ANY({ids.ToArray()}) AND "LeaseOwner" = {owner} AND "Status" = 0
+                RETURNING "Id" AS "Value"
+                """)
+            : db.Database.SqlQuery<long>($"""
+                UPDATE "Recipients" SET "LeaseUntil" = {untilTicks}
+                WHERE "Id" IN (SELECT value FROM json_each({JsonSerializer.Serialize(ids)})) AND "LeaseOwner" = {owner} AND "Status" = 0
+                RETURNING "Id" AS "Value"
+                """)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Drops every claim of <paramref name="owner"/>: called when an instance starts, because a claim under its
+    /// name can only be left over from a run that died (names are unique per instance).
+    /// </summary>
+    public static Task<int> ReleaseAllAsync(SecureFallbackDbContext db, string owner, CancellationToken cancellationToken) =>
+        db.Recipients.Where(r => r.LeaseOwner == owner)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+}

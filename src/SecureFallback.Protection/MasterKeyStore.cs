@@ -1,0 +1,112 @@
+namespace SecureFallback.Protection;
+
+/// <summary>
+/// Where the sealed master key versions live: files under the data directory (one instance), or the shared
+/// database (several instances on PostgreSQL). Holds only what <see cref="MasterKeyStorage"/> sealed.
+/// </summary>
+public abstract class MasterKeyStore
+{
+    /// <summary>Where the keys are, for messages to the admin (a folder, or "the database").</summary>
+    public abstract string Location { get; }
+
+    /// <summary>What to restore from a backup when <paramref name="version"/> is missing.</summary>
+    public abstract string NameOf(int version);
+
+    /// <summary>Every stored version, sealed.</summary>
+    public abstract IReadOnlyDictionary<int, byte[]> ReadAll();
+
+    /// <summary>Stores a new version; false when that version already exists (another process added it first).</summary>
+    public abstract bool TryAdd(int version, byte[] sealedKey);
+
+    /// <summary>Replaces a version's sealed form (the same key, sealed anew).</summary>
+    public abstract void Replace(int version, byte[] sealedKey);
+
+    public abstract void Delete(int version);
+
+    /// <summary>Whether <paramref name="version"/> may exist: asked on each seal, so it must be cheap (it may be stale).</summary>
+    public abstract bool MayHave(int version);
+}
+
+/// <summary>One file per version (<c>master-v{n}.key</c>, mode 0600) in a folder only the service user can open.</summary>
+public sealed partial class FileMasterKeyStore : MasterKeyStore
+{
+    private readonly string _directory;
+
+    public FileMasterKeyStore(string directory)
+    {
+        _directory = directory;
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    public override string Location => _directory;
+
+    public override string NameOf(int version) => PathOf(version);
+
+    public override IReadOnlyDictionary<int, byte[]> ReadAll()
+    {
+        var keys = new Dictionary<int, byte[]>();
+        foreach (var path in Directory.EnumerateFiles(_directory, "master-v*.key"))
+        {
+            var match = KeyFileName().Match(Path.GetFileName(path));
+            if (match.Success)
+            {
+                keys[int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = File.ReadAllBytes(path);
+            }
+        }
+
+        return keys;
+    }
+
+    public override bool TryAdd(int version, byte[] sealedKey)
+    {
+        try
+        {
+            SecretFile.Write(PathOf(version), sealedKey, replace: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(PathOf(version)))
+        {
+            return false;
+        }
+    }
+
+    public override void Replace(int version, byte[] sealedKey) => SecretFile.Write(PathOf(version), sealedKey, replace: true);
+
+    public override void Delete(int version) => File.Delete(PathOf(version));
+
+    public override bool MayHave(int version) => File.Exists(PathOf(version));
+
+    private string PathOf(int version) => Path.Combine(_directory, $"master-v{version}.key");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^master-v(\d+)\.key$")]
+    private static partial System.Text.RegularExpressions.Regex KeyFileName();
+}
+
+/// <summary>Writes secret files: mode 0600 from the start, flushed to disk, replaced through a rename (never half-written).</summary>
+public static class SecretFile
+{
+    public static void Write(string path, byte[] contents, bool replace)
+    {
+        var target = replace ? path + ".tmp" : path;
+        var options = new FileStreamOptions { Mode = replace ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(target, options))
+        {
+            stream.Write(contents);
+            stream.Flush(flushToDisk: true);
+        }
+
+        if (replace)
+        {
+            File.Move(target, path, overwrite: true);
+        }
+    }
+}
