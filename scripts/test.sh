@@ -17,6 +17,15 @@ log=$(mktemp)
 dotnet test SecureFallback.sln --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
+# The data-layer tests again on PostgreSQL (a private cluster on 127.0.0.1:15432, see scripts/test-postgres.sh):
+# every server test except those that read key files or the SQLite file, and the long process tests that already
+# ran (SharedQueueTests always runs on PostgreSQL).
+echo "--- server tests on PostgreSQL ---" | tee -a "$log"
+SECUREFALLBACK_TEST_DATABASE=postgres dotnet test tests/SecureFallback.Server.Tests --no-build --nologo \
+  --filter "Database!=SqliteOnly&FullyQualifiedName!~CrashSafetyTests&FullyQualifiedName!~DiskFullTests&FullyQualifiedName!~SharedQueueTests" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+./scripts/test-postgres.sh stop || true
+
 # Sum the per-project summaries ("Passed!  - Failed: 0, Passed: 36, ...").
 read -r passed failed < <(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" \
   | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+).*/\2 \1/' \

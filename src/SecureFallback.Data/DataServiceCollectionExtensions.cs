@@ -25,7 +25,9 @@ public static class DataServiceCollectionExtensions
                 o => !o.IsPostgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "SecureFallback:Database:Provider=postgres needs ConnectionStrings:SecureFallback (e.g. \"Host=db;Database=securefallback;Username=securefallback;Password=...\").")
             .ValidateOnStart();
-        services.AddDbContext<SecureFallbackDbContext>((sp, options) =>
+        // Pooled: a queue runner opens several contexts per delivered batch, and building each one's internal
+        // services (DI scope, change tracker, options) was ~15% of delivery CPU in a profile.
+        services.AddDbContextPool<SecureFallbackDbContext>((sp, options) =>
         {
             var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             if (database.IsPostgres)
@@ -34,7 +36,7 @@ public static class DataServiceCollectionExtensions
             }
             else
             {
-                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(new SqlitePragmaInterceptor());
+                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(SqlitePragmaInterceptor.Instance);
             }
         });
 

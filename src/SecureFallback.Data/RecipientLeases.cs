@@ -12,7 +12,11 @@ namespace SecureFallback.Data;
 /// </summary>
 public static class RecipientLeases
 {
-    /// <summary>Claims up to <paramref name="limit"/> due, unclaimed recipients of <paramref name="domains"/>.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due recipients of <paramref name="domains"/> that nobody else holds.
+    /// The caller's own earlier claims count as free: the caller asks only for domains it is not working on, so
+    /// such a claim was left by a run that failed (say, the disk was full when it came to record).
+    /// </summary>
     /// <returns>The ids now held by <paramref name="owner"/> until <paramref name="until"/>.</returns>
     public static Task<List<long>> ClaimAsync(
         SecureFallbackDbContext db, IReadOnlyCollection<string> domains, string owner, DateTimeOffset now, DateTimeOffset until, int limit, CancellationToken cancellationToken)
@@ -23,7 +27,7 @@ public static class RecipientLeases
                 UPDATE "Recipients" SET "LeaseOwner" = {owner}, "LeaseUntil" = {untilTicks}
                 WHERE "Id" IN (
                     SELECT "Id" FROM "Recipients"
-                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks})
+                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks} OR "LeaseOwner" = {owner})
                       AND "Domain" = ANY({domains.ToArray()})
                     ORDER BY "NextAttemptAt" LIMIT {limit}
                     FOR UPDATE SKIP LOCKED)
@@ -33,7 +37,7 @@ public static class RecipientLeases
                 UPDATE "Recipients" SET "LeaseOwner" = {owner}, "LeaseUntil" = {untilTicks}
                 WHERE "Id" IN (
                     SELECT "Id" FROM "Recipients"
-                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks})
+                    WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks} OR "LeaseOwner" = {owner})
                       AND "Domain" IN (SELECT value FROM json_each({JsonSerializer.Serialize(domains)}))
                     ORDER BY "NextAttemptAt" LIMIT {limit})
                 RETURNING "Id" AS "Value"

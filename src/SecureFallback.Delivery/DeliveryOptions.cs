@@ -33,6 +33,12 @@ public sealed class DeliveryOptions
     public int MaxParallelDomains { get; set; } = 16;
 
     /// <summary>
+    /// How many connections one recipient domain (one next hop) may get at once when it has many messages waiting;
+    /// each takes its own share of the messages. Default 8 (Postfix allows 20 per destination).
+    /// </summary>
+    public int ConnectionsPerDomain { get; set; } = 8;
+
+    /// <summary>
     /// How long an instance's claim on the recipients it is attempting lasts; it is renewed while the attempt runs.
     /// After a crash, another instance (or this one, restarted under another name) takes them up after this.
     /// Default 5 min.

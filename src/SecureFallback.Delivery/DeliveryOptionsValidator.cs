@@ -42,6 +42,16 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add($"SecureFallback:Delivery:HeloName '{options.HeloName}' must be a host name without spaces.");
         }
 
+        if (options.ConnectionsPerDomain is < 1 or > 100)
+        {
+            errors.Add("SecureFallback:Delivery:ConnectionsPerDomain must be between 1 and 100.");
+        }
+
+        if (options.LeaseDuration < TimeSpan.FromSeconds(5))
+        {
+            errors.Add("SecureFallback:Delivery:LeaseDuration must be at least 5 seconds.");
+        }
+
         if (options.ConnectTimeout <= TimeSpan.Zero || options.CommandTimeout <= TimeSpan.Zero || options.MaxParallelDomains < 1)
         {
             errors.Add("SecureFallback:Delivery:ConnectTimeout, CommandTimeout and MaxParallelDomains must be positive.");

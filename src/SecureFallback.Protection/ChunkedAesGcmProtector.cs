@@ -10,7 +10,7 @@ namespace SecureFallback.Protection;
 /// master key. The content is cut into fixed-size chunks, each sealed on its own (nonce = chunk counter, which is
 /// safe because the key is never reused) with the message id, chunk index and a last-chunk flag as associated data,
 /// so chunks cannot be reordered, moved to another message, or cut off at a chunk boundary without detection.
-/// Chunking lets <see cref="OpenRead"/> stream large messages through one 64 KiB buffer.
+/// Chunking lets <see cref="OpenRead(MessageContent)"/> stream large messages through one 64 KiB buffer.
 /// </summary>
 public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProtector
 {
@@ -26,27 +26,42 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
 
     public MessageContent Seal(Guid messageId, in ReadOnlySequence<byte> plaintext)
     {
+        // Every byte is written (version, chunks, tags), so the array need not be zeroed first.
+        var ciphertext = GC.AllocateUninitializedArray<byte>(checked((int)SealedLength(plaintext.Length)));
+        var content = SealCore(messageId, plaintext, new ArraySink(ciphertext));
+        content.Ciphertext = ciphertext;
+        return content;
+    }
+
+    public MessageContent SealTo(Guid messageId, in ReadOnlySequence<byte> plaintext, Stream destination) =>
+        SealCore(messageId, plaintext, new StreamSink(destination));
+
+    public long SealedLength(long plaintextLength) => 1 + plaintextLength + (ChunkCount(plaintextLength) * TagSize);
+
+    private static int ChunkCount(long plaintextLength) => checked((int)Math.Max(1, (plaintextLength + ChunkSize - 1) / ChunkSize));
+
+    private MessageContent SealCore(Guid messageId, in ReadOnlySequence<byte> plaintext, SealedSink sink)
+    {
         var dataKey = RandomNumberGenerator.GetBytes(DataKeySize);
         var staging = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
             var length = checked((int)plaintext.Length);
-            var chunkCount = Math.Max(1, (length + ChunkSize - 1) / ChunkSize);
-            // Every byte is written below (version, chunks, tags), so the array need not be zeroed first.
-            var ciphertext = GC.AllocateUninitializedArray<byte>(1 + length + (chunkCount * TagSize));
-            ciphertext[0] = FormatVersion;
+            var chunkCount = ChunkCount(length);
+            sink.Next(1)[0] = FormatVersion;
+            sink.Commit(1);
 
             using var aes = new AesGcm(dataKey, TagSize);
             Span<byte> nonce = stackalloc byte[NonceSize];
             Span<byte> aad = stackalloc byte[AadSize];
-            var output = 1;
             for (var index = 0; index < chunkCount; index++)
             {
                 var chunk = plaintext.Slice((long)index * ChunkSize, Math.Min(ChunkSize, length - (index * ChunkSize)));
                 ReadOnlySpan<byte> input = chunk.IsSingleSegment ? chunk.FirstSpan : CopyTo(chunk, staging);
                 WriteChunkParameters(messageId, index, index == chunkCount - 1, nonce, aad);
-                aes.Encrypt(nonce, input, ciphertext.AsSpan(output, input.Length), ciphertext.AsSpan(output + input.Length, TagSize), aad);
-                output += input.Length + TagSize;
+                var output = sink.Next(input.Length + TagSize);
+                aes.Encrypt(nonce, input, output[..input.Length], output.Slice(input.Length, TagSize), aad);
+                sink.Commit(input.Length + TagSize);
             }
 
             var (version, masterKey) = CurrentMasterKey();
@@ -55,7 +70,6 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
                 MessageId = messageId,
                 KeyVersion = version,
                 WrappedKey = WrapKey(masterKey, version, messageId, dataKey),
-                Ciphertext = ciphertext,
             };
         }
         finally
@@ -63,7 +77,42 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
             CryptographicOperations.ZeroMemory(dataKey);
             CryptographicOperations.ZeroMemory(staging.AsSpan(0, ChunkSize));
             ArrayPool<byte>.Shared.Return(staging);
+            sink.Dispose();
         }
+    }
+
+    /// <summary>Where sealed bytes go: straight into one array, or through one chunk buffer into a stream.</summary>
+    private abstract class SealedSink : IDisposable
+    {
+        /// <summary>Space for the next <paramref name="size"/> sealed bytes.</summary>
+        public abstract Span<byte> Next(int size);
+
+        /// <summary>The <paramref name="size"/> bytes from <see cref="Next"/> are written.</summary>
+        public abstract void Commit(int size);
+
+        public virtual void Dispose()
+        {
+        }
+    }
+
+    private sealed class ArraySink(byte[] target) : SealedSink
+    {
+        private int _written;
+
+        public override Span<byte> Next(int size) => target.AsSpan(_written, size);
+
+        public override void Commit(int size) => _written += size;
+    }
+
+    private sealed class StreamSink(Stream destination) : SealedSink
+    {
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + TagSize);
+
+        public override Span<byte> Next(int size) => _buffer.AsSpan(0, size);
+
+        public override void Commit(int size) => destination.Write(_buffer, 0, size);
+
+        public override void Dispose() => ArrayPool<byte>.Shared.Return(_buffer); // ciphertext only: no need to clear
     }
 
     private static ReadOnlySpan<byte> CopyTo(in ReadOnlySequence<byte> chunk, byte[] staging)
@@ -74,21 +123,45 @@ public sealed class ChunkedAesGcmProtector(MasterKeyRing keyRing) : IContentProt
 
     public Stream OpenRead(MessageContent content)
     {
-        if (!keyRing.TryGetKey(content.KeyVersion, out var masterKey))
-        {
-            throw new ContentTamperedException($"Master key version {content.KeyVersion} is not in the key ring.");
-        }
-
         var sealedBytes = content.Ciphertext;
         if (sealedBytes.Length < 1 + TagSize || sealedBytes[0] != FormatVersion)
         {
             throw new ContentTamperedException("Sealed content has an unknown format or is truncated.");
         }
 
-        var dataKey = UnwrapKey(masterKey, content.KeyVersion, content.MessageId, content.WrappedKey);
+        return Decrypting(content, new SealedBody.InMemory(sealedBytes.AsMemory(1)));
+    }
+
+    public Stream OpenRead(MessageContent keys, Stream sealedBody)
+    {
         try
         {
-            return new DecryptingStream(sealedBytes.AsMemory(1), content.MessageId, dataKey);
+            Span<byte> version = stackalloc byte[1];
+            if (sealedBody.Length < 1 + TagSize || sealedBody.Read(version) != 1 || version[0] != FormatVersion)
+            {
+                throw new ContentTamperedException("Sealed content has an unknown format or is truncated.");
+            }
+
+            return Decrypting(keys, new SealedBody.InStream(sealedBody, offset: 1));
+        }
+        catch
+        {
+            sealedBody.Dispose();
+            throw;
+        }
+    }
+
+    private DecryptingStream Decrypting(MessageContent keys, SealedBody body)
+    {
+        if (!keyRing.TryGetKey(keys.KeyVersion, out var masterKey))
+        {
+            throw new ContentTamperedException($"Master key version {keys.KeyVersion} is not in the key ring.");
+        }
+
+        var dataKey = UnwrapKey(masterKey, keys.KeyVersion, keys.MessageId, keys.WrappedKey);
+        try
+        {
+            return new DecryptingStream(body, keys.MessageId, dataKey);
         }
         finally
         {

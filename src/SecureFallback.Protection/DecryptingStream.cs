@@ -12,7 +12,7 @@ namespace SecureFallback.Protection;
 /// </summary>
 internal sealed class DecryptingStream : Stream
 {
-    private readonly ReadOnlyMemory<byte> _body;
+    private readonly SealedBody _body;
     private readonly Guid _messageId;
     private readonly AesGcm _aes;
     private readonly int _chunkCount;
@@ -22,11 +22,11 @@ internal sealed class DecryptingStream : Stream
     private int _chunkLength;
     private long _position;
 
-    public DecryptingStream(ReadOnlyMemory<byte> body, Guid messageId, byte[] dataKey)
+    public DecryptingStream(SealedBody body, Guid messageId, byte[] dataKey)
     {
         _body = body;
         _messageId = messageId;
-        _chunkCount = Math.Max(1, (body.Length + ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize - 1) / (ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize));
+        _chunkCount = checked((int)Math.Max(1, (body.Length + ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize - 1) / (ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize)));
         _length = body.Length - ((long)_chunkCount * ChunkedAesGcmProtector.TagSize);
         if (_length - ((long)(_chunkCount - 1) * ChunkedAesGcmProtector.ChunkSize) < 0)
         {
@@ -99,12 +99,12 @@ internal sealed class DecryptingStream : Stream
         }
 
         const int stride = ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize;
-        var start = index * stride;
+        var start = (long)index * stride;
         var length = (int)Math.Min(ChunkedAesGcmProtector.ChunkSize, _length - ((long)index * ChunkedAesGcmProtector.ChunkSize));
         Span<byte> nonce = stackalloc byte[ChunkedAesGcmProtector.NonceSize];
         Span<byte> aad = stackalloc byte[ChunkedAesGcmProtector.AadSize];
         ChunkedAesGcmProtector.WriteChunkParameters(_messageId, index, index == _chunkCount - 1, nonce, aad);
-        var sealedChunk = _body.Span.Slice(start, length + ChunkedAesGcmProtector.TagSize);
+        var sealedChunk = _body.Read(start, length + ChunkedAesGcmProtector.TagSize);
         try
         {
             _chunkIndex = -1;
@@ -135,6 +135,7 @@ internal sealed class DecryptingStream : Stream
             ArrayPool<byte>.Shared.Return(_chunk);
             _chunk = null;
             _aes.Dispose();
+            _body.Dispose();
         }
 
         base.Dispose(disposing);

@@ -143,3 +143,30 @@ public sealed class DsnComposerTests
         Assert.Equal("Lab results", returned.Message!.Subject);
     }
 }
+
+public sealed class ConnectionSplitTests
+{
+    private static List<Queue.DueRecipient> Messages(int count, int recipientsEach) =>
+        [.. Enumerable.Range(0, count).SelectMany(m =>
+        {
+            var id = Guid.NewGuid();
+            return Enumerable.Range(0, recipientsEach).Select(r => new Queue.DueRecipient((m * 10) + r, id, $"r{r}@busy.test", "busy.test"));
+        })];
+
+    [Theory]
+    [InlineData(5, 8, 1)] // fewer messages than a chunk: one connection
+    [InlineData(40, 8, 2)] // two and a half chunks: two connections
+    [InlineData(500, 8, 8)] // a backlog: every allowed connection
+    [InlineData(500, 1, 1)]
+    public void SplitForConnections_GivesABusyDomainMoreConnections_NeverAPartSmallerThanAChunk(int messages, int allowed, int expectedParts)
+    {
+        var due = Messages(messages, 2);
+
+        var parts = Queue.DeliveryWorker.SplitForConnections(due, allowed);
+
+        Assert.Equal(expectedParts, parts.Count);
+        Assert.Equal(due.Select(r => r.Id).Order(), parts.SelectMany(p => p).Select(r => r.Id).Order());
+        // A message's recipients travel together (one transaction with the next hop).
+        Assert.All(due.GroupBy(r => r.MessageId), message => Assert.Single(parts, p => p.Any(r => r.MessageId == message.Key)));
+    }
+}

@@ -24,6 +24,42 @@ public sealed class ChunkedAesGcmProtectorTests : IDisposable
         Assert.Equal(plaintext, protector.Open(sealedContent));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ChunkedAesGcmProtector.ChunkSize)]
+    [InlineData((3 * ChunkedAesGcmProtector.ChunkSize) + 17)]
+    public void SealTo_AStream_WritesExactlyTheArrayForm_AndOpensFromTheStream(int length)
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = RandomNumberGenerator.GetBytes(length);
+        var id = Guid.NewGuid();
+        using var sink = new MemoryStream();
+
+        var keys = protector.SealTo(id, new System.Buffers.ReadOnlySequence<byte>(plaintext), sink);
+
+        Assert.Empty(keys.Ciphertext);
+        Assert.Equal(protector.SealedLength(length), sink.Length);
+        using var opened = protector.OpenRead(keys, new MemoryStream(sink.ToArray()));
+        using var copy = new MemoryStream();
+        opened.CopyTo(copy);
+        Assert.Equal(plaintext, copy.ToArray());
+    }
+
+    [Fact]
+    public void OpenRead_FromAStream_RefusesATamperedChunk()
+    {
+        var protector = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory));
+        var plaintext = RandomNumberGenerator.GetBytes((2 * ChunkedAesGcmProtector.ChunkSize) + 5);
+        using var sink = new MemoryStream();
+        var keys = protector.SealTo(Guid.NewGuid(), new System.Buffers.ReadOnlySequence<byte>(plaintext), sink);
+        var tampered = sink.ToArray();
+        tampered[1 + ChunkedAesGcmProtector.ChunkSize + ChunkedAesGcmProtector.TagSize + 3] ^= 1; // second chunk
+
+        using var opened = protector.OpenRead(keys, new MemoryStream(tampered));
+
+        Assert.Throws<ContentTamperedException>(() => opened.CopyTo(Stream.Null));
+    }
+
     [Fact]
     public void Seal_OfASequenceSplitAcrossChunkBoundaries_OpensToTheSameBytes()
     {

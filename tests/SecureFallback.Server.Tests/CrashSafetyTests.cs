@@ -70,8 +70,8 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
             Assert.True(acknowledged.Count + sender.Refused.Count + sender.Unanswered.Count == Messages, "every message number was tried once");
             Assert.All(distinct.Except(acknowledged), id => Assert.Contains(id, sender.Unanswered.Keys)); // only those whose 250 was cut off
             // A duplicate can only be a message the receiver took while the process died before recording it:
-            // at most one delivery batch in flight per kill.
-            Assert.True(duplicates <= KillAfterAcknowledged.Length * 16, $"{duplicates} duplicates");
+            // at most one delivery batch (16) in flight per connection (8 to a busy domain) per kill.
+            Assert.True(duplicates <= KillAfterAcknowledged.Length * 8 * 16, $"{duplicates} duplicates");
         }
         finally
         {

@@ -12,6 +12,7 @@ namespace SecureFallback.Server.Tests;
 public sealed class KeysAndBackupTests
 {
     [Fact]
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task KeysRotate_BesideARunningServer_RewrapsEveryDataKey_LeavesBodiesAlone_AndRetireThenDeletesV1()
     {
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
@@ -54,6 +55,8 @@ public sealed class KeysAndBackupTests
     }
 
     [Fact]
+
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task Backup_TakenWhileRunning_RestoresIntoAFreshDataDirectory_WithEveryHeldMessageReadable()
     {
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
@@ -79,6 +82,8 @@ public sealed class KeysAndBackupTests
     }
 
     [Fact]
+
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task Start_WithTheKeyFilesMissing_StopsWithAClearMessage_AndCreatesNoNewKey()
     {
         var dataDirectory = await DataDirectoryWithAHeldMessageAsync();
@@ -97,6 +102,8 @@ public sealed class KeysAndBackupTests
     }
 
     [Fact]
+
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task Start_WithAMasterKeyFromAnotherInstallation_StopsWithAClearMessage()
     {
         var dataDirectory = await DataDirectoryWithAHeldMessageAsync();

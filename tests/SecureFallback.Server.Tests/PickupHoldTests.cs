@@ -99,6 +99,8 @@ public sealed class PickupHoldTests
     }
 
     [Fact]
+
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task Hold_KeepsHeadersSubjectBodyAndAttachmentNamesOnlyAsCiphertext_UnderACertificateSealedKeyRing()
     {
         const string marker = "QV7-held-marker-3318";
@@ -283,6 +285,7 @@ public sealed class PickupNoticeTests
 public sealed class PortalKeyTests
 {
     [Fact]
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task PortalCookieKeys_AreSealedByTheMasterKeyRing_AndStillOpenAfterARestart()
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();

@@ -39,6 +39,8 @@ public sealed class ProcessTests
     }
 
     [Fact]
+
+    [Trait("Database", "SqliteOnly")] // reads key files or the SQLite file itself
     public async Task Server_WithACorruptMasterKey_StopsAtStartWithAClearMessage()
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();

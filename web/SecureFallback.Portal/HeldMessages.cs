@@ -71,17 +71,16 @@ public sealed class HeldMessages(
         var summaries = new List<HeldMessageSummary>();
         foreach (var grant in await LiveGrantsAsync(address).OrderByDescending(g => g.CreatedAt).ToListAsync(cancellationToken))
         {
-            var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == grant.MessageId, cancellationToken);
-            if (content is null)
-            {
-                continue;
-            }
-
-            // The inbox needs headers only: just the chunks holding them are decrypted.
+            // The inbox needs headers only: just the chunks holding them are read and decrypted.
             HeaderList headers;
             try
             {
-                await using var stream = protector.OpenRead(content);
+                await using var stream = await SealedContent.OpenAsync(db, protector, grant.MessageId, cancellationToken);
+                if (stream is null)
+                {
+                    continue;
+                }
+
                 headers = await HeaderList.LoadAsync(stream, cancellationToken);
             }
             catch (ContentTamperedException)
@@ -134,15 +133,14 @@ public sealed class HeldMessages(
 
     private async Task<MimeMessage?> OpenAsync(Guid messageId, CancellationToken cancellationToken)
     {
-        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
-        if (content is null)
+        // Loading reads the stream to its end, so every chunk is verified before anything is shown: tampered content
+        // throws ContentTamperedException and is refused, never shown.
+        var stream = await SealedContent.OpenAsync(db, protector, messageId, cancellationToken);
+        if (stream is null)
         {
             return null;
         }
 
-        // Loading reads the stream to its end, so every chunk is verified before anything is shown: tampered content
-        // throws ContentTamperedException and is refused, never shown.
-        var stream = protector.OpenRead(content);
         _opened.Add(stream);
         return await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
     }

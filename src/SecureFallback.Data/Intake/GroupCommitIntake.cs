@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ internal sealed partial class GroupCommitIntake(
     IDeliverySignal deliverySignal,
     DatabaseReadiness readiness,
     WriteGate writeGate,
+    Microsoft.Extensions.Options.IOptions<DatabaseOptions> database,
     TimeProvider timeProvider,
     ILogger<GroupCommitIntake> logger) : BackgroundService, IMessageIntake
 {
@@ -42,7 +44,10 @@ internal sealed partial class GroupCommitIntake(
             RequireTls = message.RequireTls,
             Recipients = message.Recipients.Select(address => QueuedRecipient.Create(id, address, now)).ToList(),
         };
-        var pending = new PendingCommit(entity, protector.Seal(id, message.Content));
+        // Large messages on SQLite are sealed by the writer straight into the database (see SealedContent): the
+        // session's buffer stays valid until this method returns, which is after the commit.
+        var streamed = message.Content.Length > SealedContent.StreamingThreshold && !database.Value.IsPostgres;
+        var pending = new PendingCommit(entity, streamed ? null : protector.Seal(id, message.Content), streamed ? message.Content : default);
 
         try
         {
@@ -96,13 +101,23 @@ internal sealed partial class GroupCommitIntake(
             foreach (var item in group)
             {
                 db.Messages.Add(item.Message);
-                db.MessageContents.Add(item.Content);
+                if (item.Content is not null)
+                {
+                    db.MessageContents.Add(item.Content);
+                }
             }
 
             // Not cancellable: once started, the commit must finish so no caller is left unsure of its fate.
             using (await writeGate.EnterAsync(CancellationToken.None))
             {
+                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
                 await db.SaveChangesAsync(CancellationToken.None);
+                foreach (var item in group.Where(i => i.Content is null))
+                {
+                    await SealedContent.InsertStreamingAsync(db, protector, item.Message.Id, item.Plaintext, CancellationToken.None);
+                }
+
+                await transaction.CommitAsync(CancellationToken.None);
             }
         }
         catch (Exception ex)
@@ -125,11 +140,14 @@ internal sealed partial class GroupCommitIntake(
         deliverySignal.Notify();
     }
 
-    private sealed class PendingCommit(QueuedMessage message, MessageContent content)
+    /// <summary>A message to commit with its sealed content, or (large, on SQLite) the plaintext to seal into the row.</summary>
+    private sealed class PendingCommit(QueuedMessage message, MessageContent? content, ReadOnlySequence<byte> plaintext)
     {
         public QueuedMessage Message { get; } = message;
 
-        public MessageContent Content { get; } = content;
+        public MessageContent? Content { get; } = content;
+
+        public ReadOnlySequence<byte> Plaintext { get; } = plaintext;
 
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

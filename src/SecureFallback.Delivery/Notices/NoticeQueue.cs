@@ -34,17 +34,11 @@ internal static class NoticeQueue
     /// <summary>The headers of a stored message, or none when its content is gone, unparsable or does not authenticate.</summary>
     public static async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, IContentProtector protector, Guid messageId, ILogger logger, CancellationToken cancellationToken)
     {
-        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == messageId, cancellationToken);
-        if (content is null)
-        {
-            return [];
-        }
-
         try
         {
-            // Only the chunks that hold the headers are decrypted (and verified), not the whole message.
-            await using var stream = protector.OpenRead(content);
-            return await HeaderList.LoadAsync(stream, cancellationToken);
+            // Only the chunks that hold the headers are read and decrypted (and verified), not the whole message.
+            await using var stream = await SealedContent.OpenAsync(db, protector, messageId, cancellationToken);
+            return stream is null ? [] : await HeaderList.LoadAsync(stream, cancellationToken);
         }
         catch (ContentTamperedException ex)
         {

@@ -114,10 +114,12 @@ internal sealed class DeliveryWorker(
             _backoff.Remove(expired);
         }
 
-        // Oldest due domains first; recipients another instance holds are not due here.
+        // Oldest due domains first; recipients another instance holds are not due here (our own claims on domains we
+        // are not working on are leftovers of a failed run: free to take again).
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
+        var me = instance.Value.InstanceName;
         var domains = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && (r.LeaseUntil == null || r.LeaseUntil <= now) && !busy.Contains(r.Domain))
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && (r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == me) && !busy.Contains(r.Domain))
             .GroupBy(r => r.Domain)
             .OrderBy(g => g.Min(r => r.NextAttemptAt))
             .Select(g => g.Key)
@@ -139,12 +141,31 @@ internal sealed class DeliveryWorker(
             .OrderBy(r => r.NextAttemptAt)
             .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
             .ToListAsync(cancellationToken);
-        var leaseStart = now;
         foreach (var domain in due.GroupBy(r => r.Domain))
         {
-            var work = domain.ToList();
-            _inFlight[domain.Key] = Task.Run(() => domainDelivery.DeliverAsync(domain.Key, work, leaseStart, cancellationToken), cancellationToken);
+            // A busy domain gets several connections, each with its own share of whole messages.
+            var parts = SplitForConnections([.. domain], options.Value.ConnectionsPerDomain);
+            _inFlight[domain.Key] = Task.WhenAll(parts.Select(part =>
+                Task.Run(() => domainDelivery.DeliverAsync(domain.Key, part, now, cancellationToken), cancellationToken)));
         }
+    }
+
+    /// <summary>
+    /// Deals a domain's messages out to at most <paramref name="connections"/> parts, one message's recipients
+    /// always together, and no part smaller than a delivery chunk (a connection for a handful of messages costs
+    /// more than it saves).
+    /// </summary>
+    internal static List<List<DueRecipient>> SplitForConnections(List<DueRecipient> recipients, int connections)
+    {
+        var messages = recipients.GroupBy(r => r.MessageId).ToList();
+        var count = Math.Clamp(messages.Count / DomainDelivery.ChunkSize, 1, connections);
+        var parts = Enumerable.Range(0, count).Select(_ => new List<DueRecipient>()).ToList();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            parts[i % count].AddRange(messages[i]);
+        }
+
+        return parts;
     }
 
     /// <summary>Claims under this instance's name are left over from a run that died: free them at once.</summary>
@@ -164,12 +185,20 @@ internal sealed class DeliveryWorker(
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
         var now = timeProvider.GetUtcNow();
-        // Recipients another instance holds are its work; the idle poll covers a claim that lapses.
-        var next = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now) && !busy.Contains(r.Domain))
+        var me = instance.Value.InstanceName;
+        var queued = db.Recipients.AsNoTracking().Where(r => r.Status == RecipientStatus.Queued && !busy.Contains(r.Domain));
+        var nextDue = await queued
+            .Where(r => r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == me)
             .OrderBy(r => r.NextAttemptAt)
             .Select(r => (DateTimeOffset?)r.NextAttemptAt)
             .FirstOrDefaultAsync(cancellationToken);
+        // Recipients another instance holds are its work, until its claim lapses (it died): then they are ours.
+        var nextLapse = await queued
+            .Where(r => r.LeaseUntil > now && r.LeaseOwner != me)
+            .OrderBy(r => r.LeaseUntil)
+            .Select(r => r.LeaseUntil)
+            .FirstOrDefaultAsync(cancellationToken);
+        var next = nextDue is null ? nextLapse : nextLapse is null || nextDue < nextLapse ? nextDue : nextLapse;
         if (next is null)
         {
             return MaxIdleWait;

@@ -350,18 +350,17 @@ internal sealed class DomainDelivery(
         var (envelope, kind, requireTls) = envelopes.GetValueOrDefault(id, ("", MessageKind.Submitted, false));
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var content = await db.MessageContents.AsNoTracking().SingleOrDefaultAsync(c => c.MessageId == id, cancellationToken);
-        if (content is null)
-        {
-            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
-        }
-
         Stream? stream = null;
         try
         {
+            stream = await SealedContent.OpenAsync(db, protector, id, cancellationToken);
+            if (stream is null)
+            {
+                return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
+            }
+
             // Persistent parsing keeps parts as views on the decrypting stream instead of copies; loading reads
             // the stream to its end, so every chunk is verified before a byte goes out.
-            stream = protector.OpenRead(content);
             var message = await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
             return new LoadedMessage(message, stream, envelope, kind, null) { RequireTls = requireTls };
         }

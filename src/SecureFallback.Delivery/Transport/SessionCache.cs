@@ -1,11 +1,11 @@
 namespace SecureFallback.Delivery.Transport;
 
 /// <summary>
-/// Keeps an idle TLS session per next hop for a few seconds, so the next batch to the same host skips the
-/// TCP connect, EHLO, STARTTLS and handshake (as Postfix's connection cache does). Sessions are retired after
-/// <see cref="MaxIdle"/> without use or <see cref="MaxAge"/> in total.
+/// Keeps idle TLS sessions per next hop (as many as the connections a domain may use) for a few seconds, so the
+/// next batch to the same host skips the TCP connect, EHLO, STARTTLS and handshake (as Postfix's connection cache
+/// does). Sessions are retired after <see cref="MaxIdle"/> without use or <see cref="MaxAge"/> in total.
 /// </summary>
-internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
+internal sealed class SessionCache(TimeProvider timeProvider, Microsoft.Extensions.Options.IOptions<DeliveryOptions> options) : IAsyncDisposable
 {
     internal static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(5);
     internal static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
@@ -13,19 +13,22 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
     /// <summary>The cache key of a next hop: host name and port.</summary>
     public static string KeyOf(Routing.NextHop hop) => $"{hop.HostName.ToLowerInvariant()}:{hop.Port}";
 
-    private readonly Dictionary<string, Entry> _idle = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Entry>> _idle = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>Takes the cached session for next hop <paramref name="key"/>, if there is a usable one.</summary>
     public SecureSmtpSession? TryTake(string key)
     {
-        Entry? entry;
+        Entry entry;
         lock (_lock)
         {
-            if (!_idle.Remove(key, out entry))
+            if (!_idle.TryGetValue(key, out var sessions) || sessions.Count == 0)
             {
                 return null;
             }
+
+            entry = sessions[^1]; // the most recently used: the likeliest to be still open at the other end
+            sessions.RemoveAt(sessions.Count - 1);
         }
 
         if (entry.Session.IsUsable && timeProvider.GetUtcNow() - entry.Session.OpenedAt < MaxAge)
@@ -46,11 +49,20 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
             return;
         }
 
-        Entry? replaced;
+        Entry? replaced = null;
         lock (_lock)
         {
-            _idle.Remove(key, out replaced);
-            _idle[key] = new Entry(session, timeProvider.GetUtcNow());
+            if (!_idle.TryGetValue(key, out var sessions))
+            {
+                _idle[key] = sessions = [];
+            }
+
+            sessions.Add(new Entry(session, timeProvider.GetUtcNow()));
+            if (sessions.Count > options.Value.ConnectionsPerDomain)
+            {
+                replaced = sessions[0];
+                sessions.RemoveAt(0);
+            }
         }
 
         if (replaced is not null)
@@ -66,10 +78,10 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
         List<Entry> stale;
         lock (_lock)
         {
-            stale = _idle.Where(p => now - p.Value.IdleSince > MaxIdle).Select(p => p.Value).ToList();
-            foreach (var key in _idle.Where(p => now - p.Value.IdleSince > MaxIdle).Select(p => p.Key).ToList())
+            stale = [.. _idle.Values.SelectMany(sessions => sessions.Where(e => now - e.IdleSince > MaxIdle))];
+            foreach (var sessions in _idle.Values)
             {
-                _idle.Remove(key);
+                sessions.RemoveAll(e => now - e.IdleSince > MaxIdle);
             }
         }
 
@@ -84,7 +96,7 @@ internal sealed class SessionCache(TimeProvider timeProvider) : IAsyncDisposable
         List<Entry> all;
         lock (_lock)
         {
-            all = [.. _idle.Values];
+            all = [.. _idle.Values.SelectMany(sessions => sessions)];
             _idle.Clear();
         }
 
