@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using SecureFallback.TestKit;
 using Xunit.Abstractions;
 
@@ -8,7 +7,7 @@ namespace SecureFallback.Server.Tests;
 /// Nothing acknowledged is lost: the real executable is SIGKILLed three times under load, and restarted; every
 /// message that got a 250 must arrive at the receiver. Loopback only, bounded in count and time.
 /// </summary>
-public sealed partial class CrashSafetyTests(ITestOutputHelper output)
+public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Messages = 5000;
     private const int Connections = 8;
@@ -53,11 +52,11 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
             output.WriteLine($"load done after {TimeProvider.System.GetElapsedTime(started)}; received so far {receiver.Messages.Count}");
 
             var acknowledged = sender.Acknowledged.Keys.ToHashSet();
-            await WaitUntilAsync(() => acknowledged.IsSubsetOf(ReceivedIds(receiver)), TimeSpan.FromMinutes(4), deadline.Token);
+            await LoadSender.WaitUntilAsync(() => acknowledged.IsSubsetOf(LoadSender.ReceivedIds(receiver)), TimeSpan.FromMinutes(4), deadline.Token);
             output.WriteLine($"all acknowledged delivered after {TimeProvider.System.GetElapsedTime(started)}");
             await Task.Delay(TimeSpan.FromSeconds(3)); // a pending redelivery would show up as a duplicate now
 
-            var received = ReceivedIdList(receiver);
+            var received = LoadSender.ReceivedIds(receiver);
             var distinct = received.ToHashSet();
             var lost = acknowledged.Except(distinct).Count();
             var duplicates = received.Count - distinct.Count;
@@ -79,27 +78,9 @@ public sealed partial class CrashSafetyTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (!condition())
-        {
-            if (TimeProvider.System.GetElapsedTime(started) > timeout)
-            {
-                throw new TimeoutException("not everything acknowledged arrived");
-            }
 
-            await Task.Delay(200, cancellationToken);
-        }
-    }
 
-    private static HashSet<int> ReceivedIds(TlsSmtpReceiver receiver) => ReceivedIdList(receiver).ToHashSet();
 
-    private static List<int> ReceivedIdList(TlsSmtpReceiver receiver) =>
-        receiver.Messages.Select(m => LoadId().Match(m.Text)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-
-    [GeneratedRegex(@"X-Load-Id: (\d+)")]
-    private static partial Regex LoadId();
 }
 
 /// <summary>

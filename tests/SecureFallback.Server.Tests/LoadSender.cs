@@ -9,7 +9,7 @@ namespace SecureFallback.Server.Tests;
 /// connections, each number once, and records which got a 250, which a refusal, and which lost their answer (the
 /// server died mid-transaction). A dead server is waited for; the client reconnects and goes on with the next number.
 /// </summary>
-internal sealed class LoadSender(int port, string recipient, int messageBytes = 1024)
+internal sealed partial class LoadSender(int port, string recipient, int messageBytes = 1024)
 {
     private int _next = -1;
 
@@ -20,6 +20,28 @@ internal sealed class LoadSender(int port, string recipient, int messageBytes = 
     public ConcurrentDictionary<int, byte> Unanswered { get; } = new();
 
     public static string IdHeader => "X-Load-Id";
+
+    /// <summary>The message numbers a receiver took, in arrival order, repeats included.</summary>
+    public static List<int> ReceivedIds(TestKit.TlsSmtpReceiver receiver) =>
+        [.. receiver.Messages.Select(m => LoadId().Match(m.Text)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException("not everything acknowledged arrived");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"X-Load-Id: (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex LoadId();
 
     /// <summary>The last thing that went wrong, for a test's failure message.</summary>
     public string? LastProblem { get; private set; }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Npgsql;
 using SecureFallback.TestKit;
 using Xunit.Abstractions;
@@ -12,7 +11,7 @@ namespace SecureFallback.Server.Tests;
 /// both instances. Loopback only, bounded in count and time.
 /// </summary>
 [Collection(nameof(SharedQueueTests))]
-public sealed partial class SharedQueueTests(ITestOutputHelper output)
+public sealed class SharedQueueTests(ITestOutputHelper output)
 {
     private const int MessagesPerIntake = 1000;
     private const int KillAfterAcknowledgedByB = 400;
@@ -79,7 +78,7 @@ public sealed partial class SharedQueueTests(ITestOutputHelper output)
 
         var acknowledged = senderA.Acknowledged.Keys.Concat(senderB.Acknowledged.Keys).Concat(failover.Acknowledged.Keys).ToHashSet();
         var refused = senderA.Refused.Count + senderB.Refused.Count + failover.Refused.Count;
-        await WaitUntilAsync(() => acknowledged.IsSubsetOf(ReceivedIdList(receiver)), TimeSpan.FromMinutes(3), deadline.Token);
+        await LoadSender.WaitUntilAsync(() => acknowledged.IsSubsetOf(LoadSender.ReceivedIds(receiver)), TimeSpan.FromMinutes(3), deadline.Token);
         var delivered = TimeProvider.System.GetElapsedTime(started);
         // B's claims lapse and A takes them up (and sends again what B had handed over but not recorded): only once
         // no claim is left is every delivery in.
@@ -91,7 +90,7 @@ public sealed partial class SharedQueueTests(ITestOutputHelper output)
 
         await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
 
-        var received = ReceivedIdList(receiver);
+        var received = LoadSender.ReceivedIds(receiver);
         var distinct = received.ToHashSet();
         var lost = acknowledged.Except(distinct).Count();
         var duplicateIds = received.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
@@ -130,23 +129,6 @@ public sealed partial class SharedQueueTests(ITestOutputHelper output)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (!condition())
-        {
-            if (TimeProvider.System.GetElapsedTime(started) > timeout)
-            {
-                throw new TimeoutException("not everything acknowledged arrived");
-            }
 
-            await Task.Delay(200, cancellationToken);
-        }
-    }
 
-    private static List<int> ReceivedIdList(TlsSmtpReceiver receiver) =>
-        [.. receiver.Messages.Select(m => LoadId().Match(m.Text)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
-
-    [GeneratedRegex(@"X-Load-Id: (\d+)")]
-    private static partial Regex LoadId();
 }
