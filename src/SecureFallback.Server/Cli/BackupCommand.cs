@@ -46,7 +46,7 @@ internal static class BackupCommand
             await source.OpenAsync();
             await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(target, "securefallback.db"), Pooling = false }.ToString());
             await destination.OpenAsync();
-            source.BackupDatabase(destination);
+            await CopyOnlineAsync(source, destination);
         }
 
         var copied = CopyFolder(keys, Path.Combine(target, "keys"), "master-v*.key")
@@ -55,6 +55,33 @@ internal static class BackupCommand
         Console.WriteLine($"Backed up the database and {copied} key and certificate files to {Path.GetFullPath(target)}.");
         Console.WriteLine("Keep it as safe as the server: with the File key provider it opens every held message.");
         return 0;
+    }
+
+    /// <summary>
+    /// SQLite's online backup, beside a running server. The server may hold the write lock for a moment (a group
+    /// commit); Microsoft.Data.Sqlite retries only its own commands, so SQLite's busy handler is set here and a
+    /// backup that still meets a lock is tried again.
+    /// </summary>
+    private static async Task CopyOnlineAsync(SqliteConnection source, SqliteConnection destination)
+    {
+        await using (var busyTimeout = source.CreateCommand())
+        {
+            busyTimeout.CommandText = "PRAGMA busy_timeout=10000;";
+            await busyTimeout.ExecuteNonQueryAsync();
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                source.BackupDatabase(destination);
+                return;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && attempt < 20) // SQLITE_BUSY, SQLITE_LOCKED
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
     }
 
     private static int CopyFolder(string source, string destination, string pattern)
