@@ -19,6 +19,15 @@ internal static class BackupCommand
     {
         using var host = CliHost.Build(settings, services => services.AddOptions<ProtectionOptions>().BindConfiguration(ProtectionOptions.SectionName));
         var data = host.Services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value;
+        if (host.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.IsPostgres)
+        {
+            // The database (with the key rings in it) is PostgreSQL's to back up; only the sealing key lives here.
+            Console.Error.WriteLine(
+                "With SecureFallback:Database:Provider=postgres, back up the database with pg_dump (it holds the queue and both key rings, sealed) " +
+                "and, kept apart from it, keys/kek.key (or the key certificate). `securefallback backup` is for SQLite.");
+            return 64;
+        }
+
         var database = data.Resolve(host.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqlitePath);
         var keys = data.Resolve(host.Services.GetRequiredService<IOptions<ProtectionOptions>>().Value.KeyDirectory);
         if (!File.Exists(database))
