@@ -68,6 +68,10 @@ public sealed class ProcessTests
     [InlineData("--SecureFallback:Rules:0:Action=pickup", "SecureFallback:Rules:0 needs at least one condition")]
     [InlineData("--SecureFallback:Delivery:TrustedRoots:0=/nonexistent/ca.pem", "SecureFallback:Delivery:TrustedRoots:0 '/nonexistent/ca.pem'")]
     [InlineData("--SecureFallback:Portal:PublicUrl=not a url", "SecureFallback:Portal:PublicUrl 'not a url' must be an absolute http(s) URL")]
+    [InlineData("--SecureFallback:Roles=Intake,Mailer", "SecureFallback:Roles must be All or a comma-separated list of Intake, Delivery and Portal")]
+    [InlineData("--SecureFallback:Database:Provider=mysql", "SecureFallback:Database:Provider must be sqlite or postgres")]
+    [InlineData("--SecureFallback:Database:Provider=postgres", "needs ConnectionStrings:SecureFallback")]
+    [InlineData("--SecureFallback:Delivery:ConnectionsPerDomain=0", "SecureFallback:Delivery:ConnectionsPerDomain must be between 1 and 100")]
     public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();

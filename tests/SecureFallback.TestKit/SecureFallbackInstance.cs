@@ -24,7 +24,7 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
     {
         _app = app;
         DataDirectory = dataDirectory;
-        IntakePort = app.Services.GetRequiredService<IntakeReadiness>().EndPoint!.Port;
+        IntakePort = app.Services.GetRequiredService<IntakeReadiness>().EndPoint?.Port ?? 0; // 0: no Intake role
     }
 
     public string DataDirectory { get; }
