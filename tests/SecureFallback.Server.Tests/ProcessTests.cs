@@ -75,7 +75,8 @@ public sealed class ProcessTests
     public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();
-        using var process = ServerProcess.Start([.. SecureFallbackInstance.BaseArguments(dataDirectory), badSetting]);
+        // No database settings of the test run's own (PostgreSQL): each case is about the one bad setting.
+        using var process = ServerProcess.Start([.. SecureFallbackInstance.BaseArguments(dataDirectory).Except(TestDatabase.Arguments(dataDirectory)), badSetting]);
 
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 

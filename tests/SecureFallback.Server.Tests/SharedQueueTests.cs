@@ -132,3 +132,41 @@ public sealed class SharedQueueTests(ITestOutputHelper output)
 
 
 }
+
+/// <summary>
+/// The portal behind a load balancer: two instances on one PostgreSQL database share the Data Protection key ring
+/// (sealed in the database), so a sign-in cookie issued by one is honoured by the other.
+/// </summary>
+public sealed class SharedPortalTests
+{
+    [Fact]
+    public async Task SignInCookie_FromOneInstance_IsGoodAtTheOther()
+    {
+        var connectionString = TestDatabase.PostgresConnectionString("sf_portal_" + Guid.NewGuid().ToString("N")[..12]);
+        Dictionary<string, string> Settings(string name) => new()
+        {
+            ["SecureFallback:Database:Provider"] = "postgres",
+            ["ConnectionStrings:SecureFallback"] = connectionString,
+            ["SecureFallback:InstanceName"] = name,
+        };
+
+        var (dataA, dataB) = (SecureFallbackInstance.NewDataDirectory(), SecureFallbackInstance.NewDataDirectory());
+        await using var a = await SecureFallbackInstance.StartAsync(Settings("portal-a"), dataA);
+        Directory.CreateDirectory(Path.Combine(dataB, "keys"));
+        File.Copy(Path.Combine(dataA, "keys", "kek.key"), Path.Combine(dataB, "keys", "kek.key"));
+        await using var b = await SecureFallbackInstance.StartAsync(Settings("portal-b"), dataB);
+        await a.AddPortalUserAsync("carol@partner.test", "Correct-Horse-Battery-9");
+
+        using var atA = new PortalVisitor(a.WebAddress);
+        await atA.SignInAsync("carol@partner.test", "Correct-Horse-Battery-9");
+        using var inboxAtA = await atA.SendAsync(HttpMethod.Get, "/inbox");
+        using var atB = atA.At(b.WebAddress);
+        using var inboxAtB = await atB.SendAsync(HttpMethod.Get, "/inbox");
+        using var strangerAtB = await new PortalVisitor(b.WebAddress).SendAsync(HttpMethod.Get, "/inbox");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, inboxAtA.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, inboxAtB.StatusCode);
+        Assert.Contains("carol@partner.test", await inboxAtB.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, strangerAtB.StatusCode); // without the cookie: to the sign-in page
+    }
+}

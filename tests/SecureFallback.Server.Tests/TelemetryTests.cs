@@ -51,6 +51,18 @@ public sealed class TelemetryTests
     {
         await using var server = await SecureFallbackInstance.StartAsync();
         using var client = new PortalVisitor(server.WebAddress);
+        // The workers start just after the host: "healthy once everything runs", so give them a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var probe = await client.SendAsync(HttpMethod.Get, "/healthz");
+            if (probe.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
 
         foreach (var path in new[] { "/healthz", "/readyz" })
         {

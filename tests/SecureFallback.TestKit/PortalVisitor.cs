@@ -53,6 +53,18 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
         return response;
     }
 
+    /// <summary>The same visitor, cookies and all, at <paramref name="otherAddress"/>: the next request landing on another instance.</summary>
+    public PortalVisitor At(Uri otherAddress)
+    {
+        var other = new PortalVisitor(otherAddress, viaHttpsProxy, forwardedFor);
+        foreach (var (name, value) in _cookies)
+        {
+            other._cookies[name] = value;
+        }
+
+        return other;
+    }
+
     public async Task SignInAsync(string email, string password)
     {
         using var page = await SendAsync(HttpMethod.Get, "/login");
