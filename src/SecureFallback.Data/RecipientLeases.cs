@@ -1,5 +1,7 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Data;
 
@@ -12,6 +14,13 @@ namespace SecureFallback.Data;
 /// </summary>
 public static class RecipientLeases
 {
+    /// <summary>
+    /// Whether <paramref name="owner"/> may claim a recipient at <paramref name="now"/>, as <see cref="ClaimAsync"/>
+    /// decides it: nobody holds it, its claim lapsed, or the claim is the caller's own leftover.
+    /// </summary>
+    public static Expression<Func<QueuedRecipient, bool>> FreeFor(string owner, DateTimeOffset now) =>
+        r => r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == owner;
+
     /// <summary>
     /// Claims up to <paramref name="limit"/> due recipients of <paramref name="domains"/> that nobody else holds.
     /// The caller's own earlier claims count as free: the caller asks only for domains it is not working on, so

@@ -17,8 +17,8 @@ public static class SealedContent
     /// <summary>Above this many plaintext bytes, SQLite content is streamed instead of held whole.</summary>
     public const int StreamingThreshold = 1024 * 1024;
 
-    /// <summary>Whether content of <paramref name="length"/> bytes is written with <see cref="InsertStreamingAsync"/> here.</summary>
-    public static bool StreamsOn(SecureFallbackDbContext db, long length) => length > StreamingThreshold && db.Database.IsSqlite();
+    /// <summary>Whether content of <paramref name="length"/> bytes is written with <see cref="InsertStreamingAsync"/> on this database.</summary>
+    public static bool Streams(DatabaseOptions database, long length) => length > StreamingThreshold && !database.IsPostgres;
 
     /// <summary>
     /// Seals <paramref name="plaintext"/> straight into a new <c>MessageContents</c> row: a zero-filled BLOB of the
@@ -69,7 +69,7 @@ public static class SealedContent
         }
 
         // One query: small content comes inline; for large content only its row id, to stream the BLOB.
-        var (rowId, keys) = await ReadKeysAsync(db, messageId, cancellationToken);
+        var (rowId, keys) = await ReadKeysAsync(db, messageId, inlineUpTo: protector.SealedLength(StreamingThreshold), cancellationToken);
         if (keys is null)
         {
             return null;
@@ -93,19 +93,26 @@ public static class SealedContent
         }
     }
 
-    private static async Task<(long RowId, MessageContent? Keys)> ReadKeysAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken)
+    /// <param name="db">The context whose connection is used.</param>
+    /// <param name="messageId">The message.</param>
+    /// <param name="inlineUpTo">Sealed content up to this size (what is written whole) comes back in the row.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    private static async Task<(long RowId, MessageContent? Keys)> ReadKeysAsync(SecureFallbackDbContext db, Guid messageId, long inlineUpTo, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
             await using var query = db.Database.GetDbConnection().CreateCommand();
-            query.CommandText = $"""
-                SELECT rowid, "KeyVersion", "WrappedKey", CASE WHEN length("Ciphertext") <= {StreamingThreshold + (StreamingThreshold / 1024)} THEN "Ciphertext" END
+            query.CommandText = """
+                SELECT rowid, "KeyVersion", "WrappedKey", CASE WHEN length("Ciphertext") <= $inline THEN "Ciphertext" END
                 FROM "MessageContents" WHERE "MessageId" = $id
                 """;
             var id = query.CreateParameter();
             (id.ParameterName, id.Value) = ("$id", SqliteGuid(messageId));
             query.Parameters.Add(id);
+            var inline = query.CreateParameter();
+            (inline.ParameterName, inline.Value) = ("$inline", inlineUpTo);
+            query.Parameters.Add(inline);
             await using DbDataReader reader = await query.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {

@@ -28,7 +28,7 @@ public sealed class MasterKeyRing
     /// The keys as last read; read on first use, not at construction, because a ring in the database can only be
     /// read once the schema is migrated (and the container builds the ring earlier).
     /// </summary>
-    private Snapshot _snapshot
+    private Snapshot Current
     {
         get
         {
@@ -42,13 +42,13 @@ public sealed class MasterKeyRing
     }
 
     /// <summary>The version that wraps new data keys; 0 while the ring is empty.</summary>
-    public int CurrentVersion => _snapshot.CurrentVersion;
+    public int CurrentVersion => Current.CurrentVersion;
 
     /// <summary>Every version in the ring, oldest first.</summary>
-    public IReadOnlyList<int> Versions => [.. _snapshot.Keys.Keys.Order()];
+    public IReadOnlyList<int> Versions => [.. Current.Keys.Keys.Order()];
 
-    /// <summary>Where the keys live, for messages to the admin.</summary>
-    public string Directory => _store.Location;
+    /// <summary>Where the keys live (a folder, or the database), for messages to the admin.</summary>
+    public string Location => _store.Location;
 
     /// <summary>What to restore when <paramref name="version"/> is missing.</summary>
     public string NameOf(int version) => _store.NameOf(version);
@@ -57,11 +57,11 @@ public sealed class MasterKeyRing
     internal (int Version, byte[] Key) GetCurrent()
     {
         // A `keys rotate` run beside this process adds the next version: take it up for new messages at once.
-        var snapshot = _snapshot;
+        var snapshot = Current;
         if (_store.MayHave(snapshot.CurrentVersion + 1))
         {
             Refresh();
-            snapshot = _snapshot;
+            snapshot = Current;
         }
 
         return snapshot.CurrentVersion == 0
@@ -71,13 +71,13 @@ public sealed class MasterKeyRing
 
     internal bool TryGetKey(int version, out byte[] key)
     {
-        if (_snapshot.Keys.TryGetValue(version, out key!))
+        if (Current.Keys.TryGetValue(version, out key!))
         {
             return true;
         }
 
         Refresh(); // re-wrapped by `keys rotate` under a version this process has not loaded yet
-        return _snapshot.Keys.TryGetValue(version, out key!);
+        return Current.Keys.TryGetValue(version, out key!);
     }
 
     /// <summary>Loads the ring from files in <paramref name="directory"/>, creating version 1 when it holds no key.</summary>
@@ -106,7 +106,7 @@ public sealed class MasterKeyRing
     {
         lock (_refreshLock)
         {
-            if (_snapshot.CurrentVersion == 0)
+            if (Current.CurrentVersion == 0)
             {
                 _store.TryAdd(1, _storage.Seal(RandomNumberGenerator.GetBytes(KeySize)));
             }
@@ -129,7 +129,7 @@ public sealed class MasterKeyRing
     {
         lock (_refreshLock)
         {
-            var version = _snapshot.CurrentVersion + 1;
+            var version = Current.CurrentVersion + 1;
             while (!_store.TryAdd(version, _storage.Seal(RandomNumberGenerator.GetBytes(KeySize))))
             {
                 version++; // added by another process meanwhile: ours goes after it

@@ -28,6 +28,7 @@ public static class ProtectionServiceCollectionExtensions
         services.AddSingleton(sp => CreateStorage(
             sp.GetRequiredService<IOptions<ProtectionOptions>>().Value,
             sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value,
+            KeyDirectory(sp),
             sp.GetRequiredService<MasterKeyStore>()));
         // Not created here: KeyRingStartupCheck first makes sure an empty ring is a first start, not lost keys.
         services.AddSingleton(sp => MasterKeyRing.Open(sp.GetRequiredService<MasterKeyStore>(), sp.GetRequiredService<MasterKeyStorage>()));
@@ -41,14 +42,14 @@ public static class ProtectionServiceCollectionExtensions
     public static string KeyDirectory(IServiceProvider services) =>
         services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve(services.GetRequiredService<IOptions<ProtectionOptions>>().Value.KeyDirectory);
 
-    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory, MasterKeyStore store)
+    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory, string keyDirectory, MasterKeyStore store)
     {
         if (options.KeyProvider != "Certificate")
         {
             // Plain key bytes are for files only the service user can read; never for a database others can copy.
             return store is FileMasterKeyStore
                 ? new PlainFileKeyStorage()
-                : new KeyEncryptionKeyStorage(Path.Combine(dataDirectory.Resolve(options.KeyDirectory), "kek.key"), ringIsNew: () => store.ReadAll().Count == 0);
+                : new KeyEncryptionKeyStorage(Path.Combine(keyDirectory, "kek.key"), ringIsNew: () => store.ReadAll().Count == 0);
         }
 
         return new CertificateKeyStorage(string.IsNullOrWhiteSpace(options.CertificateThumbprint)

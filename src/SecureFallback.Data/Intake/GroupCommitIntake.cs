@@ -46,7 +46,7 @@ internal sealed partial class GroupCommitIntake(
         };
         // Large messages on SQLite are sealed by the writer straight into the database (see SealedContent): the
         // session's buffer stays valid until this method returns, which is after the commit.
-        var streamed = message.Content.Length > SealedContent.StreamingThreshold && !database.Value.IsPostgres;
+        var streamed = SealedContent.Streams(database.Value, message.Content.Length);
         var pending = new PendingCommit(entity, streamed ? null : protector.Seal(id, message.Content), streamed ? message.Content : default);
 
         try

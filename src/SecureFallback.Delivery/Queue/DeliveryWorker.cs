@@ -119,7 +119,8 @@ internal sealed class DeliveryWorker(
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
         var me = instance.Value.InstanceName;
         var domains = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && (r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == me) && !busy.Contains(r.Domain))
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !busy.Contains(r.Domain))
+            .Where(RecipientLeases.FreeFor(me, now))
             .GroupBy(r => r.Domain)
             .OrderBy(g => g.Min(r => r.NextAttemptAt))
             .Select(g => g.Key)
@@ -133,7 +134,7 @@ internal sealed class DeliveryWorker(
         List<long> claimed;
         using (await writeGate.EnterAsync(cancellationToken))
         {
-            claimed = await RecipientLeases.ClaimAsync(db, domains, instance.Value.InstanceName, now, now + options.Value.LeaseDuration, ClaimLimit, cancellationToken);
+            claimed = await RecipientLeases.ClaimAsync(db, domains, me, now, now + options.Value.LeaseDuration, ClaimLimit, cancellationToken);
         }
 
         var due = await db.Recipients.AsNoTracking()
@@ -188,7 +189,7 @@ internal sealed class DeliveryWorker(
         var me = instance.Value.InstanceName;
         var queued = db.Recipients.AsNoTracking().Where(r => r.Status == RecipientStatus.Queued && !busy.Contains(r.Domain));
         var nextDue = await queued
-            .Where(r => r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == me)
+            .Where(RecipientLeases.FreeFor(me, now))
             .OrderBy(r => r.NextAttemptAt)
             .Select(r => (DateTimeOffset?)r.NextAttemptAt)
             .FirstOrDefaultAsync(cancellationToken);

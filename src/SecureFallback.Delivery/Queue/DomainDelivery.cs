@@ -73,6 +73,10 @@ internal sealed class DomainDelivery(
                 if (timeProvider.GetUtcNow() - claimedAt > options.Value.LeaseDuration / 3)
                 {
                     (chunk, claimedAt) = await RenewClaimAsync(chunk, cancellationToken);
+                    if (chunk.Length == 0)
+                    {
+                        continue; // every claim in it lapsed: another instance has these
+                    }
                 }
 
                 var results = new Dictionary<Guid, Dictionary<long, List<AttemptRecord>>>();

@@ -206,11 +206,7 @@ internal static class ContentPurge
 
         // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
         await db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
-        await db.Messages.Where(m => done.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.ContentPurgedAt, now), cancellationToken);
-        foreach (var message in messages.Where(m => done.Contains(m.Id)))
-        {
-            db.Entry(message).Property(m => m.ContentPurgedAt).CurrentValue = now;
-            db.Entry(message).Property(m => m.ContentPurgedAt).IsModified = false;
-        }
+        messages.Where(m => done.Contains(m.Id)).ToList().ForEach(m => m.ContentPurgedAt = now);
+        await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -47,7 +47,7 @@ internal static class KeysCommand
     {
         var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
         var files = await portalKeys.VersionsAsync(CancellationToken.None);
-        Console.WriteLine($"Key ring: {ring.Directory}");
+        Console.WriteLine($"Key ring: {ring.Location}");
         foreach (var version in ring.Versions.Union(messages.Keys).Union(files.Keys).Order())
         {
             var state = !ring.Versions.Contains(version) ? "MISSING" : version == ring.CurrentVersion ? "current" : "old";
@@ -58,7 +58,7 @@ internal static class KeysCommand
     private static async Task<int> RotateAsync(SecureFallbackDbContext db, MasterKeyRing ring, ChunkedAesGcmProtector protector, SealedPortalKeys portalKeys)
     {
         var version = ring.AddNextVersion();
-        Console.WriteLine($"Added master key v{version} in {ring.Directory}.");
+        Console.WriteLine($"Added master key v{version} in {ring.Location}.");
 
         var rewrapped = 0;
         var damaged = new List<Guid>();

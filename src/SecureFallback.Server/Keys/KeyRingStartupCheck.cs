@@ -46,7 +46,7 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
             }
 
             throw new KeyRingUnavailableException(
-                $"{ring.Directory} has no master key, but the database holds {inDatabase.Values.Sum()} sealed messages " +
+                $"{ring.Location} has no master key, but the database holds {inDatabase.Values.Sum()} sealed messages " +
                 $"(and {inKeyFiles.Values.Sum()} sealed portal keys). Restore the master-v*.key files from the backup taken " +
                 "with the database; a new key would leave every held message unreadable.");
         }
@@ -56,7 +56,7 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
             if (!ring.Versions.Contains(version))
             {
                 throw new KeyRingUnavailableException(
-                        $"{count} stored messages are sealed with master key version {version}, which is missing from {ring.Directory} " +
+                        $"{count} stored messages are sealed with master key version {version}, which is missing from {ring.Location} " +
                     $"(it has {string.Join(", ", ring.Versions.Select(v => "v" + v))}). Restore {ring.NameOf(version)} from a backup.");
             }
 
@@ -72,7 +72,7 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
         foreach (var version in inKeyFiles.Keys.Where(v => !ring.Versions.Contains(v)))
         {
             throw new KeyRingUnavailableException(
-                $"The portal's Data Protection keys need master key version {version}, which is missing from {ring.Directory}. Restore {ring.NameOf(version)} from a backup.");
+                $"The portal's Data Protection keys need master key version {version}, which is missing from {ring.Location}. Restore {ring.NameOf(version)} from a backup.");
         }
     }
 
