@@ -21,7 +21,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(HoldFor(plain));
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Contract draft", "Clause 7 stays as agreed.");
         await plain.WaitForMessagesAsync(1); // the pickup notice, which this visitor pretends to have lost
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
 
         // An address without waiting messages gets the same answer, and no mail.
@@ -54,7 +54,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(HoldFor(plain));
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Payslip", "Net: 100");
         var notice = await plain.WaitForMessageAsync();
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(notice));
         await PortalSteps.SignOutAsync(page);
@@ -86,7 +86,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await using var server = await SecureFallbackInstance.StartAsync(HoldFor(plain));
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Board minutes", "Confidential.");
         var notice = await plain.WaitForMessageAsync();
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(notice));
 

@@ -32,7 +32,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Report", "body");
         await server.SendAsync("alice@sender.test", ["cat@partner-c.test"], "Before", "body");
         await server.WaitForRecipientsAsync(r => r.Count(x => x.Message!.Kind == Core.Messages.MessageKind.Submitted && x.Status != Core.Messages.RecipientStatus.Queued) == 3);
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(new Uri(server.WebAddress, "admin").ToString());
@@ -97,7 +97,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         });
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Hello", "body");
         var notice = await plain.WaitForMessageAsync();
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(notice));
 
@@ -131,7 +131,7 @@ public sealed class AdminQueueTests(ChromiumFixture chromium)
         await server.SendAsync("alice@sender.test", ["keep@later.test"], "One", "body");
         await server.SendAsync("alice@sender.test", ["drop@later.test"], "Two", "body");
         await server.WaitForRecipientsAsync(r => r.Count(x => x.AttemptCount == 1) == 2);
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(server.WebAddress, "admin/queue").ToString());
         await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");

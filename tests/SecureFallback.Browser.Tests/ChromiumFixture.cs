@@ -12,7 +12,22 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
+    /// <summary>
+    /// How long a step may wait for the page. Playwright's 30 s is too tight when CI's two cores also run the
+    /// server test processes beside the browser; a real hang still fails, only later.
+    /// </summary>
+    private const float StepTimeoutMs = 90_000;
+
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>A fresh browser profile (cookies, storage) for one recipient, with the suite's step timeout.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Browser.NewContextAsync();
+        context.SetDefaultTimeout(StepTimeoutMs);
+        context.SetDefaultNavigationTimeout(StepTimeoutMs);
+        return context;
+    }
 
     public async Task InitializeAsync()
     {

@@ -33,7 +33,7 @@ public sealed class DamagedMessageTests(ChromiumFixture chromium)
             await db.SaveChangesAsync();
         }
 
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(notice));
         Assert.Contains("(damaged: failed its integrity check)", await page.InnerTextAsync("main"));

@@ -16,7 +16,7 @@ public sealed class FormLabelTests(ChromiumFixture chromium)
         });
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Hello", "body");
         var notice = await plain.WaitForMessageAsync();
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         var checkedFields = 0;
 

@@ -81,7 +81,7 @@ public sealed class HostileHtmlTests(ChromiumFixture chromium)
 
         var notice = await plain.WaitForMessageAsync();
         var token = PortalSteps.TokenIn(notice);
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         var dialogs = 0;
         page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };

@@ -33,14 +33,14 @@ public sealed partial class IsolationTests(ChromiumFixture chromium)
         var notices = await plain.WaitForMessagesAsync(2);
         string TokenFor(string address) => PortalSteps.TokenIn(notices.Single(n => n.To.Contains(address)).Parse());
 
-        await using var carolContext = await chromium.Browser.NewContextAsync();
+        await using var carolContext = await chromium.NewContextAsync();
         var carol = await carolContext.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(carol, server, TokenFor("carol@plain.test"));
         // Carol has not opened it yet: Dave must not be able to mark it read either.
         var href = await carol.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "For Carol only" }).GetAttributeAsync("href");
         var carolsMessage = new Uri(server.WebAddress, href);
 
-        await using var daveContext = await chromium.Browser.NewContextAsync();
+        await using var daveContext = await chromium.NewContextAsync();
         var dave = await daveContext.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(dave, server, TokenFor("dave@plain.test"));
         var inbox = await dave.InnerTextAsync("main");

@@ -30,7 +30,7 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
 
         var notice = await plain.WaitForMessageAsync();
         var token = PortalSteps.TokenIn(notice);
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
@@ -65,7 +65,7 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
         await Task.Delay(2000);
         Assert.Equal(2, senderServer.Messages.Count);
 
-        await using var other = await chromium.Browser.NewContextAsync();
+        await using var other = await chromium.NewContextAsync();
         var second = await other.NewPageAsync();
         await second.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
         var text = await second.InnerTextAsync("main");

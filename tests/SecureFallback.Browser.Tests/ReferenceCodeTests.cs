@@ -18,7 +18,7 @@ public sealed partial class ReferenceCodeTests(ChromiumFixture chromium)
         await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Invoice 42", "Amount due: 12 EUR");
         var notice = await plain.WaitForMessageAsync();
         var code = ReferenceCode().Match(notice.TextBody ?? "").Value;
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
 
         // The notice says: go to the portal address yourself and enter the code. Its front page has the form.

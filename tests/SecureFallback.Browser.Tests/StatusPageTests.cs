@@ -15,7 +15,7 @@ public sealed class StatusPageTests(ChromiumFixture chromium)
             ["SecureFallback:Delivery:RetrySchedule:0"] = "01:00:00",
         });
         await server.SendAsync("alice@sender.test", ["bob@example.test"], "Hello", "body");
-        await using var context = await chromium.Browser.NewContextAsync();
+        await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
