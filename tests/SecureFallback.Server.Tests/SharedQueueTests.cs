@@ -101,17 +101,20 @@ public sealed class SharedQueueTests(ITestOutputHelper output)
         var claimsLeft = await ClaimedByAsync(connectionString, null);
         output.WriteLine(
             $"acknowledged {acknowledged.Count}, refused {refused}, answer lost {senderB.Unanswered.Count}, delivered {distinct.Count} in {delivered}, " +
-            $"lost {lost}, duplicates {received.Count - distinct.Count} (while both live {duplicatesWhileBothLive}; B's in-flight batch at the kill {inDoubtAtKill}), claims left {claimsLeft}");
+            $"lost {lost}, duplicates {received.Count - distinct.Count} (while both live {duplicatesWhileBothLive}; in B's hands at the kill {inDoubtAtKill}), claims left {claimsLeft}");
 
         Assert.Equal(2 * MessagesPerIntake, acknowledged.Count + refused + senderB.Unanswered.Count);
         Assert.Equal(0, refused);
         Assert.Equal(0, lost);
         Assert.Equal(0, duplicatesWhileBothLive);
         Assert.Equal(0, claimsLeft);
-        // Every duplicate is one B handed over and had not recorded when it died, so among its claims at the kill
-        // (at most a batch of 16 per connection). Nothing else is ever sent twice.
+        // Every duplicate is one B handed over and had not recorded when it died: a connection's outcomes are
+        // committed one behind its sends, so at most two per connection (two domains here). SMTP cannot do better
+        // than a few: between the receiver's 250 and our commit, a kill leaves no trace of the handover on our side.
+        // Nothing else is ever sent twice.
         Assert.Equal(duplicateIds.Count, inDoubtAtKill);
-        Assert.True(received.Count - distinct.Count <= claimedByB, $"{received.Count - distinct.Count} duplicates, {claimedByB} claimed by B");
+        var unrecordedBound = 2 * new SecureFallback.Delivery.DeliveryOptions().ConnectionsPerDomain * SecureFallback.Delivery.Queue.DomainDelivery.MostUnrecordedPerConnection;
+        Assert.True(received.Count - distinct.Count <= Math.Min(unrecordedBound, claimedByB), $"{received.Count - distinct.Count} duplicates, bound {unrecordedBound}, {claimedByB} claims of B");
         Assert.True(received.Count - distinct.Count == duplicateIds.Count, "no message arrived three times");
         Assert.All(distinct.Except(acknowledged), id => Assert.Contains(id, senderB.Unanswered.Keys));
     }

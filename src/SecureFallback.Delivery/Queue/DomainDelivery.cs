@@ -38,11 +38,14 @@ internal sealed class DomainDelivery(
     /// <summary>Addresses tried per host in one attempt, so a host with many addresses cannot eat the whole attempt.</summary>
     private const int MaxAddressesPerHost = 2;
 
-    /// <summary>
-    /// Messages loaded and recorded together. Recording in groups saves most of the database work per message; the
-    /// price is that a crash may forget up to this many deliveries, which are then sent again (never lost).
-    /// </summary>
+    /// <summary>Messages whose envelopes are loaded, and whose claims are renewed, together.</summary>
     internal const int ChunkSize = 16;
+
+    /// <summary>
+    /// Deliveries a crash can leave unrecorded per connection, to be sent again: the one whose outcome is being
+    /// committed and the one in hand.
+    /// </summary>
+    internal const int MostUnrecordedPerConnection = 2;
 
     /// <summary>Delivers <paramref name="due"/>, claimed at <paramref name="claimedAt"/>; the claim is renewed as it ages.</summary>
     public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, DateTimeOffset claimedAt, CancellationToken cancellationToken)
@@ -65,6 +68,7 @@ internal sealed class DomainDelivery(
 
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
+        var recording = Task.CompletedTask;
         try
         {
             foreach (var claimedChunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
@@ -79,62 +83,81 @@ internal sealed class DomainDelivery(
                     }
                 }
 
-                var results = new Dictionary<Guid, Dictionary<long, List<AttemptRecord>>>();
-                var decisions = new Dictionary<Guid, PolicyDecision>();
                 if (resolution.Failure is { } failure)
                 {
-                    foreach (var message in chunk)
-                    {
-                        results[message.Key] = message.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new(domain, null, 0, failure, null, started) });
-                        decisions[message.Key] = WithMtaSts(evaluator.DomainPolicy(domain), sts);
-                    }
+                    // Nothing was sent: the chunk is recorded at once.
+                    var attempt = new AttemptRecord(domain, null, 0, failure, null, started);
+                    await recorder.RecordAsync([.. chunk.Select(message => Unsent(message.Key, [.. message], attempt, WithMtaSts(evaluator.DomainPolicy(domain), sts)))]);
+                    continue;
                 }
-                else
+
+                var envelopes = await LoadEnvelopesAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
+                foreach (var message in chunk)
                 {
-                    var envelopes = await LoadEnvelopesAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
-                    foreach (var message in chunk)
-                    {
-                        var recipients = message.ToList();
-                        // One message's content at a time, streamed from its sealed form: a chunk of large
-                        // messages never sits in memory all at once.
-                        using var prepared = await PrepareAsync(message.Key, envelopes, cancellationToken);
-                        if (prepared.Failure is { } loadFailure)
-                        {
-                            results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(local)", null, 0, loadFailure, null, started) });
-                            decisions[message.Key] = evaluator.DomainPolicy(domain);
-                            continue;
-                        }
-
-                        var decision = WithMtaSts(Decide(evaluator, prepared, domain), sts);
-                        decisions[message.Key] = decision;
-                        if (decision.ForcePickup)
-                        {
-                            // A rule wants the portal even though TLS may work: nothing is sent.
-                            var held = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.PolicyPickup, $"held for secure pickup by {decision.Source}", "2.0.0");
-                            results[message.Key] = recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { new("(policy)", null, 0, held, null, started, decision.Level) });
-                            continue;
-                        }
-
-                        (results[message.Key], session) = await SendAsync(resolution.Hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, decision, domain, cancellationToken);
-                        decisions[message.Key] = NoteMtaStsTesting(decision, sts, results[message.Key]);
-                        if (prepared.Kind.MayTravelWithoutTls() || decision.OnFailure == FailureAction.DeliverPlain)
-                        {
-                            await SendOpportunisticallyIfTlsFailedAsync(resolution.Hosts, prepared.Message!, prepared.EnvelopeFrom, recipients, results[message.Key], cancellationToken);
-                        }
-                    }
+                    (var outcome, session) = await DeliverMessageAsync(message, envelopes, resolution.Hosts, session, evaluator, sts, domain, started, cancellationToken);
+                    // One outcome is committed while the next message goes out, and must be in before a third
+                    // does: a crash forgets at most MostUnrecordedPerConnection deliveries, which are sent again
+                    // (never lost), while the recorder still gathers the outcomes of all connections into few commits.
+                    await recording;
+                    recording = recorder.RecordAsync([outcome]);
                 }
-
-                await recorder.RecordAsync(results, decisions, cancellationToken);
             }
+
+            await recording;
         }
         finally
         {
+            // After a failure, the outcome in hand is still recorded (its own error, if any, is the recorder's).
+            await recording.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (session is not null)
             {
                 await sessionCache.ReturnAsync(SessionCache.KeyOf(session.Hop), session);
             }
         }
     }
+
+    /// <summary>Sends one message to its recipients at <paramref name="domain"/>.</summary>
+    /// <returns>The outcome to record, and the session to reuse for the next message.</returns>
+    private async Task<(MessageOutcome Outcome, SecureSmtpSession? Session)> DeliverMessageAsync(
+        IGrouping<Guid, DueRecipient> message,
+        Dictionary<Guid, (string EnvelopeFrom, MessageKind Kind, bool RequireTls)> envelopes,
+        IReadOnlyList<NextHop> hosts,
+        SecureSmtpSession? session,
+        PolicyEvaluator evaluator,
+        MtaStsPolicy? sts,
+        string domain,
+        DateTimeOffset started,
+        CancellationToken cancellationToken)
+    {
+        var recipients = message.ToList();
+        // One message's content at a time, streamed from its sealed form: a chunk of large messages never sits
+        // in memory all at once.
+        using var prepared = await PrepareAsync(message.Key, envelopes, cancellationToken);
+        if (prepared.Failure is { } loadFailure)
+        {
+            return (Unsent(message.Key, recipients, new("(local)", null, 0, loadFailure, null, started), evaluator.DomainPolicy(domain)), session);
+        }
+
+        var decision = WithMtaSts(Decide(evaluator, prepared, domain), sts);
+        if (decision.ForcePickup)
+        {
+            // A rule wants the portal even though TLS may work: nothing is sent.
+            var held = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.PolicyPickup, $"held for secure pickup by {decision.Source}", "2.0.0");
+            return (Unsent(message.Key, recipients, new("(policy)", null, 0, held, null, started, decision.Level), decision), session);
+        }
+
+        (var attempts, session) = await SendAsync(hosts, session, prepared.Message!, prepared.EnvelopeFrom, recipients, decision, domain, cancellationToken);
+        if (prepared.Kind.MayTravelWithoutTls() || decision.OnFailure == FailureAction.DeliverPlain)
+        {
+            await SendOpportunisticallyIfTlsFailedAsync(hosts, prepared.Message!, prepared.EnvelopeFrom, recipients, attempts, cancellationToken);
+        }
+
+        return (new MessageOutcome(message.Key, attempts, NoteMtaStsTesting(decision, sts, attempts)), session);
+    }
+
+    /// <summary>The outcome of a message that was not sent: one attempt, the same for every recipient.</summary>
+    private static MessageOutcome Unsent(Guid messageId, List<DueRecipient> recipients, AttemptRecord attempt, PolicyDecision decision) =>
+        new(messageId, recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { attempt }), decision);
 
     /// <summary>
     /// Extends the claim on a chunk before it is sent, and drops what is no longer held: a claim that lapsed (a

@@ -15,54 +15,78 @@ namespace SecureFallback.Delivery.Queue;
 /// Writes the result of one attempt for one message: recipient states, the audit records, the DSN-owed flag
 /// (an outbox entry, committed in the same transaction) and, once nothing needs the content any more, its purge.
 /// </summary>
-internal sealed class OutcomeRecorder(
-    IServiceScopeFactory scopeFactory,
-    IOptions<DeliveryOptions> options,
-    IOptions<PickupOptions> pickupOptions,
-    IOptions<NoticeOptions> noticeOptions,
-    WriteGate writeGate,
-    TimeProvider timeProvider,
-    SecureFallbackMetrics metrics,
-    ILogger<OutcomeRecorder> logger)
+internal sealed class OutcomeRecorder
 {
-    /// <summary>Records one attempt round for several messages in one transaction.</summary>
-    public async Task RecordAsync(
-        IReadOnlyDictionary<Guid, Dictionary<long, List<AttemptRecord>>> attemptsByMessage,
-        IReadOnlyDictionary<Guid, PolicyDecision> decisions,
-        CancellationToken cancellationToken)
+    /// <summary>Messages one transaction records at most; more wait for the next.</summary>
+    private const int MaxMessagesPerCommit = 64;
+
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IOptions<DeliveryOptions> _options;
+    private readonly IOptions<PickupOptions> _pickupOptions;
+    private readonly IOptions<NoticeOptions> _noticeOptions;
+    private readonly WriteGate _writeGate;
+    private readonly TimeProvider _timeProvider;
+    private readonly SecureFallbackMetrics _metrics;
+    private readonly ILogger<OutcomeRecorder> _logger;
+    private readonly GroupCommit<MessageOutcome> _commits;
+
+    public OutcomeRecorder(
+        IServiceScopeFactory scopeFactory,
+        IOptions<DeliveryOptions> options,
+        IOptions<PickupOptions> pickupOptions,
+        IOptions<NoticeOptions> noticeOptions,
+        WriteGate writeGate,
+        TimeProvider timeProvider,
+        SecureFallbackMetrics metrics,
+        ILogger<OutcomeRecorder> logger)
     {
-        var schedule = new RetrySchedule(options.Value.RetrySchedule);
-        await using var scope = scopeFactory.CreateAsyncScope();
+        (_scopeFactory, _options, _pickupOptions, _noticeOptions) = (scopeFactory, options, pickupOptions, noticeOptions);
+        (_writeGate, _timeProvider, _metrics, _logger) = (writeGate, timeProvider, metrics, logger);
+        _commits = new GroupCommit<MessageOutcome>(CommitAsync, MaxMessagesPerCommit);
+    }
+
+    /// <summary>
+    /// Records <paramref name="outcomes"/> and returns once they are committed. Each delivery calls this right
+    /// after the receiver's reply, so a crash can forget (and later repeat) at most the delivery in hand per
+    /// connection; outcomes that arrive together from several connections share one transaction.
+    /// </summary>
+    public Task RecordAsync(IReadOnlyList<MessageOutcome> outcomes) => _commits.CommitAsync(outcomes);
+
+    private async Task CommitAsync(IReadOnlyList<MessageOutcome> outcomes)
+    {
+        var schedule = new RetrySchedule(_options.Value.RetrySchedule);
+        await using var scope = _scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var ids = attemptsByMessage.Keys.ToList();
-        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToListAsync(cancellationToken);
-        var now = timeProvider.GetUtcNow();
+        var ids = outcomes.Select(o => o.MessageId).Distinct().ToList();
+        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id);
+        var now = _timeProvider.GetUtcNow();
         var counted = new List<Action>();
 
-        foreach (var message in messages)
+        // One message may come twice, from the tasks of two of its recipient domains: each names its own recipients.
+        foreach (var outcome in outcomes.Where(o => messages.ContainsKey(o.MessageId)))
         {
-            var attemptsByRecipient = attemptsByMessage[message.Id];
-            foreach (var recipient in message.Recipients.Where(r => attemptsByRecipient.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
+            var message = messages[outcome.MessageId];
+            var policy = outcome.Decision;
+            foreach (var recipient in message.Recipients.Where(r => outcome.Attempts.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
             {
-                var attempts = attemptsByRecipient[recipient.Id];
+                var attempts = outcome.Attempts[recipient.Id];
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
-                var policy = decisions.GetValueOrDefault(message.Id) ?? PolicyDecision.Default;
                 (recipient.PolicyLevel, recipient.PolicyAction, recipient.PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, 512));
                 (recipient.LeaseOwner, recipient.LeaseUntil) = (null, null); // attempted: the claim ends with its record
                 Apply(message, recipient, decision, decidedBy, policy, now, schedule);
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
-                DeliveryLog.Outcome(logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
+                DeliveryLog.Outcome(_logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
         }
 
-        await db.UseRelaxedDurabilityAsync(cancellationToken);
-        using var writing = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await db.UseRelaxedDurabilityAsync(CancellationToken.None);
+        using var writing = await _writeGate.EnterAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await db.SaveChangesAsync();
+        await ContentPurge.PurgeIfDoneAsync(db, [.. messages.Values], now, CancellationToken.None);
+        await transaction.CommitAsync();
         counted.ForEach(count => count()); // only what is committed is counted
     }
 
@@ -72,13 +96,13 @@ internal sealed class OutcomeRecorder(
         var kind = message.Kind.ToString();
         Action status = recipient.Status switch
         {
-            RecipientStatus.Delivered => () => metrics.Delivered(decidedBy?.Tls is not null, kind),
-            RecipientStatus.HeldForPickup => () => metrics.Held(recipient.Reason),
-            RecipientStatus.Failed => () => metrics.Bounced(recipient.Reason),
+            RecipientStatus.Delivered => () => _metrics.Delivered(decidedBy?.Tls is not null, kind),
+            RecipientStatus.HeldForPickup => () => _metrics.Held(recipient.Reason),
+            RecipientStatus.Failed => () => _metrics.Bounced(recipient.Reason),
             _ => () => { }
             ,
         };
-        return tlsFailure ? () => { metrics.TlsFailure(decision.Reason); status(); } : status;
+        return tlsFailure ? () => { _metrics.TlsFailure(decision.Reason); status(); } : status;
     }
 
     private static DeliveryAttempt ToAuditRecord(Guid messageId, long recipientId, AttemptRecord attempt) => new()
@@ -124,10 +148,10 @@ internal sealed class OutcomeRecorder(
                     recipient.Diagnostic = Truncate($"delivered WITHOUT TLS (deliver-plain test mode of {policy.Source}); {decision.Diagnostic}", 1024);
                 }
 
-                recipient.DsnPending = noticeOptions.Value.DeliveredOverTls && message.EnvelopeFrom.Length > 0;
+                recipient.DsnPending = _noticeOptions.Value.DeliveredOverTls && message.EnvelopeFrom.Length > 0;
                 break;
 
-            case DeliveryOutcome.Transient when now - message.ReceivedAt >= options.Value.MaxQueueTime:
+            case DeliveryOutcome.Transient when now - message.ReceivedAt >= _options.Value.MaxQueueTime:
                 Fail(message, recipient, now);
                 recipient.Reason = FailureReason.QueueExpired;
                 recipient.StatusCode = "4.4.7";
@@ -147,7 +171,7 @@ internal sealed class OutcomeRecorder(
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when policy.ForcePickup || policy.OnFailure != FailureAction.Bounce:
                 // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
                 recipient.Status = RecipientStatus.HeldForPickup;
-                recipient.HoldUntil = now + pickupOptions.Value.Retention;
+                recipient.HoldUntil = now + _pickupOptions.Value.Retention;
                 recipient.StatusCode = "2.0.0";
                 recipient.DsnPending = message.EnvelopeFrom.Length > 0;
                 recipient.PickupNoticePending = true;
@@ -177,6 +201,9 @@ internal sealed class OutcomeRecorder(
     private static string? Truncate(string? text, int length) =>
         text is null || text.Length <= length ? text : text[..length];
 }
+
+/// <summary>One message's attempt round at one domain: the attempts per recipient, and the policy that governed them.</summary>
+internal sealed record MessageOutcome(Guid MessageId, Dictionary<long, List<AttemptRecord>> Attempts, PolicyDecision Decision);
 
 /// <summary>Deletes a message's sealed content once every recipient is final and no DSN still needs its headers.</summary>
 internal static class ContentPurge
