@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SecureFallback.Smtp;
 
@@ -8,28 +9,34 @@ namespace SecureFallback.Smtp;
 /// in non-ASCII bytes) throws and the session drops without an answer (found by the fuzz tests). Here every
 /// parameter whose name is not an RFC 5321 esmtp-keyword becomes <c>MALFORMED-n</c>, and every repeat becomes
 /// <c>DUPLICATE-n-NAME</c>; both parse, and <see cref="CommandLimits"/> answers them with <c>501 5.5.4</c>.
+/// The line is read as SmtpServer reads it: up to CRLF, with tabs, bare CRs and LFs separating words as spaces
+/// do, and a <c>&gt;</c> inside a quoted local part not ending the path.
 /// </summary>
-internal static class CommandLineRewriter
+internal static partial class CommandLineRewriter
 {
     public const string DuplicatePrefix = "DUPLICATE-";
     public const string MalformedPrefix = "MALFORMED-";
 
+    /// <summary>Every control character and the space: none may be part of a parameter, so each separates two.</summary>
+    private static readonly char[] Separators = [.. Enumerable.Range(0, 33).Select(c => (char)c)];
+
     public static byte[] Rewrite(byte[] line)
     {
-        if (line.Length < 10 || !Ascii.EqualsIgnoreCase(line.AsSpan(0, 10), "MAIL FROM:"u8))
+        var text = Encoding.Latin1.GetString(line);
+        var command = MailFrom().Match(text);
+        if (!command.Success)
         {
             return line;
         }
 
-        var text = Encoding.Latin1.GetString(line);
-        var pathEnd = text.IndexOf('>', StringComparison.Ordinal);
+        var pathEnd = EndOfPath(text, command.Length);
         if (pathEnd < 0)
         {
             return line; // no <path>: SmtpServer refuses it before looking for parameters
         }
 
-        var ending = text.EndsWith("\r\n", StringComparison.Ordinal) ? "\r\n" : text.EndsWith('\n') ? "\n" : "";
-        var words = text[(pathEnd + 1)..^ending.Length].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        var ending = text.EndsWith("\r\n", StringComparison.Ordinal) ? "\r\n" : "";
+        var words = text[(pathEnd + 1)..^ending.Length].Split(Separators, StringSplitOptions.RemoveEmptyEntries);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var changed = false;
         for (var i = 0; i < words.Length; i++)
@@ -46,7 +53,33 @@ internal static class CommandLineRewriter
         return changed ? Encoding.Latin1.GetBytes($"{text[..(pathEnd + 1)]} {string.Join(' ', words)}{ending}") : line;
     }
 
+    /// <summary>Where the reverse-path's closing '&gt;' is, skipping quoted strings (with their backslash escapes); -1 if none.</summary>
+    private static int EndOfPath(string text, int from)
+    {
+        var quoted = false;
+        for (var i = from; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '\\' when quoted:
+                    i++;
+                    break;
+                case '"':
+                    quoted = !quoted;
+                    break;
+                case '>' when !quoted:
+                    return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"), RFC 5321 4.1.2.</summary>
     private static bool IsKeyword(string name) =>
         name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    /// <summary>MAIL and FROM: with any run of blanks between, as SmtpServer skips them.</summary>
+    [GeneratedRegex(@"\AMAIL[\x00-\x20]+FROM:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MailFrom();
 }

@@ -56,6 +56,28 @@ public sealed partial class SmtpIntakeFuzzTests(ITestOutputHelper output) : IAsy
         await AssertStillServesAsync();
     }
 
+    /// <summary>
+    /// Repeated MAIL parameters fault SmtpServer's parser (a dictionary Add); the session guard defuses them. These
+    /// are the shapes in which a repeat can hide from a line-by-line look: separators other than one space, a
+    /// bare CR or LF inside the command (SmtpServer reads up to CRLF), a '>' quoted inside the path.
+    /// </summary>
+    [Theory]
+    [InlineData("MAIL FROM:<a@sender.test> RET=FULL RET=HDRS\r\n")]
+    [InlineData("MAIL FROM:<a@sender.test> RET=FULL\nRET=HDRS\r\n")]
+    [InlineData("MAIL FROM:<a@sender.test> RET=FULL\rRET=HDRS\r\n")]
+    [InlineData("MAIL FROM:<a@sender.test> RET=FULL\tRET=HDRS\r\n")]
+    [InlineData("MAIL  FROM:<a@sender.test> RET=FULL RET=HDRS\r\n")]
+    [InlineData("MAIL\tFROM:<a@sender.test> RET=FULL RET=HDRS\r\n")]
+    [InlineData("MAIL FROM: <a@sender.test> ret=FULL RET=HDRS\r\n")]
+    [InlineData("MAIL FROM:<\"x>y\"@sender.test> RET=FULL RET=HDRS\r\n")]
+    [InlineData("MAIL FROM:<a@sender.test> RET=FULL\r\nMAIL FROM:<a@sender.test> SIZE=1\n SIZE=2\r\n")]
+    public async Task RepeatedMailParameters_InEveryDisguise_AreAnsweredNotFaulted(string line)
+    {
+        await RunSessionAsync(Encoding.Latin1.GetBytes($"EHLO fuzz.test\r\n{line}QUIT\r\n"));
+
+        await AssertStillServesAsync();
+    }
+
     private async Task RunSessionAsync(byte[] input)
     {
         using var client = new TcpClient();

@@ -112,7 +112,7 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
                     return 0;
                 }
 
-                Enqueue([.. _partialLine]);
+                Enqueue(CommandLineRewriter.Rewrite([.. _partialLine]));
                 _partialLine.Clear();
                 continue;
             }
@@ -141,7 +141,9 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
         var span = received.Span;
         for (var i = 0; i < span.Length; i++)
         {
-            if (span[i] != (byte)'\n')
+            // SmtpServer reads a command up to CRLF; a bare LF is inside the line, as SmtpServer sees it.
+            var crBefore = i > start ? span[i - 1] == (byte)'\r' : _partialLine.Count > 0 && _partialLine[^1] == (byte)'\r';
+            if (span[i] != (byte)'\n' || !crBefore)
             {
                 continue;
             }
