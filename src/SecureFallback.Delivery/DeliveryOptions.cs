@@ -45,6 +45,13 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long an idle delivery worker waits before looking at the queue for work nobody told it about (retries fall
+    /// due on their own schedule; new mail wakes it at once, from other instances on PostgreSQL through
+    /// <c>NOTIFY</c>). Default 15 s.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Extra CA certificates (PEM files) trusted, besides the system's, at the <c>verify</c> and <c>secure</c> levels.</summary>
     public List<string> TrustedRoots { get; set; } = [];
 

@@ -52,6 +52,11 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add("SecureFallback:Delivery:LeaseDuration must be at least 5 seconds.");
         }
 
+        if (options.PollInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("SecureFallback:Delivery:PollInterval must be at least 1 second (e.g. 00:00:15).");
+        }
+
         if (options.ConnectTimeout <= TimeSpan.Zero || options.CommandTimeout <= TimeSpan.Zero || options.MaxParallelDomains < 1)
         {
             errors.Add("SecureFallback:Delivery:ConnectTimeout, CommandTimeout and MaxParallelDomains must be positive.");

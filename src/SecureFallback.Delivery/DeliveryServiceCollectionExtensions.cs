@@ -73,7 +73,9 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<INextHopResolver, DnsNextHopResolver>();
 
         services.AddSingleton<DeliverySignal>();
-        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliverySignal>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SharedQueueWakeups>(sp, runQueue));
+        services.AddHostedService(sp => sp.GetRequiredService<SharedQueueWakeups>());
+        services.AddSingleton<IDeliverySignal, AnnouncingDeliverySignal>();
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<NoticeSigner>();

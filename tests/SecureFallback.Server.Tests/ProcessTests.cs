@@ -72,6 +72,7 @@ public sealed class ProcessTests
     [InlineData("--SecureFallback:Database:Provider=mysql", "SecureFallback:Database:Provider must be sqlite or postgres")]
     [InlineData("--SecureFallback:Database:Provider=postgres", "needs ConnectionStrings:SecureFallback")]
     [InlineData("--SecureFallback:Delivery:ConnectionsPerDomain=0", "SecureFallback:Delivery:ConnectionsPerDomain must be between 1 and 100")]
+    [InlineData("--SecureFallback:Delivery:PollInterval=00:00:00", "SecureFallback:Delivery:PollInterval must be at least 1 second")]
     public async Task Server_WithBadConfiguration_StopsAtStartWithAClearMessage(string badSetting, string expectedMessage)
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();

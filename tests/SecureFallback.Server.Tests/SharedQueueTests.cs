@@ -173,3 +173,39 @@ public sealed class SharedPortalTests
         Assert.Equal(System.Net.HttpStatusCode.Redirect, strangerAtB.StatusCode); // without the cookie: to the sign-in page
     }
 }
+
+/// <summary>
+/// Split roles on PostgreSQL: mail an intake-only instance commits wakes the delivery-only instance at once
+/// (NOTIFY/LISTEN). The delivering instance's poll is set to ten minutes, so only the wake-up can deliver the
+/// message within the test's minute.
+/// </summary>
+public sealed class SharedWakeupTests
+{
+    [Fact]
+    public async Task MailTakenInByOneInstance_WakesTheDeliveringInstance_WithoutWaitingForItsPoll()
+    {
+        var connectionString = TestDatabase.PostgresConnectionString("sf_wakeup_" + Guid.NewGuid().ToString("N")[..12]);
+        await using var receiver = await TlsSmtpReceiver.StartAsync();
+        Dictionary<string, string> Settings(string name, string roles) => new()
+        {
+            ["SecureFallback:Database:Provider"] = "postgres",
+            ["ConnectionStrings:SecureFallback"] = connectionString,
+            ["SecureFallback:InstanceName"] = name,
+            ["SecureFallback:Roles"] = roles,
+            ["SecureFallback:Delivery:PollInterval"] = "00:10:00",
+            ["SecureFallback:Delivery:Routes:wakeup.test"] = receiver.Route,
+        };
+
+        var (dataA, dataB) = (SecureFallbackInstance.NewDataDirectory(), SecureFallbackInstance.NewDataDirectory());
+        await using var intake = await SecureFallbackInstance.StartAsync(Settings("intake", "Intake,Portal"), dataA);
+        Directory.CreateDirectory(Path.Combine(dataB, "keys"));
+        File.Copy(Path.Combine(dataA, "keys", "kek.key"), Path.Combine(dataB, "keys", "kek.key"));
+        await using var delivery = await SecureFallbackInstance.StartAsync(Settings("delivery", "Delivery"), dataB);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the delivering instance has found the queue empty and sleeps
+
+        await intake.SendAsync("alice@sender.test", ["bob@wakeup.test"], "wake up", "body");
+
+        var received = await receiver.WaitForMessagesAsync(1, TimeSpan.FromMinutes(1));
+        Assert.Equal(["bob@wakeup.test"], Assert.Single(received).To);
+    }
+}

@@ -31,7 +31,6 @@ internal sealed class DeliveryWorker(
     TimeProvider timeProvider,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxIdleWait = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan FaultBackoff = TimeSpan.FromSeconds(30);
 
@@ -51,7 +50,7 @@ internal sealed class DeliveryWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wait = MaxIdleWait;
+                var wait = options.Value.PollInterval;
                 try
                 {
                     ReapFinished();
@@ -61,7 +60,7 @@ internal sealed class DeliveryWorker(
                     await dsnOutbox.ProcessAsync(stoppingToken);
                     await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains
-                        ? MaxIdleWait // full: an in-flight domain finishing wakes the loop
+                        ? options.Value.PollInterval // full: an in-flight domain finishing wakes the loop
                         : await TimeUntilNextDueAsync(stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -202,11 +201,11 @@ internal sealed class DeliveryWorker(
         var next = nextDue is null ? nextLapse : nextLapse is null || nextDue < nextLapse ? nextDue : nextLapse;
         if (next is null)
         {
-            return MaxIdleWait;
+            return options.Value.PollInterval;
         }
 
         var wait = next.Value - timeProvider.GetUtcNow();
-        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdleWait ? MaxIdleWait : wait;
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > options.Value.PollInterval ? options.Value.PollInterval : wait;
     }
 
     private async Task WaitForWorkAsync(TimeSpan wait, CancellationToken cancellationToken)
