@@ -19,6 +19,8 @@ internal static class StartupErrors
             IOException io when io.InnerException is SocketException or null && io.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
                 $"SecureFallback cannot start: {io.Message}. Change SecureFallback:Intake:Port or Urls.",
             KeyRingUnavailableException keys => $"SecureFallback cannot start: {keys.Message}",
+            Npgsql.NpgsqlException database =>
+                $"SecureFallback cannot start: the PostgreSQL database is not usable ({database.Message}). Check ConnectionStrings:SecureFallback, and that the server runs and lets this user in.",
             UnauthorizedAccessException access =>
                 $"SecureFallback cannot start: {access.Message}. Check the permissions of SecureFallback:DataDirectory.",
             _ => null,

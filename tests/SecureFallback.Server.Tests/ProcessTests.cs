@@ -86,6 +86,25 @@ public sealed class ProcessTests
         Assert.Contains(expectedMessage, process.Output);
         Assert.DoesNotContain("   at ", process.Output); // a message, not a stack trace
     }
+
+    [Fact]
+    public async Task Server_WhosePostgresIsUnreachable_StopsAtStartWithAClearMessage()
+    {
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        using var process = ServerProcess.Start(
+        [
+            .. SecureFallbackInstance.BaseArguments(dataDirectory).Except(TestDatabase.Arguments(dataDirectory)),
+            "--SecureFallback:Database:Provider=postgres",
+            $"--ConnectionStrings:SecureFallback=Host=127.0.0.1;Port={TestPorts.Free()};Database=sf_nowhere;Username=nobody;Timeout=3",
+        ]);
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("SecureFallback cannot start: the PostgreSQL database is not usable", process.Output);
+        Assert.Contains("Check ConnectionStrings:SecureFallback", process.Output);
+        Assert.DoesNotContain("   at ", process.Output);
+    }
 }
 
 public sealed class UsersCommandTests

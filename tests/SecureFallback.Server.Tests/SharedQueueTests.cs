@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using SecureFallback.TestKit;
 using Xunit.Abstractions;
@@ -207,5 +208,46 @@ public sealed class SharedWakeupTests
 
         var received = await receiver.WaitForMessagesAsync(1, TimeSpan.FromMinutes(1));
         Assert.Equal(["bob@wakeup.test"], Assert.Single(received).To);
+    }
+}
+
+/// <summary>
+/// A compose file starts every instance at once on an empty database: one creates the database, the schema and
+/// the first master key, the others wait or find them, and nobody logs an error an admin would have to look into.
+/// </summary>
+public sealed class SharedFirstStartTests
+{
+    [Fact]
+    public async Task TwoInstances_StartingTogetherOnANewDatabase_BothStart_ShareOneKeyRing_AndLogNoError()
+    {
+        var connectionString = TestDatabase.PostgresConnectionString("sf_first_" + Guid.NewGuid().ToString("N")[..12]);
+        var sharedKeys = Path.Combine(SecureFallbackInstance.NewDataDirectory(), "keys"); // one volume, as in compose
+        var logs = new[] { new CapturedLog(), new CapturedLog() };
+        var starting = logs.Select((log, i) => SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["SecureFallback:Database:Provider"] = "postgres",
+                ["ConnectionStrings:SecureFallback"] = connectionString,
+                ["SecureFallback:InstanceName"] = $"first-{i}",
+                ["SecureFallback:Protection:KeyDirectory"] = sharedKeys,
+            },
+            services: log.AddTo)).ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+
+            Assert.All(logs.SelectMany(l => l.Entries), e => Assert.True(e.Level < LogLevel.Error, $"{e.Category}: {e.Message}"));
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var keys = new NpgsqlCommand("SELECT count(*) FROM \"MasterKeys\"", connection);
+            Assert.Equal(1L, await keys.ExecuteScalarAsync());
+        }
+        finally
+        {
+            foreach (var instance in starting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await (await instance).DisposeAsync();
+            }
+        }
     }
 }

@@ -29,7 +29,7 @@ internal static class CheckTlsCommand
 
         await using (var scope = host.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().Database.MigrateAsync();
+            await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().MigrateToCurrentAsync();
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -63,7 +63,7 @@ internal static class CliVerbs
             .AddEntityFrameworkStores<SecureFallbackDbContext>());
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        await db.Database.MigrateAsync();
+        await db.MigrateToCurrentAsync();
 
         switch (words)
         {

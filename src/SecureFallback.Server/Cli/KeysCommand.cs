@@ -23,7 +23,7 @@ internal static class KeysCommand
         using var host = CliHost.Build(settings, services => services.AddSecureFallbackProtection());
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        await db.Database.MigrateAsync();
+        await db.MigrateToCurrentAsync();
         var ring = host.Services.GetRequiredService<MasterKeyRing>();
         var protector = host.Services.GetRequiredService<ChunkedAesGcmProtector>();
         var portalKeys = SealedPortalKeys.For(db, host.Services);

@@ -24,20 +24,14 @@ internal sealed class DatabaseMasterKeyStore(IServiceScopeFactory scopeFactory, 
     public override IReadOnlyDictionary<int, byte[]> ReadAll() =>
         Use(db => db.MasterKeys.AsNoTracking().ToDictionary(k => k.Version, k => k.Sealed));
 
-    public override bool TryAdd(int version, byte[] sealedKey) => Use(db =>
-    {
-        db.MasterKeys.Add(new StoredMasterKey { Version = version, Sealed = sealedKey, CreatedAt = timeProvider.GetUtcNow() });
-        try
-        {
-            db.SaveChanges();
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            // Another instance stored this version first (primary key): the caller re-reads.
-            return false;
-        }
-    });
+    /// <remarks>
+    /// Instances started together on a new database each try to create version 1: the loser's insert does nothing
+    /// (no failed statement in the log) and the caller re-reads the winner's key.
+    /// </remarks>
+    public override bool TryAdd(int version, byte[] sealedKey) => Use(db => db.Database.ExecuteSql($"""
+        INSERT INTO "MasterKeys" ("Version", "CreatedAt", "Sealed") VALUES ({version}, {timeProvider.GetUtcNow().UtcTicks}, {sealedKey})
+        ON CONFLICT ("Version") DO NOTHING
+        """) == 1);
 
     public override void Replace(int version, byte[] sealedKey) =>
         Use(db => db.MasterKeys.Where(k => k.Version == version).ExecuteUpdate(s => s.SetProperty(k => k.Sealed, sealedKey)));

@@ -30,7 +30,7 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        await db.MigrateToCurrentAsync(cancellationToken);
 
         // Opened only now: with PostgreSQL the ring itself is in the database just migrated.
         var ring = services.GetRequiredService<MasterKeyRing>();
