@@ -23,28 +23,18 @@ internal sealed class SharedQueueWakeups(IOptions<DatabaseOptions> database, Del
 
     /// <summary>Least time between two announcements: a busy intake commits many groups a second, one wake-up will do.</summary>
     private static readonly TimeSpan AnnounceSpacing = TimeSpan.FromMilliseconds(50);
-    private readonly SemaphoreSlim _pending = new(0, 1);
+
+    /// <summary>Announcements asked for and not yet sent, coalesced the way the worker's wake-ups are.</summary>
+    private readonly DeliverySignal _pending = new();
 
     private bool Shared => database.Value.IsPostgres;
 
     /// <summary>Asks for one announcement to the other instances (coalesced with any already asked for).</summary>
     public void Announce()
     {
-        if (!Shared)
+        if (Shared)
         {
-            return;
-        }
-
-        try
-        {
-            if (_pending.CurrentCount == 0)
-            {
-                _pending.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already pending.
+            _pending.Notify();
         }
     }
 
