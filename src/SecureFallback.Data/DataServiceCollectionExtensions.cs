@@ -42,7 +42,8 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<WriteGate>();
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator>());
 
         services.AddSingleton<GroupCommitIntake>();
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());

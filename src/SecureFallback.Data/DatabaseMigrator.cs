@@ -7,14 +7,35 @@ using Npgsql;
 
 namespace SecureFallback.Data;
 
-/// <summary>Applies pending migrations before anything else starts, then marks the database ready.</summary>
-internal sealed class DatabaseMigrator(IServiceScopeFactory scopeFactory, DatabaseReadiness readiness) : IHostedService
+/// <summary>
+/// Applies pending migrations once per process, then marks the database ready: at start as a hosted service, or
+/// earlier for whoever needs the schema first (the server's key ring check), after which the start has nothing
+/// left to do.
+/// </summary>
+public sealed class DatabaseMigrator(IServiceScopeFactory scopeFactory, DatabaseReadiness readiness) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly SemaphoreSlim _once = new(1, 1);
+
+    public Task StartAsync(CancellationToken cancellationToken) => EnsureMigratedAsync(cancellationToken);
+
+    public async Task EnsureMigratedAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().MigrateToCurrentAsync(cancellationToken);
-        readiness.MarkReady();
+        await _once.WaitAsync(cancellationToken);
+        try
+        {
+            if (readiness.IsReady)
+            {
+                return;
+            }
+
+            await using var scope = scopeFactory.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().MigrateToCurrentAsync(cancellationToken);
+            readiness.MarkReady();
+        }
+        finally
+        {
+            _once.Release();
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -28,9 +28,9 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
 
     private async Task CheckCoreAsync(CancellationToken cancellationToken)
     {
+        await services.GetRequiredService<DatabaseMigrator>().EnsureMigratedAsync(cancellationToken);
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        await db.MigrateToCurrentAsync(cancellationToken);
 
         // Opened only now: with PostgreSQL the ring itself is in the database just migrated.
         var ring = services.GetRequiredService<MasterKeyRing>();
