@@ -45,9 +45,7 @@ public sealed class SharedQueueTests(ITestOutputHelper output)
         var started = TimeProvider.System.GetTimestamp();
         using var a = ServerProcess.Start(Arguments("instance-a", dataA, portA));
         await a.WaitForIntakeAsync(portA);
-        // The ring is in the database, sealed with A's key-encryption key: B gets a copy, as an admin would give it.
-        Directory.CreateDirectory(Path.Combine(dataB, "keys"));
-        File.Copy(Path.Combine(dataA, "keys", "kek.key"), Path.Combine(dataB, "keys", "kek.key"));
+        SharedInstances.CopyKeyEncryptionKey(dataA, dataB);
         using var b = ServerProcess.Start(Arguments("instance-b", dataB, portB));
         await b.WaitForIntakeAsync(portB);
 
@@ -147,18 +145,10 @@ public sealed class SharedPortalTests
     public async Task SignInCookie_FromOneInstance_IsGoodAtTheOther()
     {
         var connectionString = TestDatabase.PostgresConnectionString("sf_portal_" + Guid.NewGuid().ToString("N")[..12]);
-        Dictionary<string, string> Settings(string name) => new()
-        {
-            ["SecureFallback:Database:Provider"] = "postgres",
-            ["ConnectionStrings:SecureFallback"] = connectionString,
-            ["SecureFallback:InstanceName"] = name,
-        };
-
         var (dataA, dataB) = (SecureFallbackInstance.NewDataDirectory(), SecureFallbackInstance.NewDataDirectory());
-        await using var a = await SecureFallbackInstance.StartAsync(Settings("portal-a"), dataA);
-        Directory.CreateDirectory(Path.Combine(dataB, "keys"));
-        File.Copy(Path.Combine(dataA, "keys", "kek.key"), Path.Combine(dataB, "keys", "kek.key"));
-        await using var b = await SecureFallbackInstance.StartAsync(Settings("portal-b"), dataB);
+        await using var a = await SecureFallbackInstance.StartAsync(SharedInstances.Settings(connectionString, "portal-a"), dataA);
+        SharedInstances.CopyKeyEncryptionKey(dataA, dataB);
+        await using var b = await SecureFallbackInstance.StartAsync(SharedInstances.Settings(connectionString, "portal-b"), dataB);
         await a.AddPortalUserAsync("carol@partner.test", "Correct-Horse-Battery-9");
 
         using var atA = new PortalVisitor(a.WebAddress);
@@ -187,11 +177,8 @@ public sealed class SharedWakeupTests
     {
         var connectionString = TestDatabase.PostgresConnectionString("sf_wakeup_" + Guid.NewGuid().ToString("N")[..12]);
         await using var receiver = await TlsSmtpReceiver.StartAsync();
-        Dictionary<string, string> Settings(string name, string roles) => new()
+        Dictionary<string, string> Settings(string name, string roles) => new(SharedInstances.Settings(connectionString, name))
         {
-            ["SecureFallback:Database:Provider"] = "postgres",
-            ["ConnectionStrings:SecureFallback"] = connectionString,
-            ["SecureFallback:InstanceName"] = name,
             ["SecureFallback:Roles"] = roles,
             ["SecureFallback:Delivery:PollInterval"] = "00:10:00",
             ["SecureFallback:Delivery:Routes:wakeup.test"] = receiver.Route,
@@ -199,8 +186,7 @@ public sealed class SharedWakeupTests
 
         var (dataA, dataB) = (SecureFallbackInstance.NewDataDirectory(), SecureFallbackInstance.NewDataDirectory());
         await using var intake = await SecureFallbackInstance.StartAsync(Settings("intake", "Intake,Portal"), dataA);
-        Directory.CreateDirectory(Path.Combine(dataB, "keys"));
-        File.Copy(Path.Combine(dataA, "keys", "kek.key"), Path.Combine(dataB, "keys", "kek.key"));
+        SharedInstances.CopyKeyEncryptionKey(dataA, dataB);
         await using var delivery = await SecureFallbackInstance.StartAsync(Settings("delivery", "Delivery"), dataB);
         await Task.Delay(TimeSpan.FromSeconds(2)); // the delivering instance has found the queue empty and sleeps
 
@@ -224,11 +210,8 @@ public sealed class SharedFirstStartTests
         var sharedKeys = Path.Combine(SecureFallbackInstance.NewDataDirectory(), "keys"); // one volume, as in compose
         var logs = new[] { new CapturedLog(), new CapturedLog() };
         var starting = logs.Select((log, i) => SecureFallbackInstance.StartAsync(
-            new Dictionary<string, string>
+            new Dictionary<string, string>(SharedInstances.Settings(connectionString, $"first-{i}"))
             {
-                ["SecureFallback:Database:Provider"] = "postgres",
-                ["ConnectionStrings:SecureFallback"] = connectionString,
-                ["SecureFallback:InstanceName"] = $"first-{i}",
                 ["SecureFallback:Protection:KeyDirectory"] = sharedKeys,
             },
             services: log.AddTo)).ToList();
@@ -249,5 +232,27 @@ public sealed class SharedFirstStartTests
                 await (await instance).DisposeAsync();
             }
         }
+    }
+}
+
+/// <summary>What the tests of several in-process instances on one PostgreSQL database set up alike.</summary>
+internal static class SharedInstances
+{
+    /// <summary>The settings that put an instance named <paramref name="name"/> on the shared database.</summary>
+    public static Dictionary<string, string> Settings(string connectionString, string name) => new()
+    {
+        ["SecureFallback:Database:Provider"] = "postgres",
+        ["ConnectionStrings:SecureFallback"] = connectionString,
+        ["SecureFallback:InstanceName"] = name,
+    };
+
+    /// <summary>
+    /// The ring is in the database, sealed with the first instance's key-encryption key: the second gets a copy,
+    /// as an admin would give it.
+    /// </summary>
+    public static void CopyKeyEncryptionKey(string fromDataDirectory, string toDataDirectory)
+    {
+        Directory.CreateDirectory(Path.Combine(toDataDirectory, "keys"));
+        File.Copy(Path.Combine(fromDataDirectory, "keys", "kek.key"), Path.Combine(toDataDirectory, "keys", "kek.key"));
     }
 }
