@@ -42,7 +42,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await page.GetByLabel("Confirmation code").FillAsync(CodeIn(codeMail));
         await FillPasswordsAsync(page, "Password", "Repeat password", PortalSteps.Password);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Create account and open messages" }).ClickAsync();
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         Assert.Contains("Contract draft", await page.InnerTextAsync("main"));
         Assert.DoesNotContain(plain.Messages, m => m.To.Contains("nobody@plain.test"));
     }
@@ -75,7 +75,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await SignInAsync(page, server, "carol@plain.test", PortalSteps.Password);
         Assert.Contains("not right", await page.InnerTextAsync(".error"));
         await SignInAsync(page, server, "carol@plain.test", newPassword);
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         Assert.Contains("Payslip", await page.InnerTextAsync("main"));
     }
 
@@ -102,7 +102,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await PortalSteps.SignOutAsync(page);
 
         await SignInAsync(page, server, "carol@plain.test", PortalSteps.Password);
-        await page.WaitForURLAsync("**/login/two-factor**");
+        await page.WaitForAddressAsync("**/login/two-factor**");
         await page.GotoAsync(new Uri(server.WebAddress, "inbox").ToString());
         Assert.EndsWith("/login", new Uri(page.Url).AbsolutePath); // the password alone is not a session
 
@@ -112,7 +112,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         Assert.Contains("not right", await page.InnerTextAsync(".error"));
         await page.GetByLabel("Authenticator or recovery code").FillAsync(authenticator.ComputeTotp());
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         Assert.Contains("Board minutes", await page.InnerTextAsync("main"));
 
         // A recovery code works once, in place of the app.
@@ -120,7 +120,7 @@ public sealed partial class AccountTests(ChromiumFixture chromium)
         await SignInAsync(page, server, "carol@plain.test", PortalSteps.Password);
         await page.GetByLabel("Authenticator or recovery code").FillAsync(recoveryCodes[0]);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
     }
 
     private static async Task RequestCodeAsync(IPage page, SecureFallbackInstance server, string address)

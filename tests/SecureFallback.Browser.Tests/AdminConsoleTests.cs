@@ -40,7 +40,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
         await page.GetByLabel("Portal password").FillAsync(AdminPassword);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin");
+        await page.WaitForAddressAsync("**/admin");
         Assert.True(await page.Locator("#count-delivered").CountAsync() == 1, await page.InnerTextAsync("body"));
 
         Assert.Equal("1", await page.InnerTextAsync("#count-delivered")); // cat, over TLS at the default level encrypt
@@ -137,7 +137,7 @@ public sealed class AdminQueueTests(ChromiumFixture chromium)
         await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
         await page.GetByLabel("Portal password").FillAsync("an admin console password");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/queue");
+        await page.WaitForAddressAsync("**/admin/queue");
 
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Retry keep@later.test now" }).ClickAsync();
         Assert.Contains("Retrying keep@later.test now.", await page.InnerTextAsync(".notice"));

@@ -13,7 +13,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     /// <summary>
-    /// How long a step may wait for the page. Playwright's 30 s is too tight when CI's two cores also run the
+    /// How long a step may wait for the page: room beyond Playwright's 30 s for CI's two cores, which also run the
     /// server test processes beside the browser; a real hang still fails, only later.
     /// </summary>
     private const float StepTimeoutMs = 90_000;
@@ -65,4 +65,17 @@ public sealed class ChromiumFixture : IAsyncLifetime
 public sealed class ChromiumCollection : ICollectionFixture<ChromiumFixture>
 {
     public const string Name = "chromium";
+}
+
+/// <summary>Waiting for a page the way every browser test does.</summary>
+internal static class PageNavigation
+{
+    /// <summary>
+    /// Waits until the page's address matches <paramref name="glob"/>, that is, until the navigation is committed;
+    /// not for its load event, which Playwright at times never reports after a form's POST and redirect (twice in
+    /// CI, both times with network idle reported and the step timing out, at 30 s and at 90 s alike). What a test
+    /// reads next waits for its own element.
+    /// </summary>
+    public static Task WaitForAddressAsync(this IPage page, string glob) =>
+        page.WaitForURLAsync(glob, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
 }

@@ -39,7 +39,7 @@ public sealed class FormLabelTests(ChromiumFixture chromium)
         }
 
         await PortalSteps.FillNewPasswordAsync(page);
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         await CheckAsync("/account/security");
         await page.GotoAsync(new Uri(server.WebAddress, "/register").ToString());
         await page.GetByLabel("E-mail address").FillAsync("someone@plain.test");

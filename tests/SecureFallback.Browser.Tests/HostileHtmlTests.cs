@@ -87,10 +87,11 @@ public sealed class HostileHtmlTests(ChromiumFixture chromium)
         page.Dialog += async (_, dialog) => { dialogs++; await dialog.DismissAsync(); };
         await page.AddInitScriptAsync("window.alert = window.confirm = window.prompt = () => { window.__xss = 'dialog'; };");
         await PortalSteps.RegisterThroughLinkAsync(page, server, token);
+        await page.WaitForTimeoutAsync(500); // time for anything on the inbox page that would run
         Assert.Contains("<script>", await page.InnerTextAsync("table")); // shown as text, not run
         Assert.Equal("undefined", await page.EvaluateAsync<string>("typeof window.__xss"));
         await page.Locator("a[href^='/messages/']").First.ClickAsync();
-        await page.WaitForURLAsync("**/messages/**");
+        await page.WaitForAddressAsync("**/messages/**");
         await page.WaitForTimeoutAsync(500);
 
         Assert.Contains("visible-marker", await page.InnerTextAsync(".html-body"));

@@ -39,11 +39,11 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
         Assert.Contains("carol@plain.test", await page.InnerTextAsync("main"));
         await PortalSteps.FillNewPasswordAsync(page);
 
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         var row = page.Locator("tr", new PageLocatorOptions { HasText = "Lab results" });
         Assert.Contains("Alice Example", await row.InnerTextAsync());
         await row.GetByRole(AriaRole.Link).ClickAsync();
-        await page.WaitForURLAsync("**/messages/**");
+        await page.WaitForAddressAsync("**/messages/**");
         Assert.Contains(marker, await page.InnerTextAsync(".body"));
         Assert.Empty(consoleErrors);
 

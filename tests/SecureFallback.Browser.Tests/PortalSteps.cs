@@ -18,7 +18,7 @@ internal static partial class PortalSteps
     {
         await page.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
         await FillNewPasswordAsync(page);
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
     }
 
     public static async Task FillNewPasswordAsync(IPage page)
@@ -31,7 +31,7 @@ internal static partial class PortalSteps
     public static async Task SignOutAsync(IPage page)
     {
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/login");
+        await page.WaitForAddressAsync("**/login");
     }
 
     [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]

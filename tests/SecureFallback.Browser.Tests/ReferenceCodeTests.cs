@@ -36,7 +36,7 @@ public sealed partial class ReferenceCodeTests(ChromiumFixture chromium)
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Continue" }).ClickAsync();
         await PortalSteps.FillNewPasswordAsync(page);
 
-        await page.WaitForURLAsync("**/inbox");
+        await page.WaitForAddressAsync("**/inbox");
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Invoice 42" }).ClickAsync();
         Assert.Contains("Amount due: 12 EUR", await page.InnerTextAsync(".body"));
     }
