@@ -11,11 +11,15 @@ namespace SecureFallback.Smtp;
 /// <c>DUPLICATE-n-NAME</c>; both parse, and <see cref="CommandLimits"/> answers them with <c>501 5.5.4</c>.
 /// The line is read as SmtpServer reads it: up to CRLF, with tabs, bare CRs and LFs separating words as spaces
 /// do, and a <c>&gt;</c> inside a quoted local part not ending the path.
+/// A PROXY line (HAProxy's header, which SmtpServer parses as a command at any point, and which faults it when
+/// truncated) becomes <see cref="RefusedProxyCommand"/>, an unknown command: we never take a client's word for its
+/// address, so SmtpServer answers it as unrecognised and the session goes on.
 /// </summary>
 internal static partial class CommandLineRewriter
 {
     public const string DuplicatePrefix = "DUPLICATE-";
     public const string MalformedPrefix = "MALFORMED-";
+    public const string RefusedProxyCommand = "XPROXY-REFUSED";
 
     /// <summary>Every control character and the space: none may be part of a parameter, so each separates two.</summary>
     private static readonly char[] Separators = [.. Enumerable.Range(0, 33).Select(c => (char)c)];
@@ -23,6 +27,11 @@ internal static partial class CommandLineRewriter
     public static byte[] Rewrite(byte[] line)
     {
         var text = Encoding.Latin1.GetString(line);
+        if (Proxy().IsMatch(text))
+        {
+            return Encoding.Latin1.GetBytes($"{RefusedProxyCommand}\r\n");
+        }
+
         var command = MailFrom().Match(text);
         if (!command.Success)
         {
@@ -82,4 +91,8 @@ internal static partial class CommandLineRewriter
     /// <summary>MAIL and FROM: with any run of blanks between, as SmtpServer skips them.</summary>
     [GeneratedRegex(@"\AMAIL[\x00-\x20]+FROM:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MailFrom();
+
+    /// <summary>PROXY as SmtpServer's tokenizer sees it: the word, not followed by another letter.</summary>
+    [GeneratedRegex(@"\APROXY(?![A-Za-z])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Proxy();
 }

@@ -78,6 +78,29 @@ public sealed partial class SmtpIntakeFuzzTests(ITestOutputHelper output) : IAsy
         await AssertStillServesAsync();
     }
 
+    /// <summary>
+    /// SmtpServer parses HAProxy's PROXY header as a command on every connection; a truncated one ("PROXY TCP" and
+    /// nothing after) faults its parser (found by the fuzz tests). We never take a client's word for its address,
+    /// so every PROXY line is refused with a reply, and the session goes on.
+    /// </summary>
+    [Theory]
+    [InlineData("PROXY TCP")]
+    [InlineData("proxy tcp ")]
+    [InlineData("PROXY TCP4 198.51.100.7 127.0.0.1 4000 25")]
+    [InlineData("PROXY UNKNOWN")]
+    [InlineData("PROXY")]
+    [InlineData("Proxy\tTCP")]
+    public async Task ProxyHeaders_AreRefusedWithAReply_NotFaulted(string line)
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(_server.IntakePort);
+        Assert.StartsWith("250", await client.CommandAsync("EHLO fuzz.test"));
+
+        Assert.Matches("^50[0-2] ", await client.CommandAsync(line));
+
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        await AssertStillServesAsync();
+    }
+
     private async Task RunSessionAsync(byte[] input)
     {
         using var client = new TcpClient();
