@@ -65,7 +65,7 @@ internal sealed class QueueingMessageStore(
         }
 
         var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
-        var content = WithReceivedHeader(context, buffer, options.Value.ServerName ?? "localhost");
+        var content = AsReceived(context, buffer, options.Value.ServerName ?? "localhost");
         var incoming = new IncomingMessage(
             transaction.From.AsAddress() ?? "",
             recipients,
@@ -92,8 +92,15 @@ internal sealed class QueueingMessageStore(
         }
     }
 
-    /// <summary>Prepends a trace header (RFC 5321 4.4) so hops and loops can be followed, without copying the message.</summary>
-    private static ReadOnlySequence<byte> WithReceivedHeader(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
+    private static readonly ReadOnlyMemory<byte> LineEnd = "\r\n"u8.ToArray();
+
+    /// <summary>
+    /// The message as the client sent it, with a trace header (RFC 5321 4.4) before it so hops and loops can be
+    /// followed, without copying it. SmtpServer hands over the data without the CRLF before the ending dot, which
+    /// belongs to the last line (RFC 5321 4.1.1.4); it is put back, because MimeKit cannot parse a header section
+    /// that ends in an unterminated line without a colon (a message of body lines only, as a script may send).
+    /// </summary>
+    private static ReadOnlySequence<byte> AsReceived(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
     {
         var protocol = context.Pipe.IsSecure
             ? (context.AuthenticatedRelayUser() is null ? "ESMTPS" : "ESMTPSA")
@@ -101,6 +108,6 @@ internal sealed class QueueingMessageStore(
         var header = string.Create(
             CultureInfo.InvariantCulture,
             $"Received: from [{context.RemoteAddress()}]\r\n\tby {serverName} (SecureFallback) with {protocol};\r\n\t{DateTimeOffset.UtcNow:ddd, dd MMM yyyy HH:mm:ss} +0000\r\n");
-        return SequenceChain.Prepend(Encoding.ASCII.GetBytes(header), buffer);
+        return SequenceChain.Surround(Encoding.ASCII.GetBytes(header), buffer, LineEnd);
     }
 }

@@ -2,19 +2,24 @@ using System.Buffers;
 
 namespace SecureFallback.Smtp;
 
-/// <summary>Builds a <see cref="ReadOnlySequence{T}"/> of a head followed by an existing sequence, sharing its memory.</summary>
+/// <summary>Builds a <see cref="ReadOnlySequence{T}"/> of a head, an existing sequence and a tail, sharing their memory.</summary>
 internal static class SequenceChain
 {
-    public static ReadOnlySequence<byte> Prepend(ReadOnlyMemory<byte> head, in ReadOnlySequence<byte> tail)
+    public static ReadOnlySequence<byte> Surround(ReadOnlyMemory<byte> head, in ReadOnlySequence<byte> body, ReadOnlyMemory<byte> tail)
     {
         var first = new Segment(head, 0);
         var last = first;
-        foreach (var memory in tail)
+        foreach (var memory in body)
         {
             if (!memory.IsEmpty)
             {
                 last = last.Append(memory);
             }
+        }
+
+        if (!tail.IsEmpty)
+        {
+            last = last.Append(tail);
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);

@@ -134,6 +134,26 @@ public sealed class IntakeTests
         Assert.Empty(await server.RecipientsAsync());
     }
 
+    [Theory]
+    [InlineData("backup finished")]
+    [InlineData("backup finished\r\nno errors")]
+    public async Task Data_OfBodyLinesOnly_IsDeliveredWithItsLines_NotBounced(string lines)
+    {
+        // A script may send lines without any header. SmtpServer hands the data over without its last CRLF; stored
+        // that way, the last line lost its line end on the way out, and some such messages could not be parsed at
+        // all and went back to the sender (found by the fuzz tests).
+        await using var receiver = await TlsSmtpReceiver.StartAsync();
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string> { ["SecureFallback:Delivery:Routes:example.test"] = receiver.Route });
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.StartDataAsync("alice@sender.test", "bob@example.test");
+
+        Assert.StartsWith("250", await client.CommandAsync($"{lines}\r\n."));
+
+        var bob = (await server.WaitForRecipientsAsync(r => r.Single().Status != RecipientStatus.Queued)).Single();
+        Assert.True(bob.Status == RecipientStatus.Delivered, $"{bob.Status}: {bob.Reason}");
+        Assert.Contains($"{lines}\r\n", Assert.Single(receiver.Messages).Text);
+    }
+
     private static MimeMessage NewMessage(string from, string to)
     {
         var message = new MimeMessage();
