@@ -31,7 +31,7 @@ internal sealed class CommandLimits(int maxCommandsBeforeMail)
                 {
                     throw new SmtpResponseException(new SmtpResponse(
                         SmtpReplyCode.SyntaxError,
-                        "5.5.4 Malformed MAIL parameter: names are letters, digits and hyphens (RFC 5321 4.1.2)"));
+                        "5.5.4 Malformed MAIL parameter: names are letters, digits and hyphens, values printable ASCII without '=' (RFC 5321 4.1.2)"));
                 }
 
                 return;

@@ -7,7 +7,7 @@ namespace SecureFallback.Smtp;
 /// Defuses command lines that fault SmtpServer's parser instead of getting a reply. SmtpServer adds MAIL parameters
 /// to a dictionary keyed by a normalised name, so a repeated name (<c>SIZE=1 SIZE=2</c>, or two names that differ only
 /// in non-ASCII bytes) throws and the session drops without an answer (found by the fuzz tests). Here every
-/// parameter whose name is not an RFC 5321 esmtp-keyword becomes <c>MALFORMED-n</c>, and every repeat becomes
+/// parameter that is not an RFC 5321 esmtp-param becomes <c>MALFORMED-n</c>, and every repeat becomes
 /// <c>DUPLICATE-n-NAME</c>; both parse, and <see cref="CommandLimits"/> answers them with <c>501 5.5.4</c>.
 /// The line is read as SmtpServer reads it: up to CRLF, with tabs, bare CRs and LFs separating words as spaces
 /// do, and a <c>&gt;</c> inside a quoted local part not ending the path.
@@ -19,7 +19,7 @@ internal static partial class CommandLineRewriter
 {
     public const string DuplicatePrefix = "DUPLICATE-";
     public const string MalformedPrefix = "MALFORMED-";
-    public const string RefusedProxyCommand = "XPROXY-REFUSED";
+    private const string RefusedProxyCommand = "XPROXY-REFUSED";
 
     /// <summary>Every control character and the space: none may be part of a parameter, so each separates two.</summary>
     private static readonly char[] Separators = [.. Enumerable.Range(0, 33).Select(c => (char)c)];
@@ -51,7 +51,7 @@ internal static partial class CommandLineRewriter
         for (var i = 0; i < words.Length; i++)
         {
             var name = words[i].Split('=')[0];
-            var replacement = !IsKeyword(name) ? $"{MalformedPrefix}{i}" : seen.Add(name) ? null : $"{DuplicatePrefix}{i}-{name}";
+            var replacement = !IsParameter(words[i]) ? $"{MalformedPrefix}{i}" : seen.Add(name) ? null : $"{DuplicatePrefix}{i}-{name}";
             if (replacement is not null)
             {
                 words[i] = replacement;
@@ -84,9 +84,21 @@ internal static partial class CommandLineRewriter
         return -1;
     }
 
-    /// <summary>esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"), RFC 5321 4.1.2.</summary>
-    private static bool IsKeyword(string name) =>
-        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+    /// <summary>
+    /// esmtp-param = esmtp-keyword ["=" esmtp-value], RFC 5321 4.1.2: a keyword of letters, digits and hyphens, a
+    /// value of printable ASCII other than '='. SmtpServer's tokenizer splits anything else in its own way (a non-ASCII
+    /// byte inside a value starts a new parameter there), so anything else is refused rather than second-guessed.
+    /// </summary>
+    private static bool IsParameter(string word)
+    {
+        var equals = word.IndexOf('=');
+        var name = equals < 0 ? word : word[..equals];
+        var value = equals < 0 ? null : word[(equals + 1)..];
+        return name.Length > 0
+            && char.IsAsciiLetterOrDigit(name[0])
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            && (value is null || (value.Length > 0 && value.All(c => c is > ' ' and <= '~' and not '=')));
+    }
 
     /// <summary>MAIL and FROM: with any run of blanks between, as SmtpServer skips them.</summary>
     [GeneratedRegex(@"\AMAIL[\x00-\x20]+FROM:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

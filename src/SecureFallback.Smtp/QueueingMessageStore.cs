@@ -22,6 +22,8 @@ internal sealed class QueueingMessageStore(
     SecureFallbackMetrics metrics,
     ILogger<QueueingMessageStore> logger) : IMessageStore
 {
+    private static readonly ReadOnlyMemory<byte> LineEnd = "\r\n"u8.ToArray();
+
     public async Task<SmtpResponse> SaveAsync(
         ISessionContext context,
         IMessageTransaction transaction,
@@ -91,8 +93,6 @@ internal sealed class QueueingMessageStore(
             return new SmtpResponse(SmtpReplyCode.InsufficientStorage, "4.3.0 Temporary failure storing the message, try again later");
         }
     }
-
-    private static readonly ReadOnlyMemory<byte> LineEnd = "\r\n"u8.ToArray();
 
     /// <summary>
     /// The message as the client sent it, with a trace header (RFC 5321 4.4) before it so hops and loops can be

@@ -1,3 +1,4 @@
+using SecureFallback.Core.Messages;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -7,7 +8,7 @@ namespace SecureFallback.Smtp;
 
 /// <summary>
 /// Enforces "no open relay" at RCPT: a recipient is accepted only from an allowed network or after our own AUTH.
-/// Also caps recipients per message.
+/// Also caps recipients per message, and refuses a domain that no DNS lookup could take (a label over 63 octets).
 /// </summary>
 internal sealed class RelayMailboxFilter(RelayPolicy relayPolicy) : IMailboxFilter
 {
@@ -26,6 +27,13 @@ internal sealed class RelayMailboxFilter(RelayPolicy relayPolicy) : IMailboxFilt
             throw new SmtpResponseException(new SmtpResponse(
                 SmtpReplyCode.MailboxUnavailable,
                 "5.7.1 Relaying denied: authenticate over TLS or connect from an allowed network"));
+        }
+
+        if (to.Host.Length > 0 && !DomainName.IsValid(to.Host))
+        {
+            throw new SmtpResponseException(new SmtpResponse(
+                SmtpReplyCode.SyntaxError,
+                "5.1.3 Bad recipient address syntax: the domain is not a valid host name (labels of at most 63 octets, 253 in all)"));
         }
 
         var count = context.Properties.TryGetValue(SessionKeys.RecipientCount, out var value) && value is int n ? n : 0;

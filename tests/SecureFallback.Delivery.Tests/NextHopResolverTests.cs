@@ -61,6 +61,41 @@ public sealed class NextHopResolverTests : IAsyncDisposable
         Assert.Equal(FailureReason.DomainNotFound, resolution.Failure.Reason);
     }
 
+    [Theory]
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234.test")] // a 64-octet label
+    [InlineData("a..test")]
+    public async Task Resolve_ImpossibleDomain_IsAPermanentFailure_NotAnError(string domain)
+    {
+        // DnsClient throws on such a name; the recipients would wait in the queue until they expired (fuzz finding).
+        var resolution = await Resolver().ResolveAsync(domain, CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Permanent, resolution.Failure!.Outcome);
+        Assert.Equal(FailureReason.DomainNotFound, resolution.Failure.Reason);
+        Assert.Equal("5.1.2", resolution.Failure.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("example.test", true)]
+    [InlineData("a23456789012345678901234567890123456789012345678901234567890123.test", true)] // 63 octets: the most
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234.test", false)]
+    [InlineData("bücher.test", true)] // xn--bcher-kva.test
+    [InlineData("[192.0.2.1]", true)]
+    [InlineData("example.test.", true)]
+    [InlineData("a..test", false)]
+    [InlineData("", false)]
+    public void DomainName_IsValid_AsDnsWouldTakeIt(string domain, bool valid)
+    {
+        Assert.Equal(valid, SecureFallback.Core.Messages.DomainName.IsValid(domain));
+    }
+
+    [Fact]
+    public void DomainName_OverAllLength_IsInvalid()
+    {
+        var labels = string.Join('.', Enumerable.Repeat(new string('a', 63), 4)); // 255 octets
+        Assert.False(SecureFallback.Core.Messages.DomainName.IsValid(labels));
+        Assert.True(SecureFallback.Core.Messages.DomainName.IsValid(labels[..253]));
+    }
+
     [Fact]
     public async Task Resolve_ServFail_IsTransient()
     {

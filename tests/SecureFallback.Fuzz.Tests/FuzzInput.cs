@@ -1,6 +1,10 @@
 using System.Text;
 using CsCheck;
 
+// One target at a time: CsCheck's synchronous samplers keep every core busy, and beside them a server under fuzz
+// starved for thread-pool threads (no SMTP greeting for 26 s in a 10-minute run), which is not what a target tests.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace SecureFallback.Fuzz.Tests;
 
 /// <summary>

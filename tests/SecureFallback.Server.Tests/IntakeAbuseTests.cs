@@ -123,12 +123,27 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
         Assert.Equal(100, (await server.RecipientsAsync()).Count);
     }
 
+    [Fact]
+    public async Task Rcpt_ToADomainNoDnsLookupCouldTake_GetsA501_AndTheSessionGoesOn()
+    {
+        // Found by the fuzz tests: such a recipient was queued, and DnsClient threw on every delivery attempt.
+        await using var server = await SecureFallbackInstance.StartAsync(HoldDeliveries);
+        await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
+        await client.CommandAsync("EHLO client.test");
+        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
+        var label = new string('a', 63);
+
+        Assert.StartsWith("501 5.1.3", await client.CommandAsync($"RCPT TO:<bob@example.{label}a>"));
+        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<bob@{label}.example.test>"));
+    }
+
     [Theory]
     [InlineData("MAIL FROM:<alice@sender.test> SIZE=10 SIZE=20")]
     [InlineData("MAIL FROM:<alice@sender.test> BODY=8BITMIME body=7BIT")]
     [InlineData("mail from:<alice@sender.test> RET=FULL ENVID=x RET=HDRS")]
     [InlineData("MAIL FROM:<alice@sender.test> \u00ffE=1 \u00feE=2")]
     [InlineData("MAIL FROM:<alice@sender.test>\tSIZE=1\tSIZE=2")]
+    [InlineData("MAIL FROM:<alice@sender.test> SIZE=999\u00e099LS BODY=BINAR99\u00e099LS")] // a non-ASCII byte splits a value
     public async Task Mail_WithARepeatedOrMalformedParameter_GetsA501_AndTheSessionGoesOn(string mail)
     {
         // Found by the fuzz tests: SmtpServer's parser threw on these and dropped the connection without a reply.

@@ -3,6 +3,7 @@ using DnsClient;
 using DnsClient.Protocol;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Delivery.Routing;
 
@@ -18,6 +19,12 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         if (settings.Routes.TryGetValue(domain, out var route) && RouteParser.TryParse(route, settings.Port, out var parsed))
         {
             return await ResolveHostAsync(parsed.Host, parsed.Port, cancellationToken) with { Routed = true };
+        }
+
+        if (!DomainName.IsValid(domain))
+        {
+            // Refused at RCPT since; one queued before (or by an older version) must end, not wait in the queue.
+            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.DomainNotFound, $"Domain {domain} is not a valid host name", "5.1.2");
         }
 
         try
