@@ -26,6 +26,13 @@ internal static partial class CommandLineRewriter
 
     public static byte[] Rewrite(byte[] line)
     {
+        // Every command line passes here; only MAIL and PROXY lines (both patterns are anchored at the first byte)
+        // are worth decoding.
+        if (line.Length == 0 || char.ToUpperInvariant((char)line[0]) is not ('M' or 'P'))
+        {
+            return line;
+        }
+
         var text = Encoding.Latin1.GetString(line);
         if (Proxy().IsMatch(text))
         {

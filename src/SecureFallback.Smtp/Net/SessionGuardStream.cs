@@ -141,9 +141,14 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
         var span = received.Span;
         for (var i = 0; i < span.Length; i++)
         {
+            if (span[i] != (byte)'\n')
+            {
+                continue;
+            }
+
             // SmtpServer reads a command up to CRLF; a bare LF is inside the line, as SmtpServer sees it.
             var crBefore = i > start ? span[i - 1] == (byte)'\r' : _partialLine.Count > 0 && _partialLine[^1] == (byte)'\r';
-            if (span[i] != (byte)'\n' || !crBefore)
+            if (!crBefore)
             {
                 continue;
             }
