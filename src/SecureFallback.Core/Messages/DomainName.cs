@@ -5,8 +5,6 @@ namespace SecureFallback.Core.Messages;
 /// <summary>Whether a recipient domain can be looked up in DNS at all, so an impossible one is refused at RCPT.</summary>
 public static class DomainName
 {
-    private static readonly IdnMapping Idn = new();
-
     /// <summary>
     /// True for a host name whose ASCII form (IDNA, for internationalised names) has labels of 1 to 63 octets and
     /// at most 253 octets in all (RFC 1035 2.3.4), and for an address literal such as <c>[192.0.2.1]</c>.
@@ -21,7 +19,7 @@ public static class DomainName
         string ascii;
         try
         {
-            ascii = Idn.GetAscii(domain.TrimEnd('.'));
+            ascii = new IdnMapping().GetAscii(domain.TrimEnd('.')); // instances are not documented thread-safe
         }
         catch (ArgumentException)
         {
