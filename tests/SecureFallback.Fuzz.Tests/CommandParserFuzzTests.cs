@@ -39,7 +39,7 @@ public sealed class CommandParserFuzzTests(ITestOutputHelper output)
 
     /// <summary>Each command line of the SMTP corpus, as its own seed.</summary>
     private static byte[][] CommandLines() =>
-        [.. FuzzInput.Corpus("smtp").SelectMany(LinesAsTheGuardCutsThem).Distinct(new BytesComparer())];
+        [.. FuzzInput.Corpus("smtp").SelectMany(LinesAsTheGuardCutsThem).DistinctBy(Encoding.Latin1.GetString)]; // Latin-1: one char per byte
 
     /// <summary>Lines ending at CRLF (a bare CR or LF stays inside), and what follows the last CRLF.</summary>
     private static IEnumerable<byte[]> LinesAsTheGuardCutsThem(byte[] input)
@@ -62,16 +62,4 @@ public sealed class CommandParserFuzzTests(ITestOutputHelper output)
 
     private static int EndOfCommand(byte[] line) =>
         line.AsSpan().EndsWith("\r\n"u8) ? line.Length - 2 : line.Length;
-
-    private sealed class BytesComparer : IEqualityComparer<byte[]>
-    {
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] bytes)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(bytes);
-            return hash.ToHashCode();
-        }
-    }
 }
