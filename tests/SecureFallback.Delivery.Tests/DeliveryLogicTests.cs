@@ -1,59 +1,14 @@
-using System.Buffers;
-using System.Text;
 using MimeKit;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Delivery.Notices;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
-using SecureFallback.Smtp;
 
 namespace SecureFallback.Delivery.Tests;
 
-public sealed class RecipientOutcomeDecisionTests
-{
-    private static readonly HostAttemptResult NoTls = new(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, "no STARTTLS", "5.7.10");
-    private static readonly HostAttemptResult BadHandshake = new(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, "handshake", "5.7.10");
-    private static readonly HostAttemptResult Down = new(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, "refused", "4.4.1");
-    private static readonly HostAttemptResult Accepted = new(DeliveryOutcome.Delivered, null, "250 ok", "2.0.0");
-    private static readonly HostAttemptResult Rejected = new(DeliveryOutcome.Permanent, FailureReason.PermanentReply, "550 no", "5.1.1");
-
-    [Fact]
-    public void Decide_WhenALaterHostAccepts_IsDelivered() =>
-        Assert.Same(Accepted, RecipientOutcomeDecision.Decide([NoTls, Down, Accepted]));
-
-    [Fact]
-    public void Decide_WhenAHostRejects_IsPermanent() =>
-        Assert.Same(Rejected, RecipientOutcomeDecision.Decide([Down, Rejected]));
-
-    [Fact]
-    public void Decide_WhenOneHostIsDownAndAnotherHasNoTls_RetriesRatherThanFailing() =>
-        Assert.Equal(DeliveryOutcome.Transient, RecipientOutcomeDecision.Decide([Down, NoTls]).Outcome);
-
-    [Fact]
-    public void Decide_WhenEveryHostFailsTls_IsATlsFailure_PreferringTheHandshakeReason()
-    {
-        Assert.Same(NoTls, RecipientOutcomeDecision.Decide([NoTls, NoTls]));
-        Assert.Same(BadHandshake, RecipientOutcomeDecision.Decide([NoTls, BadHandshake]));
-    }
-
-    [Fact]
-    public void Decide_WithNoHost_IsTransient() =>
-        Assert.Equal(DeliveryOutcome.Transient, RecipientOutcomeDecision.Decide([]).Outcome);
-}
-
 public sealed class SmallRulesTests
 {
-    [Fact]
-    public void RetrySchedule_RepeatsItsLastStep()
-    {
-        var schedule = new RetrySchedule([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)]);
-
-        Assert.Equal(TimeSpan.FromMinutes(1), schedule.DelayAfter(1));
-        Assert.Equal(TimeSpan.FromMinutes(5), schedule.DelayAfter(2));
-        Assert.Equal(TimeSpan.FromMinutes(5), schedule.DelayAfter(30));
-    }
-
     [Theory]
     [InlineData("127.0.0.1:2601", "127.0.0.1", 2601)]
     [InlineData("mx.example.net", "mx.example.net", 25)]
@@ -83,36 +38,6 @@ public sealed class SmallRulesTests
     [InlineData(451, "5.1.1 inconsistent", "4.0.0")]
     public void EnhancedStatus_ComesFromTheReplyWhenItAgreesWithTheCode(int code, string text, string expected) =>
         Assert.Equal(expected, EnhancedStatus.From(code, text));
-
-    [Theory]
-    [InlineData("a\r\nb\r\n", false)]
-    [InlineData("", false)]
-    [InlineData("a\nb", true)]
-    [InlineData("a\rb", true)]
-    [InlineData("a\r\n.\n", true)]
-    [InlineData("a\r", true)]
-    public void DataLines_FindsBareCrOrLf(string data, bool expected) =>
-        Assert.Equal(expected, DataLines.Scan(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(data))).HasBareLineEnding);
-
-    [Fact]
-    public void DataLines_FindsACrLfSplitAcrossSegments()
-    {
-        var first = new Segment("line\r"u8.ToArray());
-        var last = first.Append("\nnext\r\n"u8.ToArray());
-        Assert.False(DataLines.Scan(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)).HasBareLineEnding);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] data) => Memory = data;
-
-        public Segment Append(byte[] data)
-        {
-            var next = new Segment(data) { RunningIndex = RunningIndex + Memory.Length };
-            Next = next;
-            return next;
-        }
-    }
 }
 
 public sealed class DsnComposerTests

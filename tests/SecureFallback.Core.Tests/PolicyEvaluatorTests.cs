@@ -1,6 +1,6 @@
 using SecureFallback.Core.Policies;
 
-namespace SecureFallback.Delivery.Tests;
+namespace SecureFallback.Core.Tests;
 
 public sealed class PolicyEvaluatorTests
 {
