@@ -5,14 +5,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Intake;
+using SecureFallback.Data.Content;
 using SecureFallback.Data.Intake;
+using SecureFallback.Data.Queue;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Data;
 
 /// <summary>Registers the database, the migrator and the durable intake queue.</summary>
 public static class DataServiceCollectionExtensions
 {
-    public static IServiceCollection AddSecureFallbackData(this IServiceCollection services)
+    /// <param name="services">The container.</param>
+    /// <param name="listenForQueueWork">
+    /// Whether this instance delivers (role <c>Delivery</c>): on PostgreSQL it then listens for work other instances
+    /// commit. Every instance announces what it commits.
+    /// </param>
+    public static IServiceCollection AddSecureFallbackData(this IServiceCollection services, bool listenForQueueWork = false)
     {
         services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.SectionName)
@@ -32,18 +40,28 @@ public static class DataServiceCollectionExtensions
             var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             if (database.IsPostgres)
             {
-                options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(DatabaseProvider.PostgresMigrationsAssembly));
+                options.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(DatabaseProvider.PostgresMigrationsAssembly))
+                    .AddInterceptors(sp.GetRequiredService<WriteGateInterceptor>());
             }
             else
             {
-                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(SqlitePragmaInterceptor.Instance);
+                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(SqlitePragmaInterceptor.Instance, sp.GetRequiredService<WriteGateInterceptor>());
             }
         });
 
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<WriteGate>();
+        services.AddSingleton<WriteGateInterceptor>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator>());
+
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SharedQueueWakeups>(sp, listenForQueueWork));
+        services.AddHostedService(sp => sp.GetRequiredService<SharedQueueWakeups>());
+        services.AddSingleton<IDeliverySignal, AnnouncingDeliverySignal>();
+
+        services.AddSingleton<IQueueLeases, QueueLeases>();
+        services.AddScoped<ISealedContentReader, SealedContentReader>();
 
         services.AddSingleton<GroupCommitIntake>();
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());

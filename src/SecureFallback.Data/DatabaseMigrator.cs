@@ -49,7 +49,7 @@ public static class DatabaseSchema
     {
         if (!db.Database.IsNpgsql())
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
             return;
         }
 
@@ -63,7 +63,7 @@ public static class DatabaseSchema
             // EF Core reads the history table before creating it and logs the failure as an error on every first
             // start (dotnet/efcore#37328); created first, there is nothing to fail.
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-            await db.Database.MigrateAsync(cancellationToken);
+            await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
         }
         finally
         {

@@ -72,10 +72,6 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<ILookupClient>(sp => CreateLookupClient(sp.GetRequiredService<IOptions<DnsOptions>>().Value));
         services.AddSingleton<INextHopResolver, DnsNextHopResolver>();
 
-        services.AddSingleton<DeliverySignal>();
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SharedQueueWakeups>(sp, runQueue));
-        services.AddHostedService(sp => sp.GetRequiredService<SharedQueueWakeups>());
-        services.AddSingleton<IDeliverySignal, AnnouncingDeliverySignal>();
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<NoticeSigner>();

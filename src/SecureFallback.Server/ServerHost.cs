@@ -90,7 +90,7 @@ public static class ServerHost
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
 
-        services.AddSecureFallbackData();
+        services.AddSecureFallbackData(listenForQueueWork: instance.Has(InstanceRoles.Delivery));
         services.AddMasterKeyStore();
         services.AddSecureFallbackProtection();
         services.AddSecureFallbackDelivery(runQueue: instance.Has(InstanceRoles.Delivery));

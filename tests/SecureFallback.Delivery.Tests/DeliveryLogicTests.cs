@@ -71,11 +71,11 @@ public sealed class DsnComposerTests
 
 public sealed class ConnectionSplitTests
 {
-    private static List<Queue.DueRecipient> Messages(int count, int recipientsEach) =>
+    private static List<DueRecipient> Messages(int count, int recipientsEach) =>
         [.. Enumerable.Range(0, count).SelectMany(m =>
         {
             var id = Guid.NewGuid();
-            return Enumerable.Range(0, recipientsEach).Select(r => new Queue.DueRecipient((m * 10) + r, id, $"r{r}@busy.test", "busy.test"));
+            return Enumerable.Range(0, recipientsEach).Select(r => new DueRecipient((m * 10) + r, id, $"r{r}@busy.test", "busy.test"));
         })];
 
     [Theory]

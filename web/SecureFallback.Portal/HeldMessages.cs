@@ -6,6 +6,7 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
 
 namespace SecureFallback.Portal;
 
@@ -18,7 +19,7 @@ public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffse
 /// </summary>
 public sealed class HeldMessages(
     SecureFallbackDbContext db,
-    IContentProtector protector,
+    ISealedContentReader content,
     IDeliverySignal signal,
     TimeProvider timeProvider,
     SecureFallbackMetrics metrics) : IDisposable
@@ -75,7 +76,7 @@ public sealed class HeldMessages(
             HeaderList headers;
             try
             {
-                await using var stream = await SealedContent.OpenAsync(db, protector, grant.MessageId, cancellationToken);
+                await using var stream = await content.OpenAsync(grant.MessageId, cancellationToken);
                 if (stream is null)
                 {
                     continue;
@@ -135,7 +136,7 @@ public sealed class HeldMessages(
     {
         // Loading reads the stream to its end, so every chunk is verified before anything is shown: tampered content
         // throws ContentTamperedException and is refused, never shown.
-        var stream = await SealedContent.OpenAsync(db, protector, messageId, cancellationToken);
+        var stream = await content.OpenAsync(messageId, cancellationToken);
         if (stream is null)
         {
             return null;

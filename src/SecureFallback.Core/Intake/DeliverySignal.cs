@@ -1,9 +1,7 @@
-using SecureFallback.Core.Intake;
-
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Core.Intake;
 
 /// <summary>A coalescing wake-up: many notifications while the worker is busy become one.</summary>
-internal sealed class DeliverySignal : IDeliverySignal
+public sealed class DeliverySignal : IDeliverySignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 
@@ -23,16 +21,4 @@ internal sealed class DeliverySignal : IDeliverySignal
     }
 
     public Task WaitAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
-}
-
-/// <summary>Set while the delivery worker runs; read by the health check.</summary>
-public sealed class DeliveryReadiness
-{
-    private volatile bool _running;
-
-    public bool IsReady => _running;
-
-    internal void MarkRunning() => _running = true;
-
-    internal void MarkStopped() => _running = false;
 }

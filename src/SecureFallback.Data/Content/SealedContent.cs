@@ -5,14 +5,14 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using SecureFallback.Core.Messages;
 
-namespace SecureFallback.Data;
+namespace SecureFallback.Data.Content;
 
 /// <summary>
 /// Reads and writes sealed message content. On SQLite, large content goes through incremental BLOB I/O, one
 /// 64 KiB chunk at a time: a 25 MB message is then never one 25 MB array in our memory, nor a second copy in
 /// SQLite's (binding or reading a BLOB whole copies it). PostgreSQL keeps it as one <c>bytea</c> value.
 /// </summary>
-public static class SealedContent
+internal static class SealedContent
 {
     /// <summary>Above this many plaintext bytes, SQLite content is streamed instead of held whole.</summary>
     public const int StreamingThreshold = 1024 * 1024;

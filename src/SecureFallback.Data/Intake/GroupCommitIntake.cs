@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Data.Intake;
 
@@ -18,7 +20,6 @@ internal sealed partial class GroupCommitIntake(
     IContentProtector protector,
     IDeliverySignal deliverySignal,
     DatabaseReadiness readiness,
-    WriteGate writeGate,
     Microsoft.Extensions.Options.IOptions<DatabaseOptions> database,
     TimeProvider timeProvider,
     ILogger<GroupCommitIntake> logger) : BackgroundService, IMessageIntake
@@ -108,17 +109,14 @@ internal sealed partial class GroupCommitIntake(
             }
 
             // Not cancellable: once started, the commit must finish so no caller is left unsure of its fate.
-            using (await writeGate.EnterAsync(CancellationToken.None))
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            foreach (var item in group.Where(i => i.Content is null))
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-                await db.SaveChangesAsync(CancellationToken.None);
-                foreach (var item in group.Where(i => i.Content is null))
-                {
-                    await SealedContent.InsertStreamingAsync(db, protector, item.Message.Id, item.Plaintext, CancellationToken.None);
-                }
-
-                await transaction.CommitAsync(CancellationToken.None);
+                await SealedContent.InsertStreamingAsync(db, protector, item.Message.Id, item.Plaintext, CancellationToken.None);
             }
+
+            await write.CommitAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {

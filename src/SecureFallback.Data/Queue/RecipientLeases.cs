@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
 
-namespace SecureFallback.Data;
+namespace SecureFallback.Data.Queue;
 
 /// <summary>
 /// Claims on queued recipients, so that several instances on one PostgreSQL database share the queue and each
@@ -12,7 +12,7 @@ namespace SecureFallback.Data;
 /// has one writer, which makes the same statement atomic there). A crashed instance's claims lapse at their
 /// expiry and the recipients are taken up again.
 /// </summary>
-public static class RecipientLeases
+internal static class RecipientLeases
 {
     /// <summary>
     /// Whether <paramref name="owner"/> may claim a recipient at <paramref name="now"/>, as <see cref="ClaimAsync"/>

@@ -3,9 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SecureFallback.Core.Intake;
-using SecureFallback.Data;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Data.Queue;
 
 /// <summary>
 /// Instances on one PostgreSQL database wake each other: committed work is announced with <c>NOTIFY</c>, and an
@@ -13,7 +12,7 @@ namespace SecureFallback.Delivery.Queue;
 /// goes out at once instead of at the next poll. Announcements from many commits while one is being sent become
 /// one. On SQLite (one instance) this does nothing. A lost connection only means waiting for the poll meanwhile.
 /// </summary>
-internal sealed class SharedQueueWakeups(IOptions<DatabaseOptions> database, DeliverySignal localSignal, bool listen, ILogger<SharedQueueWakeups> logger)
+internal sealed partial class SharedQueueWakeups(IOptions<DatabaseOptions> database, DeliverySignal localSignal, bool listen, ILogger<SharedQueueWakeups> logger)
     : BackgroundService
 {
     /// <summary>The notification channel; only its arrival matters, it carries no payload.</summary>
@@ -57,7 +56,7 @@ internal sealed class SharedQueueWakeups(IOptions<DatabaseOptions> database, Del
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                DeliveryLog.WakeupFailed(logger, "announce", ex.Message);
+                Log.WakeupFailed(logger, "announce", ex.Message);
                 await Task.Delay(ReconnectDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (OperationCanceledException)
@@ -91,7 +90,7 @@ internal sealed class SharedQueueWakeups(IOptions<DatabaseOptions> database, Del
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                DeliveryLog.WakeupFailed(logger, "listen", ex.Message);
+                Log.WakeupFailed(logger, "listen", ex.Message);
                 await Task.Delay(ReconnectDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (OperationCanceledException)
@@ -99,6 +98,12 @@ internal sealed class SharedQueueWakeups(IOptions<DatabaseOptions> database, Del
                 return;
             }
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Waking other instances through PostgreSQL failed ({Step}: {Error}); retrying in a few seconds, meanwhile the queue is polled")]
+        public static partial void WakeupFailed(ILogger logger, string step, string error);
     }
 }
 

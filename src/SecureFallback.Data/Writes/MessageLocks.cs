@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 
-namespace SecureFallback.Data;
+namespace SecureFallback.Data.Writes;
 
 /// <summary>Row locks on messages, for transactions that decide from all of a message's recipients at once.</summary>
-public static class MessageLocks
+internal static class MessageLocks
 {
     /// <summary>
     /// On PostgreSQL, locks the message rows until the transaction ends (in id order, so two transactions cannot

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MimeKit;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
 using SecureFallback.Delivery.Queue;
 
 namespace SecureFallback.Delivery.Notices;
@@ -32,12 +33,12 @@ internal static class NoticeQueue
     }
 
     /// <summary>The headers of a stored message, or none when its content is gone, unparsable or does not authenticate.</summary>
-    public static async Task<HeaderList> ReadHeadersAsync(SecureFallbackDbContext db, IContentProtector protector, Guid messageId, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<HeaderList> ReadHeadersAsync(ISealedContentReader content, Guid messageId, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
             // Only the chunks that hold the headers are read and decrypted (and verified), not the whole message.
-            await using var stream = await SealedContent.OpenAsync(db, protector, messageId, cancellationToken);
+            await using var stream = await content.OpenAsync(messageId, cancellationToken);
             return stream is null ? [] : await HeaderList.LoadAsync(stream, cancellationToken);
         }
         catch (ContentTamperedException ex)

@@ -39,7 +39,6 @@ internal sealed class MtaStsResolver(
     IServiceScopeFactory scopeFactory,
     ILookupClient dns,
     TrustedRoots trustedRoots,
-    WriteGate writeGate,
     IOptions<MtaStsOptions> options,
     TimeProvider timeProvider,
     ILogger<MtaStsResolver> logger)
@@ -97,10 +96,7 @@ internal sealed class MtaStsResolver(
         _failedFetches.TryRemove(domain, out _);
         var entry = cached ?? db.MtaStsPolicies.Add(new MtaStsPolicy { Domain = domain }).Entity;
         (entry.PolicyId, entry.Mode, entry.MxPatterns, entry.FetchedAt, entry.ExpiresAt) = (id, fetched.Mode, fetched.MxPatterns, now, now + maxAge);
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await db.SaveChangesAsync(cancellationToken);
 
         MtaStsLog.Fetched(logger, domain, entry.Mode, id);
         return entry;

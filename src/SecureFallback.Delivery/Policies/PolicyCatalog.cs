@@ -16,7 +16,6 @@ public sealed class PolicyCatalog(
     IServiceScopeFactory scopeFactory,
     IOptions<PolicyOptions> settings,
     IOptions<PickupOptions> pickup,
-    WriteGate writeGate,
     TimeProvider timeProvider) : IPolicyChanges
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
@@ -101,7 +100,6 @@ public sealed class PolicyCatalog(
             });
         }
 
-        using var writing = await writeGate.EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
     }
 

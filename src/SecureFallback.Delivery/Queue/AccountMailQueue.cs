@@ -17,7 +17,6 @@ internal sealed class AccountMailQueue(
     IContentProtector protector,
     NoticeSigner signer,
     IDeliverySignal signal,
-    WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
@@ -36,12 +35,8 @@ internal sealed class AccountMailQueue(
 
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        Guid id;
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            id = NoticeQueue.Enqueue(db, protector, signer, mail, address, MessageKind.AccountNotice, now);
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        var id = NoticeQueue.Enqueue(db, protector, signer, mail, address, MessageKind.AccountNotice, now);
+        await db.SaveChangesAsync(cancellationToken);
 
         AccountMailLog.Queued(logger, id, purpose, address);
         signal.Notify();

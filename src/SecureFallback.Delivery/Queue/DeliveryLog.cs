@@ -26,7 +26,4 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "No DSN can be written for message {MessageId}: its envelope sender is not a usable address")]
     public static partial void DsnUndeliverable(ILogger logger, Guid messageId, Exception exception);
-
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Waking other instances through PostgreSQL failed ({Step}: {Error}); retrying in a few seconds, meanwhile the queue is polled")]
-    public static partial void WakeupFailed(ILogger logger, string step, string error);
 }

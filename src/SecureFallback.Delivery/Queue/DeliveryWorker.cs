@@ -1,11 +1,10 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SecureFallback.Core;
-using SecureFallback.Core.Messages;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Intake;
 using SecureFallback.Data;
+using SecureFallback.Data.Queue;
 using SecureFallback.Delivery.Transport;
 
 namespace SecureFallback.Delivery.Queue;
@@ -16,7 +15,7 @@ namespace SecureFallback.Delivery.Queue;
 /// and turns queued DSNs and purges into work between rounds.
 /// </summary>
 internal sealed class DeliveryWorker(
-    IServiceScopeFactory scopeFactory,
+    IQueueLeases leases,
     DomainDelivery domainDelivery,
     DsnOutbox dsnOutbox,
     PickupNoticeOutbox pickupNoticeOutbox,
@@ -25,8 +24,6 @@ internal sealed class DeliveryWorker(
     DeliverySignal signal,
     DeliveryReadiness readiness,
     DatabaseReadiness databaseReadiness,
-    WriteGate writeGate,
-    IOptions<InstanceOptions> instance,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DeliveryWorker> logger) : BackgroundService
@@ -105,42 +102,14 @@ internal sealed class DeliveryWorker(
             return;
         }
 
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var now = timeProvider.GetUtcNow();
         foreach (var expired in _backoff.Where(b => b.Value <= now).Select(b => b.Key).ToList())
         {
             _backoff.Remove(expired);
         }
 
-        // Oldest due domains first; recipients another instance holds are not due here (our own claims on domains we
-        // are not working on are leftovers of a failed run: free to take again).
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
-        var me = instance.Value.InstanceName;
-        var domains = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !busy.Contains(r.Domain))
-            .Where(RecipientLeases.FreeFor(me, now))
-            .GroupBy(r => r.Domain)
-            .OrderBy(g => g.Min(r => r.NextAttemptAt))
-            .Select(g => g.Key)
-            .Take(capacity)
-            .ToListAsync(cancellationToken);
-        if (domains.Count == 0)
-        {
-            return;
-        }
-
-        List<long> claimed;
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            claimed = await RecipientLeases.ClaimAsync(db, domains, me, now, now + options.Value.LeaseDuration, ClaimLimit, cancellationToken);
-        }
-
-        var due = await db.Recipients.AsNoTracking()
-            .Where(r => claimed.Contains(r.Id))
-            .OrderBy(r => r.NextAttemptAt)
-            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
-            .ToListAsync(cancellationToken);
+        var due = await leases.ClaimDueAsync(busy, capacity, ClaimLimit, now, now + options.Value.LeaseDuration, cancellationToken);
         foreach (var domain in due.GroupBy(r => r.Domain))
         {
             // A busy domain gets several connections, each with its own share of whole messages.
@@ -169,36 +138,12 @@ internal sealed class DeliveryWorker(
     }
 
     /// <summary>Claims under this instance's name are left over from a run that died: free them at once.</summary>
-    private async Task ReleaseLeftoverClaimsAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            await RecipientLeases.ReleaseAllAsync(db, instance.Value.InstanceName, cancellationToken);
-        }
-    }
+    private Task ReleaseLeftoverClaimsAsync(CancellationToken cancellationToken) => leases.ReleaseAllAsync(cancellationToken);
 
     private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
-        var now = timeProvider.GetUtcNow();
-        var me = instance.Value.InstanceName;
-        var queued = db.Recipients.AsNoTracking().Where(r => r.Status == RecipientStatus.Queued && !busy.Contains(r.Domain));
-        var nextDue = await queued
-            .Where(RecipientLeases.FreeFor(me, now))
-            .OrderBy(r => r.NextAttemptAt)
-            .Select(r => (DateTimeOffset?)r.NextAttemptAt)
-            .FirstOrDefaultAsync(cancellationToken);
-        // Recipients another instance holds are its work, until its claim lapses (it died): then they are ours.
-        var nextLapse = await queued
-            .Where(r => r.LeaseUntil > now && r.LeaseOwner != me)
-            .OrderBy(r => r.LeaseUntil)
-            .Select(r => r.LeaseUntil)
-            .FirstOrDefaultAsync(cancellationToken);
-        var next = nextDue is null ? nextLapse : nextLapse is null || nextDue < nextLapse ? nextDue : nextLapse;
+        var next = await leases.NextDueAsync(busy, timeProvider.GetUtcNow(), cancellationToken);
         if (next is null)
         {
             return options.Value.PollInterval;
@@ -224,6 +169,3 @@ internal sealed class DeliveryWorker(
         }
     }
 }
-
-/// <summary>A recipient due for an attempt.</summary>
-internal sealed record DueRecipient(long Id, Guid MessageId, string Address, string Domain);

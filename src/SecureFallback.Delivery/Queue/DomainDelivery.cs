@@ -9,6 +9,8 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Queue;
 using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;
@@ -22,15 +24,13 @@ namespace SecureFallback.Delivery.Queue;
 internal sealed class DomainDelivery(
     IServiceScopeFactory scopeFactory,
     INextHopResolver resolver,
-    IContentProtector protector,
     OutcomeRecorder recorder,
     SessionCache sessionCache,
     PolicyCatalog policies,
     MtaStsResolver mtaSts,
     DaneRecords dane,
     TrustedRoots trustedRoots,
-    WriteGate writeGate,
-    IOptions<InstanceOptions> instance,
+    IQueueLeases leases,
     IOptions<DeliveryOptions> options,
     TimeProvider timeProvider,
     ILogger<DomainDelivery> logger)
@@ -166,15 +166,7 @@ internal sealed class DomainDelivery(
     private async Task<(IGrouping<Guid, DueRecipient>[] Held, DateTimeOffset RenewedAt)> RenewClaimAsync(IGrouping<Guid, DueRecipient>[] chunk, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        List<long> held;
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            held = await RecipientLeases.RenewAsync(db, [.. chunk.SelectMany(m => m).Select(r => r.Id)], instance.Value.InstanceName, now + options.Value.LeaseDuration, cancellationToken);
-        }
-
-        var stillHeld = held.ToHashSet();
+        var stillHeld = await leases.RenewAsync([.. chunk.SelectMany(m => m).Select(r => r.Id)], now + options.Value.LeaseDuration, cancellationToken);
         return ([.. chunk.SelectMany(m => m).Where(r => stillHeld.Contains(r.Id)).GroupBy(r => r.MessageId)], now);
     }
 
@@ -376,11 +368,10 @@ internal sealed class DomainDelivery(
     {
         var (envelope, kind, requireTls) = envelopes.GetValueOrDefault(id, ("", MessageKind.Submitted, false));
         await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         Stream? stream = null;
         try
         {
-            stream = await SealedContent.OpenAsync(db, protector, id, cancellationToken);
+            stream = await scope.ServiceProvider.GetRequiredService<ISealedContentReader>().OpenAsync(id, cancellationToken);
             if (stream is null)
             {
                 return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));

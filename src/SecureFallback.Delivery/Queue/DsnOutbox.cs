@@ -6,6 +6,8 @@ using MimeKit;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
 namespace SecureFallback.Delivery.Queue;
@@ -19,7 +21,6 @@ internal sealed class DsnOutbox(
     IContentProtector protector,
     NoticeSigner signer,
     IDeliverySignal signal,
-    WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     TimeProvider timeProvider,
@@ -44,19 +45,17 @@ internal sealed class DsnOutbox(
             return 0;
         }
 
-        await db.UseRelaxedDurabilityAsync(cancellationToken);
         var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
 
         foreach (var messageId in messageIds)
         {
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
             var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
-            var headers = await NoticeQueue.ReadHeadersAsync(db, protector, messageId, logger, cancellationToken);
+            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), messageId, logger, cancellationToken);
             var dsn = TryCompose(composer, original, failed, headers);
             var now = timeProvider.GetUtcNow();
 
-            using var writing = await writeGate.EnterAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, cancellationToken);
             if (!await OutboxClaims.TakeDsnFlagsAsync(db, failed, cancellationToken))
             {
                 continue; // another instance is reporting these recipients; the transaction rolls back
@@ -65,8 +64,8 @@ internal sealed class DsnOutbox(
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnPending = false);
             await db.SaveChangesAsync(cancellationToken);
-            await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await write.PurgeSettledContentAsync([original], now, cancellationToken);
+            await write.CommitAsync(cancellationToken);
             if (dsn is not null)
             {
                 DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);

@@ -8,6 +8,7 @@ using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Policies;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Delivery.Queue;
 
@@ -24,7 +25,6 @@ internal sealed class OutcomeRecorder
     private readonly IOptions<DeliveryOptions> _options;
     private readonly IOptions<PickupOptions> _pickupOptions;
     private readonly IOptions<NoticeOptions> _noticeOptions;
-    private readonly WriteGate _writeGate;
     private readonly TimeProvider _timeProvider;
     private readonly SecureFallbackMetrics _metrics;
     private readonly ILogger<OutcomeRecorder> _logger;
@@ -35,13 +35,12 @@ internal sealed class OutcomeRecorder
         IOptions<DeliveryOptions> options,
         IOptions<PickupOptions> pickupOptions,
         IOptions<NoticeOptions> noticeOptions,
-        WriteGate writeGate,
         TimeProvider timeProvider,
         SecureFallbackMetrics metrics,
         ILogger<OutcomeRecorder> logger)
     {
         (_scopeFactory, _options, _pickupOptions, _noticeOptions) = (scopeFactory, options, pickupOptions, noticeOptions);
-        (_writeGate, _timeProvider, _metrics, _logger) = (writeGate, timeProvider, metrics, logger);
+        (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
         _commits = new GroupCommit<MessageOutcome>(CommitAsync, MaxMessagesPerCommit);
     }
 
@@ -81,12 +80,10 @@ internal sealed class OutcomeRecorder
             }
         }
 
-        await db.UseRelaxedDurabilityAsync(CancellationToken.None);
-        using var writing = await _writeGate.EnterAsync(CancellationToken.None);
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
         await db.SaveChangesAsync();
-        await ContentPurge.PurgeIfDoneAsync(db, [.. messages.Values], now, CancellationToken.None);
-        await transaction.CommitAsync();
+        await write.PurgeSettledContentAsync([.. messages.Values], now, CancellationToken.None);
+        await write.CommitAsync();
         counted.ForEach(count => count()); // only what is committed is counted
     }
 
@@ -204,36 +201,3 @@ internal sealed class OutcomeRecorder
 
 /// <summary>One message's attempt round at one domain: the attempts per recipient, and the policy that governed them.</summary>
 internal sealed record MessageOutcome(Guid MessageId, Dictionary<long, List<AttemptRecord>> Attempts, PolicyDecision Decision);
-
-/// <summary>Deletes a message's sealed content once every recipient is final and no DSN still needs its headers.</summary>
-internal static class ContentPurge
-{
-    /// <summary>Call inside the transaction that changed the recipients, after saving them.</summary>
-    public static async Task PurgeIfDoneAsync(SecureFallbackDbContext db, IReadOnlyList<QueuedMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var candidates = messages.Where(m => m.ContentPurgedAt is null).Select(m => m.Id).ToList();
-        if (candidates.Count == 0)
-        {
-            return;
-        }
-
-        // Judged from the database, not from the loaded rows: another delivery task or instance may have settled
-        // the message's other recipients meanwhile. With instances on PostgreSQL, two may settle the last two
-        // recipients at once, each seeing the other's as still open; locking the message rows makes the later
-        // one wait for the earlier one's commit and see it.
-        await MessageLocks.LockAsync(db, candidates, cancellationToken);
-        var done = await db.Messages
-            .Where(m => candidates.Contains(m.Id) && m.Recipients.All(r => r.Status != RecipientStatus.Queued && r.Status != RecipientStatus.HeldForPickup && !r.DsnPending))
-            .Select(m => m.Id)
-            .ToListAsync(cancellationToken);
-        if (done.Count == 0)
-        {
-            return;
-        }
-
-        // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
-        await db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
-        messages.Where(m => done.Contains(m.Id)).ToList().ForEach(m => m.ContentPurgedAt = now);
-        await db.SaveChangesAsync(cancellationToken);
-    }
-}

@@ -8,6 +8,7 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Delivery.Queue;
 
@@ -19,7 +20,6 @@ namespace SecureFallback.Delivery.Queue;
 /// </summary>
 internal sealed class PickupExpiryWorker(
     IServiceScopeFactory scopeFactory,
-    WriteGate writeGate,
     IDeliverySignal signal,
     DatabaseReadiness databaseReadiness,
     IOptions<PickupOptions> options,
@@ -105,16 +105,15 @@ internal sealed class PickupExpiryWorker(
             }
         }
 
-        using var writing = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
         if (!await OutboxClaims.TakeExpiredHoldsAsync(db, ending, cancellationToken))
         {
             return 0; // another instance's scan ended some of these holds first; the next scan takes the rest
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await ContentPurge.PurgeIfDoneAsync(db, messages, now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await write.PurgeSettledContentAsync(messages, now, cancellationToken);
+        await write.CommitAsync(cancellationToken);
         metrics.Expired(unread);
 
         return expired;

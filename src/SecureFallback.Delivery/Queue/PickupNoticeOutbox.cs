@@ -8,6 +8,8 @@ using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
 namespace SecureFallback.Delivery.Queue;
@@ -21,7 +23,6 @@ internal sealed class PickupNoticeOutbox(
     IContentProtector protector,
     NoticeSigner signer,
     IDeliverySignal signal,
-    WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
@@ -38,7 +39,6 @@ internal sealed class PickupNoticeOutbox(
             return 0;
         }
 
-        await db.UseRelaxedDurabilityAsync(cancellationToken);
         var composer = new PickupNoticeComposer(
             portalOptions.Value.OrganizationName,
             new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
@@ -48,14 +48,13 @@ internal sealed class PickupNoticeOutbox(
         foreach (var messageId in messageIds)
         {
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
-            var headers = await NoticeQueue.ReadHeadersAsync(db, protector, messageId, logger, cancellationToken);
+            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), messageId, logger, cancellationToken);
             var sender = SenderOf(headers, original.EnvelopeFrom);
             var sentAt = headers[HeaderId.Date] is { } date && MimeKit.Utils.DateUtils.TryParse(date, out var parsed) ? parsed : original.ReceivedAt;
             var subject = noticeOptions.Value.IncludeSubject ? headers[HeaderId.Subject] : null;
             var now = timeProvider.GetUtcNow();
 
-            using var writing = await writeGate.EnterAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, cancellationToken);
             if (!await OutboxClaims.TakePickupNoticeFlagsAsync(db, [.. original.Recipients.Where(r => r.PickupNoticePending)], cancellationToken))
             {
                 continue; // another instance is issuing these notices; the transaction rolls back
@@ -80,7 +79,7 @@ internal sealed class PickupNoticeOutbox(
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await write.CommitAsync(cancellationToken);
         }
 
         signal.Notify();

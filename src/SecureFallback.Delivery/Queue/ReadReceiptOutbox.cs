@@ -6,6 +6,8 @@ using MimeKit;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
 namespace SecureFallback.Delivery.Queue;
@@ -19,7 +21,6 @@ internal sealed class ReadReceiptOutbox(
     IContentProtector protector,
     NoticeSigner signer,
     IDeliverySignal signal,
-    WriteGate writeGate,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     TimeProvider timeProvider,
@@ -43,12 +44,11 @@ internal sealed class ReadReceiptOutbox(
             MimeMessage? mdn = null;
             if (sender.Length > 0)
             {
-                var headers = await NoticeQueue.ReadHeadersAsync(db, protector, grant.MessageId, logger, cancellationToken);
+                var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), grant.MessageId, logger, cancellationToken);
                 mdn = composer.Compose(sender, grant.Address, headers, grant.FirstReadAt ?? now);
             }
 
-            using var writing = await writeGate.EnterAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
             if (!await OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken))
             {
                 continue; // another instance is sending this receipt; the transaction rolls back
@@ -61,7 +61,7 @@ internal sealed class ReadReceiptOutbox(
 
             grant.ReadReceiptPending = false;
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await write.CommitAsync(cancellationToken);
         }
 
         signal.Notify();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Data.Writes;
 using SecureFallback.Protection;
 using SecureFallback.Server.Keys;
 
@@ -74,7 +75,7 @@ internal static class KeysCommand
                 break;
             }
 
-            await using var transaction = await db.Database.BeginTransactionAsync();
+            await using var transaction = await db.BeginWriteAsync(WriteDurability.Full, CancellationToken.None);
             foreach (var content in batch)
             {
                 try

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Policies;
 using SecureFallback.Data;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Admin.Pages.Admin;
 
@@ -10,7 +11,7 @@ namespace SecureFallback.Admin.Pages.Admin;
 /// Policy and rule editor. Changes are stored with source <c>console</c> and apply to the next delivery.
 /// Entries that also appear in settings are written over by settings at the next start (the page says so).
 /// </summary>
-public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGate, IPolicyChanges changes, TimeProvider timeProvider) : PageModel
+public sealed class PoliciesModel(SecureFallbackDbContext db, IPolicyChanges changes, TimeProvider timeProvider) : PageModel
 {
     public List<TlsPolicy> Policies { get; private set; } = [];
 
@@ -111,9 +112,10 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, WriteGate writeGat
     /// <summary>One write as this process's only writer (deletes too, not only saves), then the change signal.</summary>
     private async Task WriteAsync(Func<Task<int>> write, CancellationToken cancellationToken)
     {
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var transaction = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken))
         {
             await write();
+            await transaction.CommitAsync(cancellationToken);
         }
 
         changes.Changed();

@@ -12,7 +12,7 @@ namespace SecureFallback.Admin.Pages.Admin;
 /// (it is held again if TLS still fails; nothing ever goes in clear), and delete, which returns the message to its
 /// sender with a DSN, so even a deletion never loses mail silently.
 /// </summary>
-public sealed class QueueModel(SecureFallbackDbContext db, WriteGate writeGate, IDeliverySignal signal, TimeProvider timeProvider) : PageModel
+public sealed class QueueModel(SecureFallbackDbContext db, IDeliverySignal signal, TimeProvider timeProvider) : PageModel
 {
     public List<QueuedRecipient> Recipients { get; private set; } = [];
 
@@ -56,10 +56,7 @@ public sealed class QueueModel(SecureFallbackDbContext db, WriteGate writeGate, 
 
     private async Task SaveAsync(CancellationToken cancellationToken)
     {
-        using (await writeGate.EnterAsync(cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await db.SaveChangesAsync(cancellationToken);
 
         signal.Notify();
     }

@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Data.Queue;
+
+/// <inheritdoc cref="IQueueLeases"/>
+internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<InstanceOptions> instance) : IQueueLeases
+{
+    private string Me => instance.Value.InstanceName;
+
+    public async Task<IReadOnlyList<DueRecipient>> ClaimDueAsync(
+        IReadOnlyCollection<string> busyDomains, int maxDomains, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        // Oldest due domains first; recipients another instance holds are not due here (our own claims on domains we
+        // are not working on are leftovers of a failed run: free to take again).
+        var domains = await db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && !busyDomains.Contains(r.Domain))
+            .Where(RecipientLeases.FreeFor(Me, now))
+            .GroupBy(r => r.Domain)
+            .OrderBy(g => g.Min(r => r.NextAttemptAt))
+            .Select(g => g.Key)
+            .Take(maxDomains)
+            .ToListAsync(cancellationToken);
+        if (domains.Count == 0)
+        {
+            return [];
+        }
+
+        List<long> claimed;
+        await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
+        {
+            claimed = await RecipientLeases.ClaimAsync(db, domains, Me, now, until, limit, cancellationToken);
+            await write.CommitAsync(cancellationToken);
+        }
+
+        return await db.Recipients.AsNoTracking()
+            .Where(r => claimed.Contains(r.Id))
+            .OrderBy(r => r.NextAttemptAt)
+            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        await using var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken);
+        var held = await RecipientLeases.RenewAsync(db, ids, Me, until, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+        return held.ToHashSet();
+    }
+
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        await using var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken);
+        await RecipientLeases.ReleaseAllAsync(db, Me, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(IReadOnlyCollection<string> busyDomains, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var queued = db.Recipients.AsNoTracking().Where(r => r.Status == RecipientStatus.Queued && !busyDomains.Contains(r.Domain));
+        var nextDue = await queued
+            .Where(RecipientLeases.FreeFor(Me, now))
+            .OrderBy(r => r.NextAttemptAt)
+            .Select(r => (DateTimeOffset?)r.NextAttemptAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        // Recipients another instance holds are its work, until its claim lapses (it died): then they are ours.
+        var nextLapse = await queued
+            .Where(r => r.LeaseUntil > now && r.LeaseOwner != Me)
+            .OrderBy(r => r.LeaseUntil)
+            .Select(r => r.LeaseUntil)
+            .FirstOrDefaultAsync(cancellationToken);
+        return nextDue is null ? nextLapse : nextLapse is null || nextDue < nextLapse ? nextDue : nextLapse;
+    }
+}

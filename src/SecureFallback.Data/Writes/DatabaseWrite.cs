@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using SecureFallback.Core.Messages;
+
+namespace SecureFallback.Data.Writes;
+
+/// <summary>How much a write's commit must survive.</summary>
+public enum WriteDurability
+{
+    /// <summary>On disk before the commit returns (every intake commit: the 250 promises it).</summary>
+    Full,
+
+    /// <summary>
+    /// For state changes whose loss can only cause a repeat, never a loss: delivery outcomes and queued notices.
+    /// On SQLite under WAL the commit still survives a process crash; an OS crash may roll back the last such
+    /// commits, and then the recipient is simply tried (or the notice built) again. The next full commit's fsync
+    /// covers every earlier relaxed one.
+    /// </summary>
+    Relaxed,
+}
+
+/// <summary>
+/// One write transaction, begun by <see cref="SecureFallbackDbContext.BeginWriteAsync"/>: it holds this process's
+/// write gate until it is disposed, and rolls back unless <see cref="CommitAsync"/> was called.
+/// </summary>
+public sealed class DatabaseWrite : IAsyncDisposable
+{
+    private readonly SecureFallbackDbContext _db;
+    private readonly IDbContextTransaction _transaction;
+    private readonly IDisposable? _hold;
+
+    internal DatabaseWrite(SecureFallbackDbContext db, IDbContextTransaction transaction, IDisposable? hold) =>
+        (_db, _transaction, _hold) = (db, transaction, hold);
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => _transaction.CommitAsync(cancellationToken);
+
+    /// <summary>
+    /// Deletes the sealed content of those of <paramref name="messages"/> that need it no more: every recipient is
+    /// final and no report about it is still owed. Call after saving the recipients' new states.
+    /// </summary>
+    public async Task PurgeSettledContentAsync(IReadOnlyList<QueuedMessage> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var candidates = messages.Where(m => m.ContentPurgedAt is null).Select(m => m.Id).ToList();
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        // Judged from the database, not from the loaded rows: another delivery task or instance may have settled
+        // the message's other recipients meanwhile. With instances on PostgreSQL, two may settle the last two
+        // recipients at once, each seeing the other's as still open; locking the message rows makes the later
+        // one wait for the earlier one's commit and see it.
+        await MessageLocks.LockAsync(_db, candidates, cancellationToken);
+        var done = await _db.Messages
+            .Where(m => candidates.Contains(m.Id) && m.Recipients.All(r => r.Status != RecipientStatus.Queued && r.Status != RecipientStatus.HeldForPickup && !r.DsnPending))
+            .Select(m => m.Id)
+            .ToListAsync(cancellationToken);
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
+        await _db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        messages.Where(m => done.Contains(m.Id)).ToList().ForEach(m => m.ContentPurgedAt = now);
+        await _db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _transaction.DisposeAsync();
+        }
+        finally
+        {
+            _db.WriteHold = null;
+            _hold?.Dispose();
+        }
+    }
+}
