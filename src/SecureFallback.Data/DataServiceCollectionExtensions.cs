@@ -65,7 +65,6 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<GroupCommitIntake>();
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());
-        services.AddHostedService(sp => sp.GetRequiredService<GroupCommitIntake>());
         return services;
     }
 

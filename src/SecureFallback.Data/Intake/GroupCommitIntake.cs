@@ -1,8 +1,9 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core.Concurrency;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data.Content;
@@ -11,28 +12,50 @@ using SecureFallback.Data.Writes;
 namespace SecureFallback.Data.Intake;
 
 /// <summary>
-/// Commits accepted messages in groups: every session seals its own message, then waits while one writer commits
-/// all messages that arrived meanwhile in a single transaction (one fsync for the group). Each caller is released
-/// only after the transaction holding its message committed, so the 250 still follows a durable commit.
+/// Commits accepted messages in groups (<see cref="GroupCommit{T}"/>): every session seals its own message, then
+/// waits while one commit carries all messages that arrived meanwhile in a single transaction (one fsync for the
+/// group). Each caller is released only after the transaction holding its message committed, so the 250 still
+/// follows a durable commit; and since nobody leaves early, content sealed straight from a session's buffer is
+/// never read after the session has let go of it.
 /// </summary>
-internal sealed partial class GroupCommitIntake(
-    IServiceScopeFactory scopeFactory,
-    IContentProtector protector,
-    IDeliverySignal deliverySignal,
-    DatabaseReadiness readiness,
-    Microsoft.Extensions.Options.IOptions<DatabaseOptions> database,
-    TimeProvider timeProvider,
-    ILogger<GroupCommitIntake> logger) : BackgroundService, IMessageIntake
+internal sealed partial class GroupCommitIntake : IMessageIntake
 {
     private const int MaxGroupSize = 512;
 
-    private readonly Channel<PendingCommit> _pending = Channel.CreateBounded<PendingCommit>(
-        new BoundedChannelOptions(8192) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IContentProtector _protector;
+    private readonly IDeliverySignal _deliverySignal;
+    private readonly DatabaseReadiness _readiness;
+    private readonly IOptions<DatabaseOptions> _database;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<GroupCommitIntake> _logger;
+    private readonly GroupCommit<PendingCommit> _commits;
 
+    public GroupCommitIntake(
+        IServiceScopeFactory scopeFactory,
+        IContentProtector protector,
+        IDeliverySignal deliverySignal,
+        DatabaseReadiness readiness,
+        IOptions<DatabaseOptions> database,
+        IHostApplicationLifetime lifetime,
+        TimeProvider timeProvider,
+        ILogger<GroupCommitIntake> logger)
+    {
+        (_scopeFactory, _protector, _deliverySignal, _readiness) = (scopeFactory, protector, deliverySignal, readiness);
+        (_database, _lifetime, _timeProvider, _logger) = (database, lifetime, timeProvider, logger);
+        _commits = new GroupCommit<PendingCommit>(CommitGroupAsync, MaxGroupSize);
+    }
+
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> is checked before the message is handed in; from then on the caller
+    /// waits for the commit's outcome (see <see cref="GroupCommit{T}.CommitAsync"/>).
+    /// </remarks>
     public async Task<Guid> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
-        var id = Guid.CreateVersion7(timeProvider.GetUtcNow());
-        var now = timeProvider.GetUtcNow();
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _timeProvider.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
         var entity = new QueuedMessage
         {
             Id = id,
@@ -45,58 +68,21 @@ internal sealed partial class GroupCommitIntake(
             RequireTls = message.RequireTls,
             Recipients = message.Recipients.Select(address => QueuedRecipient.Create(id, address, now)).ToList(),
         };
-        // Large messages on SQLite are sealed by the writer straight into the database (see SealedContent): the
+        // Large messages on SQLite are sealed by the commit straight into the database (see SealedContent): the
         // session's buffer stays valid until this method returns, which is after the commit.
-        var streamed = SealedContent.Streams(database.Value, message.Content.Length);
-        var pending = new PendingCommit(entity, streamed ? null : protector.Seal(id, message.Content), streamed ? message.Content : default);
-
-        try
-        {
-            await _pending.Writer.WriteAsync(pending, cancellationToken);
-        }
-        catch (ChannelClosedException ex)
-        {
-            throw new IntakeUnavailableException("The queue is shutting down.", ex);
-        }
-
-        await pending.Committed.Task.WaitAsync(cancellationToken);
+        var streamed = SealedContent.Streams(_database.Value, message.Content.Length);
+        var pending = new PendingCommit(entity, streamed ? null : _protector.Seal(id, message.Content), streamed ? message.Content : default);
+        await _commits.CommitAsync([pending]);
         return id;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await readiness.WhenReady.WaitAsync(stoppingToken);
-        var reader = _pending.Reader;
-        var group = new List<PendingCommit>(MaxGroupSize);
-        try
-        {
-            while (await reader.WaitToReadAsync(stoppingToken))
-            {
-                while (group.Count < MaxGroupSize && reader.TryRead(out var next))
-                {
-                    group.Add(next);
-                }
-
-                await CommitGroupAsync(group);
-                group.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: refuse what is still waiting, so those clients get a 4xx and retry later.
-            _pending.Writer.TryComplete();
-            while (reader.TryRead(out var left))
-            {
-                left.Committed.TrySetException(new IntakeUnavailableException("The queue is shutting down."));
-            }
-        }
-    }
-
-    private async Task CommitGroupAsync(List<PendingCommit> group)
+    private async Task CommitGroupAsync(IReadOnlyList<PendingCommit> group)
     {
         try
         {
-            await using var scope = scopeFactory.CreateAsyncScope();
+            // Before migrations are applied there is nowhere to commit; a shutdown meanwhile refuses with a 4xx.
+            await _readiness.WhenReady.WaitAsync(_lifetime.ApplicationStopping);
+            await using var scope = _scopeFactory.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             foreach (var item in group)
@@ -113,42 +99,23 @@ internal sealed partial class GroupCommitIntake(
             await db.SaveChangesAsync(CancellationToken.None);
             foreach (var item in group.Where(i => i.Content is null))
             {
-                await SealedContent.InsertStreamingAsync(db, protector, item.Message.Id, item.Plaintext, CancellationToken.None);
+                await SealedContent.InsertStreamingAsync(db, _protector, item.Message.Id, item.Plaintext, CancellationToken.None);
             }
 
             await write.CommitAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
-            Log.GroupCommitFailed(logger, group.Count, ex);
-            foreach (var item in group)
-            {
-                item.Committed.TrySetException(new IntakeUnavailableException("The queue could not store the message.", ex));
-            }
-
-            return;
+            Log.GroupCommitFailed(_logger, group.Count, ex);
+            throw new IntakeUnavailableException("The queue could not store the message.", ex);
         }
 
-        foreach (var item in group)
-        {
-            item.Committed.TrySetResult();
-        }
-
-        Log.GroupCommitted(logger, group.Count);
-        deliverySignal.Notify();
+        Log.GroupCommitted(_logger, group.Count);
+        _deliverySignal.Notify();
     }
 
     /// <summary>A message to commit with its sealed content, or (large, on SQLite) the plaintext to seal into the row.</summary>
-    private sealed class PendingCommit(QueuedMessage message, MessageContent? content, ReadOnlySequence<byte> plaintext)
-    {
-        public QueuedMessage Message { get; } = message;
-
-        public MessageContent? Content { get; } = content;
-
-        public ReadOnlySequence<byte> Plaintext { get; } = plaintext;
-
-        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record PendingCommit(QueuedMessage Message, MessageContent? Content, ReadOnlySequence<byte> Plaintext);
 
     private static partial class Log
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using SecureFallback.Delivery.Queue;
+using SecureFallback.Core.Concurrency;
 
-namespace SecureFallback.Delivery.Tests;
+namespace SecureFallback.Core.Tests;
 
 public sealed class GroupCommitTests
 {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Core.Concurrency;
 
 /// <summary>
 /// Group commit, as databases do it for their log: callers hand in items and wait until they are committed; a
@@ -8,15 +8,16 @@ namespace SecureFallback.Delivery.Queue;
 /// under load one transaction carries the items of every connection that finished meanwhile, so the cost per
 /// item stays that of a batch while no item waits longer than the commit ahead of it.
 /// </summary>
-internal sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxBatch)
+public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxBatch)
 {
     private readonly ConcurrentQueue<Entry> _waiting = new();
     private readonly SemaphoreSlim _committer = new(1, 1);
 
     /// <summary>
     /// Returns once <paramref name="items"/> are committed, or throws what their commit threw. There is no
-    /// cancellation on purpose: what is handed in describes mail already sent, and recording it even during
-    /// shutdown is what keeps it from being sent again.
+    /// cancellation on purpose: once handed in, an item's fate must be known to its caller — a delivery outcome
+    /// recorded even during shutdown is what keeps the mail from being sent again, and an accepted message's
+    /// content (which may live in the caller's buffers) must not be read after the caller has gone.
     /// </summary>
     public async Task CommitAsync(IReadOnlyList<T> items)
     {
