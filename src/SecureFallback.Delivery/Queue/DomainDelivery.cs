@@ -63,7 +63,7 @@ internal sealed class DomainDelivery(
             var allowed = resolution.Hosts.Where(h => sts.AllowsMx(h.HostName)).ToList();
             resolution = allowed.Count > 0
                 ? resolution with { Hosts = allowed }
-                : NextHopResolution.Failed(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"no MX host of {domain} matches its MTA-STS policy (mx: {sts.MxPatterns})", "5.7.10");
+                : NextHopResolution.Failed(HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, $"no MX host of {domain} matches its MTA-STS policy (mx: {sts.MxPatterns})"));
         }
 
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
@@ -142,7 +142,7 @@ internal sealed class DomainDelivery(
         if (decision.ForcePickup)
         {
             // A rule wants the portal even though TLS may work: nothing is sent.
-            var held = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.PolicyPickup, $"held for secure pickup by {decision.Source}", "2.0.0");
+            var held = HostAttemptResult.PolicyPickup(decision.Source);
             return (Unsent(message.Key, recipients, new("(policy)", null, 0, held, null, started, decision.Level), decision), session);
         }
 
@@ -275,7 +275,7 @@ internal sealed class DomainDelivery(
         var started = timeProvider.GetUtcNow();
         var unmet = session.Certificate.Check(decision.Level, session.Hop.HostName, domain)
             ?? (decision.RequireTls && !session.SupportsRequireTls
-                ? new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.RequireTlsNotSupported, $"{session.Hop.HostName} does not offer REQUIRETLS", "5.7.30")
+                ? HostAttemptResult.RequireTlsUnsupported(session.Hop.HostName)
                 : null);
         if (unmet is not null)
         {
@@ -383,7 +383,7 @@ internal sealed class DomainDelivery(
             stream = await SealedContent.OpenAsync(db, protector, id, cancellationToken);
             if (stream is null)
             {
-                return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-missing", "the queued content is missing", "5.3.0"));
+                return new LoadedMessage(null, null, envelope, kind, HostAttemptResult.Permanent("content-missing", "the queued content is missing", "5.3.0"));
             }
 
             // Persistent parsing keeps parts as views on the decrypting stream instead of copies; loading reads
@@ -395,14 +395,14 @@ internal sealed class DomainDelivery(
         {
             stream?.Dispose();
             DeliveryLog.ContentTampered(logger, id, ex);
-            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
+            return new LoadedMessage(null, null, envelope, kind, HostAttemptResult.Permanent("content-tampered", "the queued content failed its integrity check and was not sent", "5.3.0"));
         }
         catch (FormatException ex)
         {
             stream?.Dispose();
             // MimeKit is lenient, so this is rare; a message that cannot be parsed must not block the queue.
             DeliveryLog.ContentUnreadable(logger, id, ex);
-            return new LoadedMessage(null, null, envelope, kind, new HostAttemptResult(DeliveryOutcome.Permanent, "content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
+            return new LoadedMessage(null, null, envelope, kind, HostAttemptResult.Permanent("content-unparsable", "the message could not be parsed as MIME and was not sent", "5.6.0"));
         }
     }
 

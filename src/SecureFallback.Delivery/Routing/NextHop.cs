@@ -14,8 +14,7 @@ internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttem
 {
     public static NextHopResolution Found(IReadOnlyList<NextHop> hosts) => new(hosts, null);
 
-    public static NextHopResolution Failed(DeliveryOutcome outcome, string reason, string diagnostic, string statusCode) =>
-        new([], new HostAttemptResult(outcome, reason, diagnostic, statusCode));
+    public static NextHopResolution Failed(HostAttemptResult failure) => new([], failure);
 }
 
 /// <summary>Finds where mail for a domain goes.</summary>
