@@ -102,7 +102,7 @@ internal sealed class MtaStsResolver(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        MtaStsLog.Fetched(logger, domain, entry.Mode, id);
+        MtaStsLog.Fetched(logger, domain, PolicyNames.Of(entry.Mode), id);
         return entry;
     }
 

@@ -57,7 +57,7 @@ internal sealed class DomainDelivery(
         var evaluator = await policies.GetAsync(cancellationToken);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
         var sts = resolution.Routed || resolution.Failure is not null ? null : await mtaSts.GetAsync(domain, cancellationToken);
-        if (sts?.Mode == "enforce")
+        if (sts?.Mode == MtaStsMode.Enforce)
         {
             // RFC 8461 5: only MX hosts the policy names, and (below) only with a certificate valid for that host.
             var allowed = resolution.Hosts.Where(h => sts.AllowsMx(h.HostName)).ToList();
@@ -315,7 +315,7 @@ internal sealed class DomainDelivery(
     /// </summary>
     private static PolicyDecision NoteMtaStsTesting(PolicyDecision decision, MtaStsPolicy? sts, Dictionary<long, List<AttemptRecord>> attempts)
     {
-        if (sts?.Mode != "testing")
+        if (sts?.Mode != MtaStsMode.Testing)
         {
             return decision;
         }
@@ -331,8 +331,8 @@ internal sealed class DomainDelivery(
     /// <summary>An enforced MTA-STS policy raises the level to at least <c>verify</c> (WebPKI, MX host name); testing is only noted.</summary>
     private static PolicyDecision WithMtaSts(PolicyDecision decision, MtaStsPolicy? sts) => sts?.Mode switch
     {
-        "enforce" => decision with { Level = decision.Level > TlsLevel.Verify ? decision.Level : TlsLevel.Verify, Source = $"{decision.Source}; MTA-STS enforce (id {sts.PolicyId})" },
-        "testing" => decision with { Source = $"{decision.Source}; MTA-STS testing (id {sts.PolicyId}), not enforced" },
+        MtaStsMode.Enforce => decision with { Level = decision.Level > TlsLevel.Verify ? decision.Level : TlsLevel.Verify, Source = $"{decision.Source}; MTA-STS enforce (id {sts.PolicyId})" },
+        MtaStsMode.Testing => decision with { Source = $"{decision.Source}; MTA-STS testing (id {sts.PolicyId}), not enforced" },
         _ => decision,
     };
 
