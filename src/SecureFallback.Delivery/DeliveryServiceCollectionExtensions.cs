@@ -80,6 +80,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<ReadReceiptOutbox>();
         services.AddSingleton<IAccountMail, AccountMailQueue>();
         services.AddSingleton<SessionCache>();
+        services.AddSingleton<QueuedContentLoader>();
+        services.AddSingleton<HostDialer>();
         services.AddSingleton<DomainDelivery>();
         if (runQueue)
         {

@@ -19,7 +19,7 @@ public sealed class MtaStsTextTests
         var ok = MtaStsText.TryParsePolicy("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n", out var policy, out var maxAge, out var error);
 
         Assert.True(ok, error);
-        Assert.Equal("enforce", policy.Mode);
+        Assert.Equal(MtaStsMode.Enforce, policy.Mode);
         Assert.Equal(TimeSpan.FromDays(7), maxAge);
         Assert.True(policy.AllowsMx("MAIL.example.com."));
         Assert.True(policy.AllowsMx("mx1.example.net"));

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Policies;
 using SecureFallback.Data;
 using SecureFallback.TestKit;
 
@@ -70,7 +71,7 @@ public sealed class MtaStsTests : IAsyncLifetime
         Assert.Equal(mode == "none" ? "policy default" : $"policy default; MTA-STS {mode} (id 20261125){testingNote}", bob.PolicySource);
         await using var scope = server.Services.CreateAsyncScope();
         var cached = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().MtaStsPolicies.SingleAsync();
-        Assert.Equal((Domain, mode, "20261125"), (cached.Domain, cached.Mode, cached.PolicyId));
+        Assert.Equal((Domain, mode, "20261125"), (cached.Domain, PolicyNames.Of(cached.Mode), cached.PolicyId));
     }
 
     [Fact]

@@ -1,5 +1,18 @@
 namespace SecureFallback.Core.Policies;
 
+/// <summary>The <c>mode</c> of an MTA-STS policy (RFC 8461 3.2); stored and shown by its lower-case name.</summary>
+public enum MtaStsMode
+{
+    /// <summary><c>none</c>: the domain withdrew its policy; nothing is checked.</summary>
+    None = 0,
+
+    /// <summary><c>testing</c>: deliver anyway, and note what enforcing would have failed.</summary>
+    Testing = 1,
+
+    /// <summary><c>enforce</c>: only named MX hosts, with a WebPKI-valid certificate for the host name.</summary>
+    Enforce = 2,
+}
+
 /// <summary>
 /// A recipient domain's MTA-STS policy (RFC 8461) as last fetched, kept in the database so that a restart does not
 /// drop protection, and used until <see cref="ExpiresAt"/> even when a later fetch fails or the TXT record vanishes.
@@ -12,7 +25,7 @@ public sealed class MtaStsPolicy
     public string PolicyId { get; set; } = "";
 
     /// <summary><c>enforce</c>, <c>testing</c> or <c>none</c>.</summary>
-    public string Mode { get; set; } = "none";
+    public MtaStsMode Mode { get; set; }
 
     /// <summary>The <c>mx:</c> patterns, space-separated (<c>mail.example.com *.example.net</c>).</summary>
     public string MxPatterns { get; set; } = "";

@@ -51,6 +51,32 @@ public static class PolicyNames
         _ => "deliver-plain",
     };
 
+    public static string Of(MtaStsMode mode) => mode switch
+    {
+        MtaStsMode.Enforce => "enforce",
+        MtaStsMode.Testing => "testing",
+        _ => "none",
+    };
+
+    /// <summary>The mode named exactly (RFC 8461 names are lower case, and policy files must use them as they are).</summary>
+    public static bool TryParseMtaStsMode(string? text, out MtaStsMode mode)
+    {
+        foreach (var candidate in Enum.GetValues<MtaStsMode>())
+        {
+            if (string.Equals(Of(candidate), text, StringComparison.Ordinal))
+            {
+                mode = candidate;
+                return true;
+            }
+        }
+
+        mode = default;
+        return false;
+    }
+
+    /// <summary>The mode stored under <paramref name="text"/>; <see cref="MtaStsMode.None"/> for anything else.</summary>
+    public static MtaStsMode MtaStsModeOf(string text) => TryParseMtaStsMode(text, out var mode) ? mode : MtaStsMode.None;
+
     public static bool TryParseLevel(string? text, out TlsLevel level)
     {
         foreach (var candidate in Enum.GetValues<TlsLevel>())

@@ -36,7 +36,7 @@ public sealed record TlsCheckReport(string Target, PolicyDecision Policy, string
 {
     /// <summary>True when at least one host would take mail over TLS at the policy's level (and, under MTA-STS enforce, is a named MX).</summary>
     public bool MeetsPolicy => Hosts.Any(h => h.Failure is null && h.LevelResults[Policy.Level] is null
-        && (MtaSts?.Mode != "enforce" || MtaSts.AllowsMx(h.Host)));
+        && (MtaSts?.Mode != MtaStsMode.Enforce || MtaSts.AllowsMx(h.Host)));
 }
 
 /// <summary>Checks how mail to a domain or host would travel (used by <c>securefallback check-tls</c>).</summary>
@@ -79,7 +79,7 @@ internal sealed class TlsChecker(
 
         var policy = (await policies.GetAsync(cancellationToken)).DomainPolicy(domain);
         var sts = isHost || resolution.Routed ? null : await mtaSts.GetAsync(domain, cancellationToken);
-        if (sts?.Mode == "enforce" && policy.Level < TlsLevel.Verify)
+        if (sts?.Mode == MtaStsMode.Enforce && policy.Level < TlsLevel.Verify)
         {
             policy = policy with { Level = TlsLevel.Verify, Source = $"{policy.Source}; MTA-STS enforce (id {sts.PolicyId})" };
         }

@@ -98,7 +98,7 @@ internal sealed class MtaStsResolver(
         (entry.PolicyId, entry.Mode, entry.MxPatterns, entry.FetchedAt, entry.ExpiresAt) = (id, fetched.Mode, fetched.MxPatterns, now, now + maxAge);
         await db.SaveChangesAsync(cancellationToken);
 
-        MtaStsLog.Fetched(logger, domain, entry.Mode, id);
+        MtaStsLog.Fetched(logger, domain, PolicyNames.Of(entry.Mode), id);
         return entry;
     }
 

@@ -27,7 +27,7 @@ internal static class MtaStsText
     {
         policy = new MtaStsPolicy();
         maxAge = TimeSpan.Zero;
-        string? version = null, mode = null, age = null;
+        string? version = null, modeName = null, age = null;
         var patterns = new List<string>();
         foreach (var raw in text.Split('\n'))
         {
@@ -42,23 +42,24 @@ internal static class MtaStsText
             switch (key)
             {
                 case "version": version ??= value; break;
-                case "mode": mode ??= value; break;
+                case "mode": modeName ??= value; break;
                 case "max_age": age ??= value; break;
                 case "mx": patterns.Add(value.ToLowerInvariant()); break;
             }
         }
 
+        var knownMode = PolicyNames.TryParseMtaStsMode(modeName, out var mode);
         error = version != "STSv1" ? "version is not STSv1"
-            : mode is not ("enforce" or "testing" or "none") ? $"mode '{mode}' is not enforce, testing or none"
+            : !knownMode ? $"mode '{modeName}' is not enforce, testing or none"
             : !long.TryParse(age, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > MaxAgeLimit ? $"max_age '{age}' is not 0-{MaxAgeLimit}"
-            : mode != "none" && patterns.Count == 0 ? "no mx patterns"
+            : mode != MtaStsMode.None && patterns.Count == 0 ? "no mx patterns"
             : "";
         if (error.Length > 0)
         {
             return false;
         }
 
-        (policy.Mode, policy.MxPatterns, maxAge) = (mode!, string.Join(' ', patterns), TimeSpan.FromSeconds(long.Parse(age!, CultureInfo.InvariantCulture)));
+        (policy.Mode, policy.MxPatterns, maxAge) = (mode, string.Join(' ', patterns), TimeSpan.FromSeconds(long.Parse(age!, CultureInfo.InvariantCulture)));
         return true;
     }
 }

@@ -24,7 +24,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         if (!DomainName.IsValid(domain))
         {
             // Refused at RCPT since; one queued before (or by an older version) must end, not wait in the queue.
-            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.DomainNotFound, $"Domain {domain} is not a valid host name", "5.1.2");
+            return NextHopResolution.Failed(HostAttemptResult.Permanent(FailureReason.DomainNotFound, $"Domain {domain} is not a valid host name", "5.1.2"));
         }
 
         try
@@ -67,7 +67,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         var response = await dns.QueryAsync(domain, QueryType.MX, QueryClass.IN, cancellationToken);
         if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
         {
-            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.DomainNotFound, $"Domain {domain} does not exist (NXDOMAIN)", "5.1.2");
+            return NextHopResolution.Failed(HostAttemptResult.Permanent(FailureReason.DomainNotFound, $"Domain {domain} does not exist (NXDOMAIN)", "5.1.2"));
         }
 
         if (response.HasError)
@@ -78,7 +78,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         var mxRecords = response.Answers.MxRecords().ToList();
         if (mxRecords.Count == 1 && mxRecords[0].Exchange.Value is "." or "")
         {
-            return NextHopResolution.Failed(DeliveryOutcome.Permanent, FailureReason.NullMx, $"Domain {domain} accepts no mail (null MX, RFC 7505)", "5.1.10");
+            return NextHopResolution.Failed(HostAttemptResult.Permanent(FailureReason.NullMx, $"Domain {domain} accepts no mail (null MX, RFC 7505)", "5.1.10"));
         }
 
         if (mxRecords.Count == 0)
@@ -124,12 +124,12 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         var transient = new[] { a, aaaa }.FirstOrDefault(r => r.HasError && r.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain);
         if (transient is not null)
         {
-            return ([], new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.DnsTemporaryFailure, $"Address lookup of {host} failed: {transient.ErrorMessage}", "4.4.3"));
+            return ([], HostAttemptResult.Transient(FailureReason.DnsTemporaryFailure, $"Address lookup of {host} failed: {transient.ErrorMessage}", "4.4.3"));
         }
 
-        return ([], new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.NoAddress, $"Host {host} has no address (A/AAAA)", "5.1.2"));
+        return ([], HostAttemptResult.Permanent(FailureReason.NoAddress, $"Host {host} has no address (A/AAAA)", "5.1.2"));
     }
 
     private static NextHopResolution TemporaryDnsFailure(string name, string detail) =>
-        NextHopResolution.Failed(DeliveryOutcome.Transient, FailureReason.DnsTemporaryFailure, $"DNS lookup of {name} failed: {detail}", "4.4.3");
+        NextHopResolution.Failed(HostAttemptResult.Transient(FailureReason.DnsTemporaryFailure, $"DNS lookup of {name} failed: {detail}", "4.4.3"));
 }

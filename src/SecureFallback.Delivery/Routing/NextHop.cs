@@ -1,5 +1,6 @@
 using System.Net;
 using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Policies;
 
 namespace SecureFallback.Delivery.Routing;
 
@@ -14,8 +15,12 @@ internal sealed record NextHopResolution(IReadOnlyList<NextHop> Hosts, HostAttem
 {
     public static NextHopResolution Found(IReadOnlyList<NextHop> hosts) => new(hosts, null);
 
-    public static NextHopResolution Failed(DeliveryOutcome outcome, string reason, string diagnostic, string statusCode) =>
-        new([], new HostAttemptResult(outcome, reason, diagnostic, statusCode));
+    public static NextHopResolution Failed(HostAttemptResult failure) => new([], failure);
+
+    /// <summary>Only the hosts <paramref name="requirement"/> allows, or its failure when it allows none.</summary>
+    public NextHopResolution Allowing(TlsRequirement requirement) => requirement.MxFailure is { } none
+        ? Failed(none)
+        : this with { Hosts = [.. Hosts.Where(h => requirement.AllowedMx.Contains(h.HostName))] };
 }
 
 /// <summary>Finds where mail for a domain goes.</summary>

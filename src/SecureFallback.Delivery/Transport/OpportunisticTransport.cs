@@ -33,13 +33,13 @@ internal static class OpportunisticTransport
             catch (SslHandshakeException ex) when (mode == SecureSocketOptions.StartTlsWhenAvailable)
             {
                 socket?.Dispose();
-                failure = new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, ex.Message, "4.7.0");
+                failure = HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, ex.Message, "4.7.0");
                 continue;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 socket?.Dispose();
-                failure = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"opportunistic delivery to {address}:{hop.Port}: {ex.Message}", "4.4.1");
+                failure = HostAttemptResult.Transient(FailureReason.ConnectionFailed, $"opportunistic delivery to {address}:{hop.Port}: {ex.Message}", "4.4.1");
                 break;
             }
 

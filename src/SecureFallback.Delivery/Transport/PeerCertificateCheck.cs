@@ -153,6 +153,5 @@ internal sealed class PeerCertificateCheck(X509Certificate2Collection trustedRoo
         return chain.Build(leaf);
     }
 
-    private static HostAttemptResult Failure(string reason, string diagnostic) =>
-        new(DeliveryOutcome.TlsFailed, reason, diagnostic, "5.7.10");
+    private static HostAttemptResult Failure(string reason, string diagnostic) => HostAttemptResult.TlsFailed(reason, diagnostic);
 }

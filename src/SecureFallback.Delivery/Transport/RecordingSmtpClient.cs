@@ -83,7 +83,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
         {
             foreach (var recipient in recipients)
             {
-                results[recipient] = new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.ConnectionFailed, $"connection to {hostName} lost: {ex.Message}", "4.4.2");
+                results[recipient] = HostAttemptResult.Transient(FailureReason.ConnectionFailed, $"connection to {hostName} lost: {ex.Message}", "4.4.2");
             }
         }
 
@@ -97,7 +97,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
             return FromReply((int)rcpt.StatusCode, rcpt.Response);
         }
 
-        return new HostAttemptResult(DeliveryOutcome.Delivered, null, fallbackReply ?? "250 accepted", "2.0.0");
+        return HostAttemptResult.Delivered(fallbackReply ?? "250 accepted");
     }
 
     private static HostAttemptResult FromReply(int code, string text)
@@ -105,7 +105,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
         var diagnostic = $"{code} {text}".Trim();
         var status = EnhancedStatus.From(code, text);
         return code >= 500
-            ? new HostAttemptResult(DeliveryOutcome.Permanent, FailureReason.PermanentReply, diagnostic, status)
-            : new HostAttemptResult(DeliveryOutcome.Transient, FailureReason.TemporaryReply, diagnostic, status);
+            ? HostAttemptResult.Permanent(FailureReason.PermanentReply, diagnostic, status)
+            : HostAttemptResult.Transient(FailureReason.TemporaryReply, diagnostic, status);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             var reason = ex is OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed;
-            return (null, Transient(reason, $"connect to {address}:{hop.Port} failed: {ex.Message}", "4.4.1"));
+            return (null, HostAttemptResult.Transient(reason, $"connect to {address}:{hop.Port} failed: {ex.Message}", "4.4.1"));
         }
 
         var client = RecordingSmtpClient.Create(options, certificateCheck.Validate);
@@ -80,7 +80,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
         {
             // Defence in depth: StartTls must never leave us in clear text, but if it did, nothing is sent.
             client.Dispose();
-            return (null, new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, "session is not encrypted after STARTTLS", "4.7.0"));
+            return (null, HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, "session is not encrypted after STARTTLS", "4.7.0"));
         }
 
         var certificate = certificateCheck.PeerCertificate;
@@ -123,19 +123,16 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     private static HostAttemptResult ClassifyConnectFailure(Exception ex, SmtpClient client) => ex switch
     {
         // MailKit: StartTls and the server did not advertise STARTTLS.
-        NotSupportedException => new HostAttemptResult(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, "the server did not offer STARTTLS", "5.7.10"),
-        SslHandshakeException => new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}", "5.7.10"),
-        System.Security.Authentication.AuthenticationException => new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}", "5.7.10"),
+        NotSupportedException => HostAttemptResult.TlsUnavailable(FailureReason.StartTlsNotSupported, "the server did not offer STARTTLS"),
+        SslHandshakeException => HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}"),
+        System.Security.Authentication.AuthenticationException => HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, $"TLS handshake failed: {Flatten(ex)}"),
         // STARTTLS was advertised but the command itself was refused (e.g. 454 TLS not available).
         SmtpCommandException command when client.Capabilities.HasFlag(SmtpCapabilities.StartTLS) =>
-            new HostAttemptResult(DeliveryOutcome.TlsFailed, FailureReason.StartTlsNotSupported, $"STARTTLS refused: {(int)command.StatusCode} {command.Message}", "5.7.10"),
+            HostAttemptResult.TlsFailed(FailureReason.StartTlsNotSupported, $"STARTTLS refused: {(int)command.StatusCode} {command.Message}"),
         // Greeting or EHLO refused: like Postfix, treat as a reason to try the next host later.
-        SmtpCommandException command => Transient(FailureReason.TemporaryReply, $"{(int)command.StatusCode} {command.Message}", "4.4.2"),
-        _ => Transient(ex is TimeoutException or OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed, Flatten(ex), "4.4.2"),
+        SmtpCommandException command => HostAttemptResult.Transient(FailureReason.TemporaryReply, $"{(int)command.StatusCode} {command.Message}", "4.4.2"),
+        _ => HostAttemptResult.Transient(ex is TimeoutException or OperationCanceledException ? FailureReason.Timeout : FailureReason.ConnectionFailed, Flatten(ex), "4.4.2"),
     };
-
-    private static HostAttemptResult Transient(string reason, string diagnostic, string status) =>
-        new(DeliveryOutcome.Transient, reason, diagnostic, status);
 
     private static string Flatten(Exception ex) =>
         ex.InnerException is null ? ex.Message : $"{ex.Message} ({ex.InnerException.Message})";

@@ -51,7 +51,7 @@ internal static class CheckTlsCommand
 
         foreach (var host in report.Hosts)
         {
-            var stsNote = report.MtaSts is { Mode: "enforce" } enforced && !enforced.AllowsMx(host.Host) ? " (not named by the MTA-STS policy: skipped)" : "";
+            var stsNote = report.MtaSts is { Mode: MtaStsMode.Enforce } enforced && !enforced.AllowsMx(host.Host) ? " (not named by the MTA-STS policy: skipped)" : "";
             Line($"  {host.Host} [{host.Address}]:{host.Port.ToString(CultureInfo.InvariantCulture)}{stsNote}");
             if (host.Failure is not null)
             {
@@ -74,7 +74,7 @@ internal static class CheckTlsCommand
         }
 
         Line(report.MtaSts is { } sts
-            ? $"  MTA-STS: mode {sts.Mode}, id {sts.PolicyId}, mx {sts.MxPatterns}, valid until {sts.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"
+            ? $"  MTA-STS: mode {PolicyNames.Of(sts.Mode)}, id {sts.PolicyId}, mx {sts.MxPatterns}, valid until {sts.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"
             : "  MTA-STS: no policy (or the target is a host or a static route)");
         Line(report.MeetsPolicy
             ? $"  verdict: mail gets TLS at level {PolicyNames.Of(report.Policy.Level)}"
