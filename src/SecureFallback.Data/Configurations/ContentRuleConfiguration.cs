@@ -4,17 +4,6 @@ using SecureFallback.Core.Policies;
 
 namespace SecureFallback.Data.Configurations;
 
-internal sealed class TlsPolicyConfiguration : IEntityTypeConfiguration<TlsPolicy>
-{
-    public void Configure(EntityTypeBuilder<TlsPolicy> builder)
-    {
-        builder.ToTable("TlsPolicies");
-        builder.HasKey(p => p.Pattern);
-        builder.Property(p => p.Pattern).HasMaxLength(255);
-        builder.Property(p => p.Source).HasMaxLength(16);
-    }
-}
-
 internal sealed class ContentRuleConfiguration : IEntityTypeConfiguration<ContentRule>
 {
     public void Configure(EntityTypeBuilder<ContentRule> builder)
@@ -29,18 +18,5 @@ internal sealed class ContentRuleConfiguration : IEntityTypeConfiguration<Conten
         builder.Property(r => r.RecipientDomain).HasMaxLength(255);
         builder.Property(r => r.Action).HasMaxLength(16);
         builder.Property(r => r.Source).HasMaxLength(16);
-    }
-}
-
-internal sealed class MtaStsPolicyConfiguration : IEntityTypeConfiguration<MtaStsPolicy>
-{
-    public void Configure(EntityTypeBuilder<MtaStsPolicy> builder)
-    {
-        builder.ToTable("MtaStsPolicies");
-        builder.HasKey(p => p.Domain);
-        builder.Property(p => p.Domain).HasMaxLength(255);
-        builder.Property(p => p.PolicyId).HasMaxLength(64);
-        builder.Property(p => p.Mode).HasMaxLength(8);
-        builder.Property(p => p.MxPatterns).HasMaxLength(4096);
     }
 }
