@@ -3,25 +3,25 @@ using System.Security.Cryptography;
 namespace SecureFallback.Protection;
 
 /// <summary>
-/// Versioned master keys, each 32 random bytes kept sealed (as the configured <see cref="MasterKeyStorage"/> says)
-/// in a <see cref="MasterKeyStore"/>. The highest version wraps new data keys; older versions stay to unwrap what
+/// Versioned master keys, each 32 random bytes kept sealed (as the configured <see cref="MasterKeySealing"/> says)
+/// in a <see cref="KeyRingStore"/>. The highest version wraps new data keys; older versions stay to unwrap what
 /// they wrapped.
 /// </summary>
 public sealed class MasterKeyRing
 {
     public const int KeySize = 32;
 
-    private readonly MasterKeyStore _store;
-    private readonly MasterKeyStorage _storage;
+    private readonly KeyRingStore _store;
+    private readonly MasterKeySealing _sealing;
     private readonly Lock _refreshLock = new();
     private volatile Snapshot? _loaded;
 
     private sealed record Snapshot(IReadOnlyDictionary<int, byte[]> Keys, int CurrentVersion);
 
-    private MasterKeyRing(MasterKeyStore store, MasterKeyStorage storage)
+    private MasterKeyRing(KeyRingStore store, MasterKeySealing sealing)
     {
         _store = store;
-        _storage = storage;
+        _sealing = sealing;
     }
 
     /// <summary>
@@ -82,9 +82,9 @@ public sealed class MasterKeyRing
 
     /// <summary>Loads the ring from files in <paramref name="directory"/>, creating version 1 when it holds no key.</summary>
     /// <exception cref="KeyRingUnavailableException">A key file is unreadable or has the wrong size.</exception>
-    public static MasterKeyRing LoadOrCreate(string directory, MasterKeyStorage? storage = null)
+    public static MasterKeyRing LoadOrCreate(string directory, MasterKeySealing? sealing = null)
     {
-        var ring = Open(new FileMasterKeyStore(directory), storage);
+        var ring = Open(new FileKeyRingStore(directory), sealing);
         if (ring.CurrentVersion == 0)
         {
             ring.CreateFirstKey();
@@ -98,8 +98,8 @@ public sealed class MasterKeyRing
     /// lost while the database still holds sealed mail).
     /// </summary>
     /// <exception cref="KeyRingUnavailableException">A stored key cannot be opened or has the wrong size.</exception>
-    public static MasterKeyRing Open(MasterKeyStore store, MasterKeyStorage? storage = null) =>
-        new(store, storage ?? new PlainFileKeyStorage());
+    public static MasterKeyRing Open(KeyRingStore store, MasterKeySealing? sealing = null) =>
+        new(store, sealing ?? new PlainKeySealing());
 
     /// <summary>Creates version 1 in an empty ring (another instance creating it at the same time is fine).</summary>
     public void CreateFirstKey()
@@ -108,7 +108,7 @@ public sealed class MasterKeyRing
         {
             if (Current.CurrentVersion == 0)
             {
-                _store.TryAdd(1, _storage.Seal(RandomNumberGenerator.GetBytes(KeySize)));
+                _store.TryAdd(1, _sealing.Seal(RandomNumberGenerator.GetBytes(KeySize)));
             }
         }
 
@@ -116,9 +116,9 @@ public sealed class MasterKeyRing
     }
 
     /// <summary>Adds a new current version to the ring in <paramref name="directory"/> and returns the reloaded ring.</summary>
-    public static MasterKeyRing AddVersion(string directory, MasterKeyStorage? storage = null)
+    public static MasterKeyRing AddVersion(string directory, MasterKeySealing? sealing = null)
     {
-        var ring = LoadOrCreate(directory, storage);
+        var ring = LoadOrCreate(directory, sealing);
         ring.AddNextVersion();
         return ring;
     }
@@ -130,7 +130,7 @@ public sealed class MasterKeyRing
         lock (_refreshLock)
         {
             var version = Current.CurrentVersion + 1;
-            while (!_store.TryAdd(version, _storage.Seal(RandomNumberGenerator.GetBytes(KeySize))))
+            while (!_store.TryAdd(version, _sealing.Seal(RandomNumberGenerator.GetBytes(KeySize))))
             {
                 version++; // added by another process meanwhile: ours goes after it
             }
@@ -166,10 +166,10 @@ public sealed class MasterKeyRing
         var keys = new Dictionary<int, byte[]>();
         foreach (var (version, stored) in _store.ReadAll())
         {
-            var (key, reseal) = _storage.Open(stored, _store.NameOf(version));
+            var (key, reseal) = _sealing.Open(stored, _store.NameOf(version));
             if (reseal)
             {
-                _store.Replace(version, _storage.Seal(key));
+                _store.Replace(version, _sealing.Seal(key));
             }
 
             keys[version] = key;

@@ -24,14 +24,14 @@ public static class ProtectionServiceCollectionExtensions
                 "SecureFallback:Protection:KeyProvider=Certificate needs SecureFallback:Protection:CertificatePath (a .pfx) or SecureFallback:Protection:CertificateThumbprint.")
             .ValidateOnStart();
         // The server puts the ring in the database when instances share one (PostgreSQL); files are the default.
-        services.TryAddSingleton<MasterKeyStore>(sp => new FileMasterKeyStore(KeyDirectory(sp)));
-        services.AddSingleton(sp => CreateStorage(
+        services.TryAddSingleton<KeyRingStore>(sp => new FileKeyRingStore(KeyDirectory(sp)));
+        services.AddSingleton(sp => CreateSealing(
             sp.GetRequiredService<IOptions<ProtectionOptions>>().Value,
             sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value,
             KeyDirectory(sp),
-            sp.GetRequiredService<MasterKeyStore>()));
+            sp.GetRequiredService<KeyRingStore>()));
         // Not created here: KeyRingStartupCheck first makes sure an empty ring is a first start, not lost keys.
-        services.AddSingleton(sp => MasterKeyRing.Open(sp.GetRequiredService<MasterKeyStore>(), sp.GetRequiredService<MasterKeyStorage>()));
+        services.AddSingleton(sp => MasterKeyRing.Open(sp.GetRequiredService<KeyRingStore>(), sp.GetRequiredService<MasterKeySealing>()));
         services.AddSingleton<ChunkedAesGcmProtector>();
         services.AddSingleton<IContentProtector>(sp => sp.GetRequiredService<ChunkedAesGcmProtector>());
         services.AddOptions<KeyManagementOptions>().Configure<IContentProtector>((keys, protector) => keys.XmlEncryptor = new MasterKeyXmlEncryptor(protector));
@@ -42,17 +42,17 @@ public static class ProtectionServiceCollectionExtensions
     public static string KeyDirectory(IServiceProvider services) =>
         services.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve(services.GetRequiredService<IOptions<ProtectionOptions>>().Value.KeyDirectory);
 
-    private static MasterKeyStorage CreateStorage(ProtectionOptions options, DataDirectoryOptions dataDirectory, string keyDirectory, MasterKeyStore store)
+    private static MasterKeySealing CreateSealing(ProtectionOptions options, DataDirectoryOptions dataDirectory, string keyDirectory, KeyRingStore store)
     {
         if (options.KeyProvider != "Certificate")
         {
             // Plain key bytes are for files only the service user can read; never for a database others can copy.
-            return store is FileMasterKeyStore
-                ? new PlainFileKeyStorage()
-                : new KeyEncryptionKeyStorage(Path.Combine(keyDirectory, "kek.key"), ringIsNew: () => store.ReadAll().Count == 0);
+            return store is FileKeyRingStore
+                ? new PlainKeySealing()
+                : new KeyEncryptionKeySealing(Path.Combine(keyDirectory, "kek.key"), ringIsNew: () => store.ReadAll().Count == 0);
         }
 
-        return new CertificateKeyStorage(string.IsNullOrWhiteSpace(options.CertificateThumbprint)
+        return new CertificateKeySealing(string.IsNullOrWhiteSpace(options.CertificateThumbprint)
             ? LoadFromFile(dataDirectory.Resolve(options.CertificatePath!), options.CertificatePassword)
             : LoadFromStore(options.CertificateThumbprint));
     }

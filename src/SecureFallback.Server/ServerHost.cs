@@ -91,7 +91,7 @@ public static class ServerHost
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
 
         services.AddSecureFallbackData(listenForQueueWork: instance.Has(InstanceRoles.Delivery));
-        services.AddMasterKeyStore();
+        services.AddKeyRingStore();
         services.AddSecureFallbackProtection();
         services.AddSecureFallbackDelivery(runQueue: instance.Has(InstanceRoles.Delivery));
         services.AddSecureFallbackIntake(listen: instance.Has(InstanceRoles.Intake));

@@ -7,7 +7,7 @@ namespace SecureFallback.Smtp;
 /// <summary>Loads the STARTTLS certificate from settings, or generates a self-signed one once under the data directory.</summary>
 internal static class IntakeCertificate
 {
-    public static X509Certificate2 Load(IntakeOptions options, string generatedPath, string serverName, out bool generated)
+    public static X509Certificate2 Load(IntakeOptions options, string generatedPath, string serverName, TimeProvider timeProvider, out bool generated)
     {
         generated = false;
         if (options.CertificatePath is { } path)
@@ -19,7 +19,7 @@ internal static class IntakeCertificate
 
         if (!File.Exists(generatedPath))
         {
-            WriteSelfSigned(generatedPath, serverName);
+            WriteSelfSigned(generatedPath, serverName, timeProvider.GetUtcNow());
             generated = true;
         }
 
@@ -36,7 +36,7 @@ internal static class IntakeCertificate
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
     }
 
-    private static void WriteSelfSigned(string path, string serverName)
+    private static void WriteSelfSigned(string path, string serverName, DateTimeOffset now)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={serverName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -53,7 +53,6 @@ internal static class IntakeCertificate
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
 
-        var now = DateTimeOffset.UtcNow;
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

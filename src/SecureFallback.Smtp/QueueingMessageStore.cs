@@ -20,6 +20,7 @@ internal sealed class QueueingMessageStore(
     IMessageIntake intake,
     IOptions<IntakeOptions> options,
     SecureFallbackMetrics metrics,
+    TimeProvider timeProvider,
     ILogger<QueueingMessageStore> logger) : IMessageStore
 {
     private static readonly ReadOnlyMemory<byte> LineEnd = "\r\n"u8.ToArray();
@@ -67,7 +68,7 @@ internal sealed class QueueingMessageStore(
         }
 
         var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
-        var content = AsReceived(context, buffer, options.Value.ServerName ?? "localhost");
+        var content = AsReceived(context, buffer, options.Value.ServerName ?? "localhost", timeProvider.GetUtcNow());
         var incoming = new IncomingMessage(
             transaction.From.AsAddress() ?? "",
             recipients,
@@ -100,14 +101,14 @@ internal sealed class QueueingMessageStore(
     /// belongs to the last line (RFC 5321 4.1.1.4); it is put back, because MimeKit cannot parse a header section
     /// that ends in an unterminated line without a colon (a message of body lines only, as a script may send).
     /// </summary>
-    private static ReadOnlySequence<byte> AsReceived(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName)
+    private static ReadOnlySequence<byte> AsReceived(ISessionContext context, in ReadOnlySequence<byte> buffer, string serverName, DateTimeOffset receivedAt)
     {
         var protocol = context.Pipe.IsSecure
             ? (context.AuthenticatedRelayUser() is null ? "ESMTPS" : "ESMTPSA")
             : "ESMTP";
         var header = string.Create(
             CultureInfo.InvariantCulture,
-            $"Received: from [{context.RemoteAddress()}]\r\n\tby {serverName} (SecureFallback) with {protocol};\r\n\t{DateTimeOffset.UtcNow:ddd, dd MMM yyyy HH:mm:ss} +0000\r\n");
+            $"Received: from [{context.RemoteAddress()}]\r\n\tby {serverName} (SecureFallback) with {protocol};\r\n\t{receivedAt:ddd, dd MMM yyyy HH:mm:ss} +0000\r\n");
         return SequenceChain.Surround(Encoding.ASCII.GetBytes(header), buffer, LineEnd);
     }
 }

@@ -19,6 +19,7 @@ internal sealed class SmtpIntakeService(
     RelayMailboxFilter mailboxFilter,
     RelayUserAuthenticator authenticator,
     IntakeReadiness readiness,
+    TimeProvider timeProvider,
     ILogger<SmtpIntakeService> logger) : IHostedService, IDisposable
 {
     private SmtpServerHost? _server;
@@ -30,7 +31,7 @@ internal sealed class SmtpIntakeService(
         var settings = options.Value;
         var serverName = settings.ServerName ?? "localhost";
         var generatedPath = dataDirectory.Value.Resolve(Path.Combine("tls", "intake.pfx"));
-        _certificate = IntakeCertificate.Load(settings, generatedPath, serverName, out var generated);
+        _certificate = IntakeCertificate.Load(settings, generatedPath, serverName, timeProvider, out var generated);
         if (generated)
         {
             IntakeLog.GeneratedCertificate(logger, generatedPath);
@@ -53,7 +54,8 @@ internal sealed class SmtpIntakeService(
 
         var listenerFactory = new GuardedEndpointListenerFactory(
             new ConnectionLimiter(settings.MaxConnections, settings.MaxConnectionsPerAddress),
-            new SessionLimits(SessionLimits.DefaultMaxCommandLineBytes, settings.CommandTimeout));
+            new SessionLimits(SessionLimits.DefaultMaxCommandLineBytes, settings.CommandTimeout),
+            timeProvider);
         var commandLimits = new CommandLimits(settings.MaxCommandsBeforeMail);
         var started = new TaskCompletionSource<EndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         listenerFactory.EndpointStarted += (_, e) => started.TrySetResult(e.LocalEndPoint);

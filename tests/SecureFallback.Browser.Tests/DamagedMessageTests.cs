@@ -43,7 +43,7 @@ public sealed class DamagedMessageTests(ChromiumFixture chromium)
         Assert.Equal(500, response!.Status);
         Assert.Contains("failed its integrity check", await page.InnerTextAsync("main"));
         Assert.DoesNotContain("original wording", await page.ContentAsync(), StringComparison.Ordinal);
-        await Task.Delay(1500);
+        await server.WaitForIdleQueueAsync();
         Assert.Single(senderServer.Messages); // no read receipt for a message nobody could read
     }
 }

@@ -62,7 +62,7 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
         Assert.Equal("rfc822; carol@plain.test", fields["Final-Recipient"]);
         Assert.Equal($"<{message.MessageId}>", fields["Original-Message-ID"]);
         await page.ReloadAsync();
-        await Task.Delay(2000);
+        await server.WaitForIdleQueueAsync();
         Assert.Equal(2, senderServer.Messages.Count);
 
         await using var other = await chromium.NewContextAsync();

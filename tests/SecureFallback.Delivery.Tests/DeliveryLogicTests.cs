@@ -52,7 +52,7 @@ public sealed class DsnComposerTests
         };
         var headers = HeaderList.Load(new MemoryStream("Subject: Lab results\r\nMessage-ID: <abc@sender.test>\r\n\r\n"u8.ToArray()));
 
-        var dsn = new DsnComposer("sf.test", MailboxAddress.Parse("postmaster@sf.test")).Compose(original, failed, headers);
+        var dsn = new DsnComposer("sf.test", MailboxAddress.Parse("postmaster@sf.test"), TimeProvider.System).Compose(original, failed, headers);
 
         Assert.Equal("alice@sender.test", dsn.To.Mailboxes.Single().Address);
         Assert.Equal("auto-replied", dsn.Headers["Auto-Submitted"]);

@@ -103,7 +103,7 @@ public sealed class DeliveryTests
         await receiver.WaitForMessagesAsync(1);
         var delivered = await server.WaitForRecipientsAsync(r => r[0].Status == RecipientStatus.Delivered);
         Assert.True(delivered[0].AttemptCount >= 2);
-        await Task.Delay(1500);
+        await server.WaitForIdleQueueAsync();
         Assert.Single(receiver.Messages);
     }
 
@@ -146,7 +146,7 @@ public sealed class DeliveryTests
         Assert.Equal(2, groups.Count);
         Assert.Equal("5.1.1", groups["rfc822; nobody@tls.test"]);
         Assert.Equal("5.7.10", groups["rfc822; carol@plain.test"]);
-        await Task.Delay(1000);
+        await server.WaitForIdleQueueAsync();
         Assert.Single(senderServer.Messages); // one DSN for both failures, not one per domain
     }
 

@@ -3,6 +3,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
 using SecureFallback.TestKit;
@@ -240,14 +241,15 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
     [Fact]
     public async Task IdleClient_IsDisconnectedAfterTheCommandTimeout()
     {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:CommandTimeout"] = "00:00:02" };
-        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var server = await SecureFallbackInstance.StartAsync(settings, time: clock);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
 
-        var reply = await client.ReadReplyAsync(TimeSpan.FromSeconds(15));
+        var reply = await WhileTimePassesAsync(client.ReadReplyAsync(TimeSpan.FromSeconds(15)), clock);
 
         Assert.StartsWith("421", reply);
-        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await WhileTimePassesAsync(client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)), clock));
     }
 
     [Fact]
@@ -265,16 +267,17 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
     [Fact]
     public async Task SilenceInsideData_IsCutOffWith421_AndNothingIsQueued()
     {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = new Dictionary<string, string>(HoldDeliveries) { ["SecureFallback:Intake:CommandTimeout"] = "00:00:02" };
-        await using var server = await SecureFallbackInstance.StartAsync(settings);
+        await using var server = await SecureFallbackInstance.StartAsync(settings, time: clock);
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
         await client.StartDataAsync("alice@sender.test", "bob@example.test");
         await client.SendRawAsync("Subject: half\r\n\r\nhalf a mess");
 
-        var reply = await client.ReadReplyAsync(TimeSpan.FromSeconds(15));
+        var reply = await WhileTimePassesAsync(client.ReadReplyAsync(TimeSpan.FromSeconds(15)), clock);
 
         Assert.StartsWith("421 4.4.2", reply);
-        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await WhileTimePassesAsync(client.IsClosedByServerAsync(TimeSpan.FromSeconds(10)), clock));
         Assert.Empty(await server.RecipientsAsync());
     }
 
@@ -327,6 +330,22 @@ public sealed class IntakeAbuseTests(ITestOutputHelper output)
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.AuthenticateAsync("relay", "correct horse battery"));
 
         Assert.Contains("Too many failed authentications", refused.Message);
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="task"/> (which has its own real-time limit) while the fake clock moves on a second at a
+    /// time: the session guard's timeouts run on the server's clock, and stepping (rather than one jump) also covers
+    /// reads the guard starts later, such as the one after a timeout in DATA.
+    /// </summary>
+    private static async Task<T> WhileTimePassesAsync<T>(Task<T> task, FakeTimeProvider clock)
+    {
+        while (!task.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(task, Task.Delay(100));
+        }
+
+        return await task;
     }
 
     private static async Task<TimeSpan> TrickleUntilClosedAsync(RawSmtpClient client, string text, TimeSpan limit)

@@ -181,7 +181,7 @@ public sealed class PickupHoldTests
         var recipients = await server.WaitForRecipientsAsync(r => r.Where(IsHeldCopy).All(x => x.Message!.ContentPurgedAt != null));
         Assert.All(recipients.Where(IsHeldCopy), r => Assert.Equal(RecipientStatus.PickupExpired, r.Status));
         Assert.False(await HasContentAsync(server, recipients.First(IsHeldCopy).MessageId));
-        await Task.Delay(1000);
+        await server.WaitForIdleQueueAsync();
         Assert.Equal(3, senderServer.Messages.Count); // nothing about carol, who read it
     }
 

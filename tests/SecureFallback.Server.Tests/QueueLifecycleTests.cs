@@ -45,7 +45,7 @@ public sealed class QueueLifecycleTests
         Assert.StartsWith("250", await client.CommandAsync("Subject: a bounce\r\n\r\nbody\r\n."));
 
         var recipients = await server.WaitForRecipientsAsync(r => r.Count == 1 && r[0].Status == RecipientStatus.Failed);
-        await Task.Delay(1000);
+        await server.WaitForIdleQueueAsync();
 
         var only = Assert.Single(await server.RecipientsAsync());
         Assert.False(only.DsnPending);

@@ -18,6 +18,8 @@ namespace SecureFallback.TestKit;
 /// </summary>
 public sealed class SecureFallbackInstance : IAsyncDisposable
 {
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     private readonly WebApplication _app;
 
     private SecureFallbackInstance(WebApplication app, string dataDirectory)
@@ -115,7 +117,7 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
     {
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var user = new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow };
+        var user = new RelayUser { Name = name, CreatedAt = Services.GetRequiredService<TimeProvider>().GetUtcNow() };
         user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
         db.RelayUsers.Add(user);
         await db.SaveChangesAsync();
@@ -133,7 +135,7 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = DateTimeOffset.UtcNow };
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = Services.GetRequiredService<TimeProvider>().GetUtcNow() };
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)
         {
@@ -151,10 +153,11 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds for the recipient rows.</summary>
+    /// <summary>Waits until <paramref name="condition"/> holds for the recipient rows (30 s by default).</summary>
     public async Task<List<QueuedRecipient>> WaitForRecipientsAsync(Func<List<QueuedRecipient>, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // The test's own deadline runs on real time, whatever clock the server was given.
+        var started = TimeProvider.System.GetTimestamp();
         while (true)
         {
             var recipients = await RecipientsAsync();
@@ -163,7 +166,7 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
                 return recipients;
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (TimeProvider.System.GetElapsedTime(started) > (timeout ?? DefaultTimeout))
             {
                 throw new TimeoutException("Recipients did not reach the expected state: " +
                     string.Join("; ", recipients.Select(r => $"{r.Address}={r.Status}/{r.LastOutcome}/{r.Reason}")));
@@ -171,6 +174,59 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// Waits until the queue has settled: no recipient is queued and due (by the server's clock), none is leased by a
+    /// delivery in progress, and no outbox flag waits (a DSN, a pickup notice, a read receipt). Use it instead of a
+    /// fixed sleep before asserting that nothing more was sent: each step the server takes leaves one of these marks
+    /// in the same transaction as its cause, so when none is left, whatever the server had to do is done.
+    /// Not waited for: work that starts only later (a retry not yet due, a periodic scan, a fake clock not yet
+    /// advanced), and an instance without the Delivery role never settles while anything is queued.
+    /// </summary>
+    /// <exception cref="TimeoutException">The queue was still busy after <paramref name="timeout"/> (30 s by default).</exception>
+    public async Task WaitForIdleQueueAsync(TimeSpan? timeout = null)
+    {
+        var clock = Services.GetRequiredService<TimeProvider>();
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            var busy = await BusyWithAsync(clock.GetUtcNow());
+            if (busy is null)
+            {
+                return;
+            }
+
+            if (TimeProvider.System.GetElapsedTime(started) > (timeout ?? DefaultTimeout))
+            {
+                throw new TimeoutException($"The queue did not settle: {busy}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>What the queue is still busy with at <paramref name="now"/>, or null when it is idle.</summary>
+    private async Task<string?> BusyWithAsync(DateTimeOffset now)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        if (await db.Recipients.AnyAsync(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now))
+        {
+            return "a recipient is queued and due";
+        }
+
+        if (await db.Recipients.AnyAsync(r => r.LeaseOwner != null && r.LeaseUntil > now))
+        {
+            return "a recipient is leased by a delivery in progress";
+        }
+
+        if (await db.Recipients.AnyAsync(r => r.DsnPending || r.PickupNoticePending))
+        {
+            return "a DSN or pickup notice is pending";
+        }
+
+        return await db.PickupGrants.AnyAsync(g => g.ReadReceiptPending) ? "a read receipt is pending" : null;
     }
 
     public async ValueTask DisposeAsync()

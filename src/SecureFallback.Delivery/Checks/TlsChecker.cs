@@ -100,7 +100,7 @@ internal sealed class TlsChecker(
     {
         var tlsa = IPAddress.TryParse(hop.HostName, out _) ? [] : await dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
         var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = tlsa };
-        var (session, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, cancellationToken);
+        var (session, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, timeProvider, cancellationToken);
         var levels = Enum.GetValues<TlsLevel>().ToDictionary(
             level => level,
             level => failure is not null ? failure.Reason : check.Check(level, hop.HostName, domain) is { } unmet ? $"{unmet.Reason}: {unmet.Diagnostic}" : null);

@@ -12,7 +12,7 @@ namespace SecureFallback.Delivery.Notices;
 /// <c>message/delivery-status</c> fields, and the original headers only (<c>text/rfc822-headers</c>) — never
 /// the body, since the body is exactly what could not be sent safely.
 /// </summary>
-internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
+internal sealed class DsnComposer(string reportingMta, MailboxAddress from, TimeProvider timeProvider)
 {
     public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders)
     {
@@ -20,7 +20,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from)
         dsn.From.Add(from);
         dsn.To.Add(MailboxAddress.Parse(original.EnvelopeFrom));
         dsn.Subject = Subject(failed);
-        dsn.Date = DateTimeOffset.UtcNow;
+        dsn.Date = timeProvider.GetUtcNow();
         dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         dsn.Headers.Add("Auto-Submitted", "auto-replied");
         if (originalHeaders[HeaderId.MessageId] is { } originalId)

@@ -21,7 +21,7 @@ internal sealed record PickupNotice(
 /// like phishing: it names the sender and the organisation, gives the portal address as plain text and a reference
 /// code to type there, so nobody has to click a link in an e-mail; no urgency, no "click here", no message content.
 /// </summary>
-internal sealed class PickupNoticeComposer(string organization, Uri portal, MailboxAddress from, string reportingMta)
+internal sealed class PickupNoticeComposer(string organization, Uri portal, MailboxAddress from, string reportingMta, TimeProvider timeProvider)
 {
     public MimeMessage Compose(PickupNotice notice)
     {
@@ -30,7 +30,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         message.From.Add(from);
         message.To.Add(MailboxAddress.Parse(notice.Recipient));
         message.Subject = $"{senderName} sent you a message through {organization}'s secure delivery";
-        message.Date = DateTimeOffset.UtcNow;
+        message.Date = timeProvider.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var body = new BodyBuilder { TextBody = Text(notice, senderName), HtmlBody = Html(notice, senderName) };

@@ -4,7 +4,7 @@ using MimeKit.Utils;
 namespace SecureFallback.Delivery.Notices;
 
 /// <summary>Builds RFC 8098 message disposition notifications ("displayed") with MimeKit.</summary>
-internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress from)
+internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress from, TimeProvider timeProvider)
 {
     public MimeMessage Compose(string sender, string recipient, HeaderList originalHeaders, DateTimeOffset displayedAt)
     {
@@ -13,7 +13,7 @@ internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress fro
         mdn.From.Add(from);
         mdn.To.Add(MailboxAddress.Parse(sender));
         mdn.Subject = $"Read: {subject ?? "(no subject)"}";
-        mdn.Date = DateTimeOffset.UtcNow;
+        mdn.Date = timeProvider.GetUtcNow();
         mdn.MessageId = MimeUtils.GenerateMessageId(reportingUa);
         mdn.Headers.Add("Auto-Submitted", "auto-replied");
         var originalId = originalHeaders[HeaderId.MessageId];

@@ -45,7 +45,7 @@ internal sealed class DsnOutbox(
             return 0;
         }
 
-        var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
+        var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
 
         foreach (var messageId in messageIds)
         {

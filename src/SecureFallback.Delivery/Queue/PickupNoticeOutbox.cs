@@ -43,7 +43,8 @@ internal sealed class PickupNoticeOutbox(
             portalOptions.Value.OrganizationName,
             new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
             MailboxAddress.Parse(noticeOptions.Value.From),
-            deliveryOptions.Value.HeloName);
+            deliveryOptions.Value.HeloName,
+            timeProvider);
 
         foreach (var messageId in messageIds)
         {

@@ -36,7 +36,7 @@ internal sealed class ReadReceiptOutbox(
             return 0;
         }
 
-        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From));
+        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
         foreach (var grant in grants)
         {
             var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);

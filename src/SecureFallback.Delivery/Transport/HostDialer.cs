@@ -49,7 +49,7 @@ internal sealed class HostDialer(DaneRecords dane, TrustedRoots trustedRoots, IO
 
                 var started = timeProvider.GetUtcNow();
                 var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = await TlsaOfAsync(hop, cancellationToken) };
-                var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, cancellationToken);
+                var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, timeProvider, cancellationToken);
                 if (opened is null)
                 {
                     foreach (var recipient in remaining)

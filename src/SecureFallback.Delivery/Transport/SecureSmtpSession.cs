@@ -48,7 +48,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
     /// <summary>Connects to <paramref name="address"/>, sends EHLO and STARTTLS (mandatory) and completes the handshake.</summary>
     /// <returns>The session, or the classified reason there is none.</returns>
     public static async Task<(SecureSmtpSession? Session, HostAttemptResult? Failure)> OpenAsync(
-        NextHop hop, IPAddress address, DeliveryOptions options, PeerCertificateCheck certificateCheck, CancellationToken cancellationToken)
+        NextHop hop, IPAddress address, DeliveryOptions options, PeerCertificateCheck certificateCheck, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         Socket socket;
         try
@@ -89,7 +89,7 @@ internal sealed class SecureSmtpSession : IAsyncDisposable
             client.SslCipherSuite?.ToString(),
             certificate?.Subject,
             certificate is null ? null : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)));
-        return (new SecureSmtpSession(client, hop, address, tls, certificateCheck, DateTimeOffset.UtcNow), null);
+        return (new SecureSmtpSession(client, hop, address, tls, certificateCheck, timeProvider.GetUtcNow()), null);
     }
 
     /// <summary>Sends one message to the given recipients and returns the result for each of them.</summary>

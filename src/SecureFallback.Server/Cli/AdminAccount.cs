@@ -35,7 +35,7 @@ internal static class AdminAccount
         IdentityResult result;
         if (user is null)
         {
-            user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = DateTimeOffset.UtcNow };
+            user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = services.GetRequiredService<TimeProvider>().GetUtcNow() };
             result = await users.CreateAsync(user, password);
         }
         else

@@ -15,7 +15,7 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSecureFallbackCore();
         builder.Services.AddSecureFallbackData();
-        builder.Services.AddMasterKeyStore();
+        builder.Services.AddKeyRingStore();
         addModules(builder.Services);
         return builder.Build();
     }

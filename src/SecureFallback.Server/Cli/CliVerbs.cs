@@ -68,7 +68,7 @@ internal static class CliVerbs
         switch (words)
         {
             case ["add", var name]:
-                return await AddUserAsync(db, name);
+                return await AddUserAsync(db, scope.ServiceProvider.GetRequiredService<TimeProvider>(), name);
             case ["add-admin", var email]:
                 return await AdminAccount.AddAsync(scope.ServiceProvider, email);
             case ["remove", var name]:
@@ -88,7 +88,7 @@ internal static class CliVerbs
         }
     }
 
-    private static async Task<int> AddUserAsync(SecureFallbackDbContext db, string name)
+    private static async Task<int> AddUserAsync(SecureFallbackDbContext db, TimeProvider timeProvider, string name)
     {
         name = name.Trim().ToLowerInvariant();
         if (name.Length is 0 or > 256 || name.Any(char.IsWhiteSpace))
@@ -106,7 +106,7 @@ internal static class CliVerbs
 
         var user = await db.RelayUsers.SingleOrDefaultAsync(u => u.Name == name);
         var created = user is null;
-        user ??= db.RelayUsers.Add(new RelayUser { Name = name, CreatedAt = DateTimeOffset.UtcNow }).Entity;
+        user ??= db.RelayUsers.Add(new RelayUser { Name = name, CreatedAt = timeProvider.GetUtcNow() }).Entity;
         user.PasswordHash = new PasswordHasher<RelayUser>().HashPassword(user, password);
         await db.SaveChangesAsync();
         Console.WriteLine(created ? $"Created relay user '{name}'." : $"Changed the password of relay user '{name}'.");

@@ -10,7 +10,7 @@ namespace SecureFallback.Smtp.Net;
 /// Our own listener for SmtpServer, so every session runs over a <see cref="SmtpSessionPipe"/> (with the
 /// <see cref="SessionGuardStream"/> limits) and connection-level policy has one place to live.
 /// </summary>
-internal sealed class GuardedEndpointListenerFactory(ConnectionLimiter connections, SessionLimits limits) : EndpointListenerFactory
+internal sealed class GuardedEndpointListenerFactory(ConnectionLimiter connections, SessionLimits limits, TimeProvider timeProvider) : EndpointListenerFactory
 {
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
@@ -18,7 +18,7 @@ internal sealed class GuardedEndpointListenerFactory(ConnectionLimiter connectio
         listener.Start();
         var args = new EndpointEventArgs(endpointDefinition, listener.LocalEndpoint);
         OnEndpointStarted(args);
-        return new GuardedEndpointListener(listener, connections, limits, () => OnEndpointStopped(args));
+        return new GuardedEndpointListener(listener, connections, limits, timeProvider, () => OnEndpointStopped(args));
     }
 }
 
@@ -26,6 +26,7 @@ internal sealed class GuardedEndpointListener(
     TcpListener listener,
     ConnectionLimiter connections,
     SessionLimits limits,
+    TimeProvider timeProvider,
     Action onStopped) : IEndpointListener, IDisposable
 {
     public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
@@ -45,7 +46,7 @@ internal sealed class GuardedEndpointListener(
 
             context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
             context.Properties[EndpointListener.RemoteEndPointKey] = remote;
-            return new SmtpSessionPipe(client, limits, () => connections.Leave(remote.Address));
+            return new SmtpSessionPipe(client, limits, timeProvider, () => connections.Leave(remote.Address));
         }
     }
 

@@ -18,7 +18,7 @@ namespace SecureFallback.Smtp.Net;
 /// </list>
 /// DATA itself streams straight through; only its end (<c>CRLF.CRLF</c>) is watched, to know when commands resume.
 /// </summary>
-internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : Stream
+internal sealed class SessionGuardStream(Stream inner, SessionLimits limits, TimeProvider timeProvider) : Stream
 {
     private static readonly byte[] StartMailInput = "354 "u8.ToArray();
     private static readonly byte[] Terminator = ".\r\n"u8.ToArray();
@@ -31,7 +31,7 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
     private volatile bool _dataStarting;
     private volatile bool _inData;
     private ulong _lastFive; // the last five bytes read in DATA, to spot CRLF.CRLF across reads
-    private long _lastReplyAt = TimeProvider.System.GetTimestamp();
+    private long _lastReplyAt = timeProvider.GetTimestamp();
 
     public override bool CanRead => true;
 
@@ -123,7 +123,7 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _lastReplyAt = TimeProvider.System.GetTimestamp();
+        _lastReplyAt = timeProvider.GetTimestamp();
         if (buffer.Span.StartsWith(StartMailInput) || buffer.Span.IndexOf("\n354 "u8) >= 0)
         {
             _dataStarting = true;
@@ -201,9 +201,10 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits) : S
     private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var inData = _inData;
-        var allowed = inData ? limits.IdleTimeout : limits.IdleTimeout - TimeProvider.System.GetElapsedTime(_lastReplyAt);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(allowed > TimeSpan.Zero ? allowed : TimeSpan.FromMilliseconds(1));
+        var allowed = inData ? limits.IdleTimeout : limits.IdleTimeout - timeProvider.GetElapsedTime(_lastReplyAt);
+        using var timeout = new CancellationTokenSource(allowed > TimeSpan.Zero ? allowed : TimeSpan.FromMilliseconds(1), timeProvider);
+        // Linked to the caller's token as CreateLinkedTokenSource would link it (that one cannot take a TimeProvider).
+        using var linked = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout);
         try
         {
             return await inner.ReadAsync(buffer, timeout.Token);

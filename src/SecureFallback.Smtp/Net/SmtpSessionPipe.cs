@@ -12,13 +12,15 @@ internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
 {
     private readonly TcpClient _client;
     private readonly SessionLimits _limits;
+    private readonly TimeProvider _timeProvider;
     private Action? _onClosed;
     private Stream _transport;
 
-    public SmtpSessionPipe(TcpClient client, SessionLimits limits, Action onClosed)
+    public SmtpSessionPipe(TcpClient client, SessionLimits limits, TimeProvider timeProvider, Action onClosed)
     {
         _client = client;
         _limits = limits;
+        _timeProvider = timeProvider;
         _onClosed = onClosed;
         _transport = client.GetStream();
         Attach(_transport);
@@ -52,7 +54,7 @@ internal sealed class SmtpSessionPipe : ISecurableDuplexPipe
 
     private void Attach(Stream transport)
     {
-        var guarded = new SessionGuardStream(transport, _limits);
+        var guarded = new SessionGuardStream(transport, _limits, _timeProvider);
         Input = PipeReader.Create(guarded, new StreamPipeReaderOptions(leaveOpen: true));
         Output = PipeWriter.Create(guarded, new StreamPipeWriterOptions(leaveOpen: true));
     }

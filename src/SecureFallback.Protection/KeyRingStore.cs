@@ -2,9 +2,9 @@ namespace SecureFallback.Protection;
 
 /// <summary>
 /// Where the sealed master key versions live: files under the data directory (one instance), or the shared
-/// database (several instances on PostgreSQL). Holds only what <see cref="MasterKeyStorage"/> sealed.
+/// database (several instances on PostgreSQL). Holds only what <see cref="MasterKeySealing"/> sealed.
 /// </summary>
-public abstract class MasterKeyStore
+public abstract class KeyRingStore
 {
     /// <summary>Where the keys are, for messages to the admin (a folder, or "the database").</summary>
     public abstract string Location { get; }
@@ -28,11 +28,11 @@ public abstract class MasterKeyStore
 }
 
 /// <summary>One file per version (<c>master-v{n}.key</c>, mode 0600) in a folder only the service user can open.</summary>
-public sealed partial class FileMasterKeyStore : MasterKeyStore
+public sealed partial class FileKeyRingStore : KeyRingStore
 {
     private readonly string _directory;
 
-    public FileMasterKeyStore(string directory)
+    public FileKeyRingStore(string directory)
     {
         _directory = directory;
         Directory.CreateDirectory(directory);

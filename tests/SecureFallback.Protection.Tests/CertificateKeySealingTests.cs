@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace SecureFallback.Protection.Tests;
 
-public sealed class CertificateKeyStorageTests : IDisposable
+public sealed class CertificateKeySealingTests : IDisposable
 {
     private readonly string _keyDirectory = Directory.CreateTempSubdirectory("sf-keys-").FullName;
 
@@ -18,12 +18,12 @@ public sealed class CertificateKeyStorageTests : IDisposable
     public void Ring_SealedToACertificate_KeepsNoUsableKeyOnDisk_AndReopensWithTheCertificate()
     {
         using var certificate = NewCertificate("sf-keys");
-        var content = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeyStorage(certificate))).Seal(Guid.NewGuid(), "held mail"u8);
+        var content = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeySealing(certificate))).Seal(Guid.NewGuid(), "held mail"u8);
 
         var file = File.ReadAllBytes(Path.Combine(_keyDirectory, "master-v1.key"));
         Assert.StartsWith("SFMK1", System.Text.Encoding.ASCII.GetString(file));
         Assert.Equal(5 + 32 + 256, file.Length);
-        var reopened = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeyStorage(certificate)));
+        var reopened = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeySealing(certificate)));
         Assert.Equal("held mail"u8.ToArray(), reopened.Open(content));
 
         // Without the certificate the data directory alone opens nothing.
@@ -36,9 +36,9 @@ public sealed class CertificateKeyStorageTests : IDisposable
     {
         using var first = NewCertificate("first");
         using var second = NewCertificate("second");
-        MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeyStorage(first));
+        MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeySealing(first));
 
-        var error = Assert.Throws<KeyRingUnavailableException>(() => MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeyStorage(second)));
+        var error = Assert.Throws<KeyRingUnavailableException>(() => MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeySealing(second)));
         Assert.Contains("another certificate", error.Message);
         Assert.Contains(Convert.ToHexString(second.GetCertHash(HashAlgorithmName.SHA256)), error.Message);
     }
@@ -49,7 +49,7 @@ public sealed class CertificateKeyStorageTests : IDisposable
         var content = new ChunkedAesGcmProtector(MasterKeyRing.LoadOrCreate(_keyDirectory)).Seal(Guid.NewGuid(), "older mail"u8);
         using var certificate = NewCertificate("sf-keys");
 
-        var ring = MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeyStorage(certificate));
+        var ring = MasterKeyRing.LoadOrCreate(_keyDirectory, new CertificateKeySealing(certificate));
 
         Assert.Equal("older mail"u8.ToArray(), new ChunkedAesGcmProtector(ring).Open(content));
         Assert.NotEqual(MasterKeyRing.KeySize, new FileInfo(Path.Combine(_keyDirectory, "master-v1.key")).Length);
@@ -62,7 +62,7 @@ public sealed class CertificateKeyStorageTests : IDisposable
         using var certificate = NewCertificate("public-only");
         using var publicOnly = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
 
-        Assert.Throws<KeyRingUnavailableException>(() => new CertificateKeyStorage(publicOnly));
+        Assert.Throws<KeyRingUnavailableException>(() => new CertificateKeySealing(publicOnly));
     }
 
     public void Dispose() => Directory.Delete(_keyDirectory, recursive: true);

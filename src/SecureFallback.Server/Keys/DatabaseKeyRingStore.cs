@@ -8,9 +8,9 @@ namespace SecureFallback.Server.Keys;
 
 /// <summary>
 /// The master key ring in the shared database (<c>MasterKeys</c>), for instances on PostgreSQL: a key added by
-/// <c>keys rotate</c> on one machine is seen by all. Rows hold sealed keys only (see <see cref="KeyEncryptionKeyStorage"/>).
+/// <c>keys rotate</c> on one machine is seen by all. Rows hold sealed keys only (see <see cref="KeyEncryptionKeySealing"/>).
 /// </summary>
-internal sealed class DatabaseMasterKeyStore(IServiceScopeFactory scopeFactory, TimeProvider timeProvider) : MasterKeyStore
+internal sealed class DatabaseKeyRingStore(IServiceScopeFactory scopeFactory, TimeProvider timeProvider) : KeyRingStore
 {
     /// <summary>How stale the "is there a newer version?" answer may be: a rotation reaches every instance within this.</summary>
     private static readonly TimeSpan NewVersionPoll = TimeSpan.FromSeconds(30);
@@ -65,14 +65,14 @@ internal sealed class DatabaseMasterKeyStore(IServiceScopeFactory scopeFactory, 
     }
 }
 
-internal static class MasterKeyStoreRegistration
+internal static class KeyRingStoreRegistration
 {
     /// <summary>With PostgreSQL the ring is shared through the database; with SQLite it stays in files.</summary>
-    public static IServiceCollection AddMasterKeyStore(this IServiceCollection services)
+    public static IServiceCollection AddKeyRingStore(this IServiceCollection services)
     {
-        services.AddSingleton<MasterKeyStore>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.IsPostgres
-            ? new DatabaseMasterKeyStore(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>())
-            : new FileMasterKeyStore(ProtectionServiceCollectionExtensions.KeyDirectory(sp)));
+        services.AddSingleton<KeyRingStore>(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.IsPostgres
+            ? new DatabaseKeyRingStore(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>())
+            : new FileKeyRingStore(ProtectionServiceCollectionExtensions.KeyDirectory(sp)));
         return services;
     }
 }

@@ -3,8 +3,11 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace SecureFallback.Protection;
 
-/// <summary>How master key files are kept on disk (<c>SecureFallback:Protection:KeyProvider</c>).</summary>
-public abstract class MasterKeyStorage
+/// <summary>
+/// How each master key is sealed before a <see cref="KeyRingStore"/> keeps it, and opened again
+/// (<c>SecureFallback:Protection:KeyProvider</c>).
+/// </summary>
+public abstract class MasterKeySealing
 {
     /// <summary>The bytes to write for a new master key.</summary>
     public abstract byte[] Seal(byte[] key);
@@ -21,7 +24,7 @@ public abstract class MasterKeyStorage
 /// Provider <c>File</c> (default): the 32 key bytes as they are, in files only the service user may read (0600).
 /// Protects against other local users; someone with a copy of the whole data directory can read the mail.
 /// </summary>
-public sealed class PlainFileKeyStorage : MasterKeyStorage
+public sealed class PlainKeySealing : MasterKeySealing
 {
     public override byte[] Seal(byte[] key) => (byte[])key.Clone();
 
@@ -34,14 +37,14 @@ public sealed class PlainFileKeyStorage : MasterKeyStorage
 /// key lives outside the data directory (a PKCS#12 file elsewhere, or the certificate store). A stolen copy of
 /// <c>data/</c> alone is then useless. Plain key files from the <c>File</c> provider are sealed on first load.
 /// </summary>
-public sealed class CertificateKeyStorage : MasterKeyStorage, IDisposable
+public sealed class CertificateKeySealing : MasterKeySealing, IDisposable
 {
     private static readonly byte[] Magic = "SFMK1"u8.ToArray();
     private const int ThumbprintSize = 32;
     private readonly X509Certificate2 _certificate;
     private readonly byte[] _thumbprint;
 
-    public CertificateKeyStorage(X509Certificate2 certificate)
+    public CertificateKeySealing(X509Certificate2 certificate)
     {
         if (certificate.GetRSAPrivateKey() is not { } rsa)
         {
@@ -98,7 +101,7 @@ public sealed class CertificateKeyStorage : MasterKeyStorage, IDisposable
 /// key-encryption key kept in a file beside each instance (<c>keys/kek.key</c>, 0600), never in the database. A
 /// copy of the database alone opens nothing; every instance needs the same file.
 /// </summary>
-public sealed class KeyEncryptionKeyStorage : MasterKeyStorage
+public sealed class KeyEncryptionKeySealing : MasterKeySealing
 {
     private static readonly byte[] Magic = "SFMW1"u8.ToArray();
     private static readonly byte[] Purpose = "SecureFallback master key"u8.ToArray();
@@ -108,7 +111,7 @@ public sealed class KeyEncryptionKeyStorage : MasterKeyStorage
 
     /// <param name="path">The key-encryption key file.</param>
     /// <param name="ringIsNew">Asked when the file is missing: only a new ring may get a new key-encryption key.</param>
-    public KeyEncryptionKeyStorage(string path, Func<bool> ringIsNew) =>
+    public KeyEncryptionKeySealing(string path, Func<bool> ringIsNew) =>
         _keyEncryptionKey = new Lazy<byte[]>(() => Load(path, ringIsNew));
 
     private static byte[] Load(string path, Func<bool> ringIsNew)

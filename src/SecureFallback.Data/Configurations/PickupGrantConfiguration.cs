@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SecureFallback.Core.Pickup;
+
+namespace SecureFallback.Data.Configurations;
+
+internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<PickupGrant>
+{
+    public void Configure(EntityTypeBuilder<PickupGrant> builder)
+    {
+        builder.ToTable("PickupGrants");
+        builder.HasKey(g => g.Id);
+        builder.Property(g => g.Address).HasMaxLength(512);
+        builder.Property(g => g.ReferenceCode).HasMaxLength(16);
+        builder.Property(g => g.TokenHash).HasMaxLength(32);
+        builder.HasIndex(g => g.TokenHash).IsUnique();
+        builder.HasIndex(g => g.ReferenceCode).IsUnique();
+        builder.HasIndex(g => g.Address);
+        builder.HasIndex(g => g.RecipientId).IsUnique();
+        builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\"");
+    }
+}
