@@ -63,7 +63,7 @@ internal sealed class DsnOutbox(
             }
 
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
-            failed.ForEach(r => r.DsnPending = false);
+            failed.ForEach(r => r.DsnQueued());
             await db.SaveChangesAsync(cancellationToken);
             await ContentPurge.PurgeIfDoneAsync(db, [original], now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
