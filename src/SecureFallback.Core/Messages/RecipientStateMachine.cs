@@ -19,9 +19,11 @@ namespace SecureFallback.Core.Messages;
 /// Delivered, Failed and PickupExpired are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
 /// <see cref="QueuedRecipient.PickupNoticePending"/> (cleared by <see cref="QueuedRecipient.PickupNoticeQueued"/>).
-/// A report is never owed to the null sender (<see cref="QueuedMessage.HasReturnPath"/>). Transitions that may owe a
-/// report read the sender from <see cref="QueuedRecipient.Message"/>, which must then be loaded. Every transition
-/// throws <see cref="InvalidOperationException"/> when called from a state it does not start from.
+/// A report is never owed to the null sender (<see cref="QueuedMessage.HasReturnPath"/>). Recording an attempt, and
+/// any transition that may owe a report, reads the message (sender, kind, age) from <see cref="QueuedRecipient.Message"/>,
+/// which must then be loaded. Every transition checks before it changes anything, and throws
+/// <see cref="InvalidOperationException"/> when called from a state it does not start from (the attempt transitions
+/// throw <see cref="ArgumentException"/> for an attempt whose outcome does not lead to them).
 /// </summary>
 public sealed partial class QueuedRecipient
 {
@@ -100,11 +102,11 @@ public sealed partial class QueuedRecipient
             Diagnostic = Truncate($"delivered WITHOUT TLS (deliver-plain test mode of {policySource}); {attempt.Result.Diagnostic}", DiagnosticLength);
         }
 
-        OweReport(reportDelivered);
+        DsnPending = ReportOwed(reportDelivered);
     }
 
     /// <summary>Queued → Queued: a transient failure, or a TLS failure still within its retry time; due again per <paramref name="schedule"/>.</summary>
-    /// <exception cref="InvalidOperationException">Not queued.</exception>
+    /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
     /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
     public void ScheduleRetry(RecipientAttempt attempt, RetrySchedule schedule, DateTimeOffset now)
     {
@@ -121,7 +123,7 @@ public sealed partial class QueuedRecipient
         Complete(RecipientStatus.Failed, now);
         (Reason, StatusCode) = (FailureReason.QueueExpired, "4.4.7");
         Diagnostic = Truncate($"gave up after {AttemptCount} attempts; last error: {attempt.Result.Diagnostic}", DiagnosticLength);
-        OweReport();
+        DsnPending = ReportOwed();
     }
 
     /// <summary>
@@ -134,7 +136,7 @@ public sealed partial class QueuedRecipient
     {
         EndAttempt(nameof(HoldForPickup), attempt, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
         (Status, HoldUntil, StatusCode) = (RecipientStatus.HeldForPickup, holdUntil, "2.0.0");
-        OweReport();
+        DsnPending = ReportOwed();
         PickupNoticePending = true;
     }
 
@@ -149,7 +151,7 @@ public sealed partial class QueuedRecipient
         EndAttempt(nameof(Bounce), attempt, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
         Complete(RecipientStatus.Failed, now);
         StatusCode = attempt.Result.Reason == FailureReason.RequireTlsNotSupported ? "5.7.30" : "5.7.10";
-        OweReport();
+        DsnPending = ReportOwed();
     }
 
     /// <summary>Queued → Failed: a permanent answer (5xx, null MX, no such domain, missing content), with its status code. A DSN is owed.</summary>
@@ -159,7 +161,7 @@ public sealed partial class QueuedRecipient
     {
         EndAttempt(nameof(Fail), attempt, DeliveryOutcome.Permanent);
         Complete(RecipientStatus.Failed, now);
-        OweReport();
+        DsnPending = ReportOwed();
     }
 
     /// <summary>
@@ -175,9 +177,9 @@ public sealed partial class QueuedRecipient
             throw new InvalidOperationException($"The hold of recipient {Id} runs until {HoldUntil:O}; it cannot expire at {now:O}.");
         }
 
+        var reportOwed = ReportOwed(!wasRead);
         Complete(RecipientStatus.PickupExpired, now);
-        StatusCode = wasRead ? "2.0.0" : "5.4.7";
-        OweReport(!wasRead);
+        (StatusCode, DsnPending) = (wasRead ? "2.0.0" : "5.4.7", reportOwed);
     }
 
     /// <summary>Queued or HeldForPickup → Queued, due at once (an administrator's retry; a held copy tries TLS again).</summary>
@@ -193,10 +195,10 @@ public sealed partial class QueuedRecipient
     public void DeleteByAdmin(string? adminName, DateTimeOffset now)
     {
         RequireStatus(nameof(DeleteByAdmin), RecipientStatus.Queued, RecipientStatus.HeldForPickup);
+        var reportOwed = ReportOwed();
         Complete(RecipientStatus.Failed, now);
-        (StatusCode, Reason) = ("5.3.0", FailureReason.DeletedByAdmin);
+        (StatusCode, Reason, DsnPending) = ("5.3.0", FailureReason.DeletedByAdmin, reportOwed);
         Diagnostic = $"removed from the queue by an administrator ({adminName})";
-        OweReport();
     }
 
     /// <summary>Clears <see cref="PickupNoticePending"/>: the notice (or the extension of an existing grant) is queued.</summary>
@@ -226,12 +228,15 @@ public sealed partial class QueuedRecipient
     private QueuedMessage LoadedMessage =>
         Message ?? throw new InvalidOperationException($"Recipient {Id}'s message must be loaded for this transition.");
 
-    /// <summary>The one place a report is owed: never to the null sender (RFC 5321 4.5.5), or bounce loops start.</summary>
-    private void OweReport(bool owed = true) => DsnPending = owed && LoadedMessage.HasReturnPath;
+    /// <summary>The one place a report is judged owed: never to the null sender (RFC 5321 4.5.5), or bounce loops start.</summary>
+    private bool ReportOwed(bool owed = true) => owed && LoadedMessage.HasReturnPath;
 
     private void Complete(RecipientStatus final, DateTimeOffset now) => (Status, CompletedAt) = (final, now);
 
-    /// <summary>Counts an attempt that ended the recipient's round, keeps its result, and ends the claim.</summary>
+    /// <summary>
+    /// Counts an attempt that ended the recipient's round, keeps its result, and ends the claim. Everything is
+    /// checked (state, outcome, loaded message) before anything changes.
+    /// </summary>
     private void EndAttempt(string transition, RecipientAttempt attempt, params DeliveryOutcome[] allowed)
     {
         RequireStatus(transition, RecipientStatus.Queued);
@@ -239,6 +244,8 @@ public sealed partial class QueuedRecipient
         {
             throw new ArgumentException($"{transition} does not follow an attempt that was {attempt.Result.Outcome}.", nameof(attempt));
         }
+
+        _ = LoadedMessage; // an attempt is judged against its message (kind, age, sender)
 
         AttemptCount++;
         (LastOutcome, Reason, StatusCode) = (attempt.Result.Outcome, attempt.Result.Reason, attempt.Result.StatusCode);
