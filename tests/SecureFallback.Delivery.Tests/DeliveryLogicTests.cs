@@ -46,10 +46,11 @@ public sealed class DsnComposerTests
     public void Compose_BuildsAnRfc3464ReportWithHeadersOnly()
     {
         var original = new QueuedMessage { Id = Guid.NewGuid(), EnvelopeFrom = "alice@sender.test", ReceivedAt = DateTimeOffset.UtcNow };
-        var failed = new List<QueuedRecipient>
-        {
-            new() { Address = "carol@plain.test", Status = RecipientStatus.Failed, LastOutcome = DeliveryOutcome.TlsUnavailable, Reason = FailureReason.StartTlsNotSupported, StatusCode = "5.7.10", Diagnostic = "the server did not offer STARTTLS", RemoteHost = "mx.plain.test" },
-        };
+        var carol = QueuedRecipient.Create(original.Id, "carol@plain.test", original.ReceivedAt);
+        carol.Message = original;
+        var noStartTls = new HostAttemptResult(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, "the server did not offer STARTTLS", "5.7.10");
+        carol.Bounce(new RecipientAttempt(noStartTls, "mx.plain.test"), original.ReceivedAt);
+        var failed = new List<QueuedRecipient> { carol };
         var headers = HeaderList.Load(new MemoryStream("Subject: Lab results\r\nMessage-ID: <abc@sender.test>\r\n\r\n"u8.ToArray()));
 
         var dsn = new DsnComposer("sf.test", MailboxAddress.Parse("postmaster@sf.test"), TimeProvider.System).Compose(original, failed, headers);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
 using CsCheck;
 using MimeKit;
+using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Delivery.Notices;
 using SecureFallback.Portal;
@@ -105,7 +106,10 @@ public sealed partial class MimeFuzzTests(ITestOutputHelper output)
                     ? mailbox
                     : new MailboxAddress("", "alice@sender.test");
                 var original = new QueuedMessage { Id = Guid.NewGuid(), EnvelopeFrom = "alice@sender.test", ReceivedAt = DateTimeOffset.UtcNow };
-                var held = new QueuedRecipient { Address = "carol@plain.test", Domain = "plain.test", Status = RecipientStatus.HeldForPickup, Reason = "starttls-not-supported", HoldUntil = DateTimeOffset.UtcNow.AddDays(14) };
+                var held = QueuedRecipient.Create(original.Id, "carol@plain.test", original.ReceivedAt);
+                held.Message = original;
+                var noStartTls = new HostAttemptResult(DeliveryOutcome.TlsUnavailable, FailureReason.StartTlsNotSupported, null, null);
+                held.HoldForPickup(new RecipientAttempt(noStartTls, null), DateTimeOffset.UtcNow.AddDays(14));
                 // The marker counts as body-only when no header holds it, even split by line breaks a header may fold over.
                 var bodyOnly = !headers.Any(h => Unbroken(Encoding.UTF8.GetString(h.RawValue) + h.Field).Contains("BODYMARKER", StringComparison.Ordinal));
 

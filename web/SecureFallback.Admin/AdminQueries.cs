@@ -27,7 +27,7 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
     {
         var byStatus = await Submitted.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(RecipientStatus status) => byStatus.FirstOrDefault(c => c.Key == status)?.Count ?? 0;
-        var withoutTls = await Submitted.CountAsync(r => r.Status == RecipientStatus.Delivered && r.Diagnostic!.StartsWith("delivered WITHOUT TLS"), cancellationToken);
+        var withoutTls = await Submitted.CountAsync(r => r.Status == RecipientStatus.Delivered && r.DeliveredInClear, cancellationToken);
         return new StatusCounts(Count(RecipientStatus.Delivered) - withoutTls, withoutTls, Count(RecipientStatus.HeldForPickup), Count(RecipientStatus.Failed), Count(RecipientStatus.PickupExpired), Count(RecipientStatus.Queued));
     }
 

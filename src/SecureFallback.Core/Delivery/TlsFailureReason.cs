@@ -29,4 +29,7 @@ public static class FailureReason
     public const string NullMx = "null-mx";
     public const string NoAddress = "no-address";
     public const string QueueExpired = "queue-expired";
+
+    /// <summary>An administrator deleted the recipient from the queue (status 5.3.0; the sender gets a DSN).</summary>
+    public const string DeletedByAdmin = "deleted-by-admin";
 }

@@ -31,6 +31,12 @@ public sealed class QueuedMessage
     public DateTimeOffset? ContentPurgedAt { get; set; }
 
     public List<QueuedRecipient> Recipients { get; set; } = [];
+
+    /// <summary>
+    /// False for the null sender <c>&lt;&gt;</c> (DSNs and other notices): no report is ever sent to it
+    /// (RFC 5321 4.5.5), since that is how bounce loops start.
+    /// </summary>
+    public bool HasReturnPath => EnvelopeFrom.Length > 0;
 }
 
 /// <summary>What produced a queued message.</summary>

@@ -1,9 +1,13 @@
 using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Policies;
 
 namespace SecureFallback.Core.Messages;
 
-/// <summary>One envelope recipient of a <see cref="QueuedMessage"/> and its delivery state.</summary>
-public sealed class QueuedRecipient
+/// <summary>
+/// One envelope recipient of a <see cref="QueuedMessage"/> and its delivery state. The state fields have private
+/// setters: they change only through the transitions in <c>RecipientStateMachine.cs</c>.
+/// </summary>
+public sealed partial class QueuedRecipient
 {
     public long Id { get; set; }
 
@@ -16,60 +20,67 @@ public sealed class QueuedRecipient
     /// <summary>Lower-case domain of <see cref="Address"/>; recipients are grouped by it for delivery.</summary>
     public string Domain { get; set; } = "";
 
-    public RecipientStatus Status { get; set; }
+    public RecipientStatus Status { get; private set; }
 
     /// <summary>Outcome of the latest attempt; <c>null</c> before the first.</summary>
-    public DeliveryOutcome? LastOutcome { get; set; }
+    public DeliveryOutcome? LastOutcome { get; private set; }
 
     /// <summary>Failure reason in the TLS-RPT result vocabulary (or a queue reason such as <c>dns-timeout</c>).</summary>
-    public string? Reason { get; set; }
+    public string? Reason { get; private set; }
 
     /// <summary>The last SMTP reply or diagnostic text, for the DSN and the audit trail.</summary>
-    public string? Diagnostic { get; set; }
+    public string? Diagnostic { get; private set; }
 
     /// <summary>Enhanced status code (RFC 3463) reported in a DSN, e.g. <c>5.7.10</c>.</summary>
-    public string? StatusCode { get; set; }
+    public string? StatusCode { get; private set; }
 
     /// <summary>Host that gave the final answer, for the DSN's Remote-MTA.</summary>
-    public string? RemoteHost { get; set; }
+    public string? RemoteHost { get; private set; }
 
-    public int AttemptCount { get; set; }
+    public int AttemptCount { get; private set; }
 
-    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset NextAttemptAt { get; private set; }
 
-    public DateTimeOffset? CompletedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; private set; }
+
+    /// <summary>
+    /// True when the recipient was delivered without TLS: a submitted message under a policy's deliver-plain test
+    /// mode. Never true for content-free notices, which may always travel without TLS.
+    /// </summary>
+    public bool DeliveredInClear { get; private set; }
 
     /// <summary>True while the pickup notice to this (held) recipient is still to be queued (an outbox flag).</summary>
-    public bool PickupNoticePending { get; set; }
+    public bool PickupNoticePending { get; private set; }
 
     /// <summary>While held for pickup: when the held copy expires and is destroyed.</summary>
-    public DateTimeOffset? HoldUntil { get; set; }
+    public DateTimeOffset? HoldUntil { get; private set; }
 
     /// <summary>
     /// True while a report about this recipient is owed to the sender (an outbox flag): failed, held for pickup,
     /// pickup expired, or delivered when delivery reports are switched on.
     /// </summary>
-    public bool DsnPending { get; set; }
+    public bool DsnPending { get; private set; }
 
     /// <summary>
     /// The instance (<c>SecureFallback:InstanceName</c>) that has claimed this recipient for an attempt, so that
-    /// instances sharing one database never attempt it twice; <c>null</c> when nobody has.
+    /// instances sharing one database never attempt it twice; <c>null</c> when nobody has. Claims are taken by
+    /// the data layer in SQL; recording an attempt ends them.
     /// </summary>
-    public string? LeaseOwner { get; set; }
+    public string? LeaseOwner { get; private set; }
 
     /// <summary>When the claim lapses: a crashed instance's recipients are taken up by others after this.</summary>
-    public DateTimeOffset? LeaseUntil { get; set; }
+    public DateTimeOffset? LeaseUntil { get; private set; }
 
     /// <summary>The TLS level the last attempt had to meet (audit trail).</summary>
-    public Policies.TlsLevel? PolicyLevel { get; set; }
+    public TlsLevel? PolicyLevel { get; private set; }
 
     /// <summary>What the policy said to do when the level could not be met (audit trail).</summary>
-    public Policies.FailureAction? PolicyAction { get; set; }
+    public FailureAction? PolicyAction { get; private set; }
 
     /// <summary>Which policy and rule decided, e.g. <c>policy partner.test; rule 1 (subject contains [secure] → pickup)</c>.</summary>
-    public string? PolicySource { get; set; }
+    public string? PolicySource { get; private set; }
 
-    /// <summary>A new recipient row, due at once.</summary>
+    /// <summary>A new recipient row, <see cref="RecipientStatus.Queued"/> and due at once.</summary>
     public static QueuedRecipient Create(Guid messageId, string address, DateTimeOffset now) => new()
     {
         MessageId = messageId,

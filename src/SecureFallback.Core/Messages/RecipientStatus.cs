@@ -6,7 +6,7 @@ public enum RecipientStatus
     /// <summary>Waiting for its next attempt.</summary>
     Queued = 0,
 
-    /// <summary>Final: accepted by the next hop over TLS.</summary>
+    /// <summary>Final: accepted by the next hop over TLS (or in clear under a deliver-plain test policy: <c>DeliveredInClear</c>).</summary>
     Delivered = 1,
 
     /// <summary>Final: not delivered; the sender is (or was) told by a DSN.</summary>

@@ -329,6 +329,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<bool>("DeliveredInClear")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Diagnostic")
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)");

@@ -62,7 +62,7 @@ internal sealed class DsnOutbox(
             }
 
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
-            failed.ForEach(r => r.DsnPending = false);
+            failed.ForEach(r => r.DsnQueued());
             await db.SaveChangesAsync(cancellationToken);
             await write.PurgeSettledContentAsync([original], now, cancellationToken);
             await write.CommitAsync(cancellationToken);

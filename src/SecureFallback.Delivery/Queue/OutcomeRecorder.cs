@@ -54,7 +54,7 @@ internal sealed class OutcomeRecorder
 
     private async Task CommitAsync(IReadOnlyList<MessageOutcome> outcomes)
     {
-        var schedule = new RetrySchedule(_options.Value.RetrySchedule);
+        var rules = new QueueRules(_options.Value.MaxQueueTime, _pickupOptions.Value.Retention, new RetrySchedule(_options.Value.RetrySchedule), _noticeOptions.Value.DeliveredOverTls);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var ids = outcomes.Select(o => o.MessageId).Distinct().ToList();
@@ -72,9 +72,7 @@ internal sealed class OutcomeRecorder
                 var attempts = outcome.Attempts[recipient.Id];
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
-                (recipient.PolicyLevel, recipient.PolicyAction, recipient.PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, 512));
-                (recipient.LeaseOwner, recipient.LeaseUntil) = (null, null); // attempted: the claim ends with its record
-                Apply(message, recipient, decision, decidedBy, policy, now, schedule);
+                recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 DeliveryLog.Outcome(_logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
@@ -122,79 +120,6 @@ internal sealed class OutcomeRecorder
         MeetsVerify = attempt.Shadow?.Verify,
         MeetsSecure = attempt.Shadow?.Secure,
     };
-
-    private void Apply(QueuedMessage message, QueuedRecipient recipient, HostAttemptResult decision, AttemptRecord? decidedBy, PolicyDecision policy, DateTimeOffset now, RetrySchedule schedule)
-    {
-        recipient.AttemptCount++;
-        recipient.LastOutcome = decision.Outcome;
-        recipient.Reason = decision.Reason;
-        recipient.Diagnostic = Truncate(decision.Diagnostic, 1024);
-        recipient.StatusCode = decision.StatusCode;
-        recipient.RemoteHost = decidedBy?.Host;
-
-        switch (decision.Outcome)
-        {
-            case DeliveryOutcome.Delivered:
-                recipient.Status = RecipientStatus.Delivered;
-                recipient.CompletedAt = now;
-                if (decidedBy?.Tls is { } tls)
-                {
-                    recipient.Diagnostic = Truncate($"delivered over {tls.Protocol} ({tls.Cipher}); {decision.Diagnostic}", 1024);
-                }
-                else if (message.Kind == MessageKind.Submitted)
-                {
-                    recipient.Diagnostic = Truncate($"delivered WITHOUT TLS (deliver-plain test mode of {policy.Source}); {decision.Diagnostic}", 1024);
-                }
-
-                recipient.DsnPending = _noticeOptions.Value.DeliveredOverTls && message.EnvelopeFrom.Length > 0;
-                break;
-
-            case DeliveryOutcome.Transient when now - message.ReceivedAt >= _options.Value.MaxQueueTime:
-                Fail(message, recipient, now);
-                recipient.Reason = FailureReason.QueueExpired;
-                recipient.StatusCode = "4.4.7";
-                recipient.Diagnostic = Truncate($"gave up after {recipient.AttemptCount} attempts; last error: {decision.Diagnostic}", 1024);
-                break;
-
-            case DeliveryOutcome.Transient:
-                recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
-                break;
-
-            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed
-                when policy.OnFailure == FailureAction.RetryThenPickup && !policy.ForcePickup && now - message.ReceivedAt < policy.RetryTlsFor:
-                // TLS may come back (a certificate renewed, a server fixed): keep trying for the set time first.
-                recipient.NextAttemptAt = now + schedule.DelayAfter(recipient.AttemptCount);
-                break;
-
-            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when policy.ForcePickup || policy.OnFailure != FailureAction.Bounce:
-                // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
-                recipient.Status = RecipientStatus.HeldForPickup;
-                recipient.HoldUntil = now + _pickupOptions.Value.Retention;
-                recipient.StatusCode = "2.0.0";
-                recipient.DsnPending = message.EnvelopeFrom.Length > 0;
-                recipient.PickupNoticePending = true;
-                break;
-
-            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
-                // Policy "bounce": nothing is sent in clear; the sender is told, with 5.7.10 "encryption needed"
-                // (5.7.30 when a REQUIRETLS message found no next hop offering REQUIRETLS).
-                Fail(message, recipient, now);
-                recipient.StatusCode = decision.Reason == FailureReason.RequireTlsNotSupported ? "5.7.30" : "5.7.10";
-                break;
-
-            default:
-                Fail(message, recipient, now);
-                break;
-        }
-    }
-
-    private static void Fail(QueuedMessage message, QueuedRecipient recipient, DateTimeOffset now)
-    {
-        recipient.Status = RecipientStatus.Failed;
-        recipient.CompletedAt = now;
-        // Never a DSN to the null sender (RFC 5321 4.5.5): that is how bounce loops start.
-        recipient.DsnPending = message.EnvelopeFrom.Length > 0;
-    }
 
     private static string? Truncate(string? text, int length) =>
         text is null || text.Length <= length ? text : text[..length];

@@ -87,11 +87,8 @@ internal sealed class PickupExpiryWorker(
             {
                 ending.Add(recipient);
                 var wasRead = readRecipients.Contains(recipient.Id);
-                recipient.Status = RecipientStatus.PickupExpired;
-                recipient.CompletedAt = now;
                 // Read: the sender already has the read receipt, and the copy simply goes. Unread: the sender is told.
-                recipient.StatusCode = wasRead ? "2.0.0" : "5.4.7";
-                recipient.DsnPending = !wasRead && message.EnvelopeFrom.Length > 0;
+                recipient.ExpireHold(wasRead, now);
                 expired++;
                 if (wasRead)
                 {

@@ -67,7 +67,7 @@ internal sealed class PickupNoticeOutbox(
                 if (await db.PickupGrants.SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken) is { } existing)
                 {
                     existing.ExpiresAt = recipient.HoldUntil ?? existing.ExpiresAt;
-                    recipient.PickupNoticePending = false;
+                    recipient.PickupNoticeQueued();
                     continue;
                 }
 
@@ -75,7 +75,7 @@ internal sealed class PickupNoticeOutbox(
                 db.PickupGrants.Add(grant);
                 var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup));
                 var noticeId = NoticeQueue.Enqueue(db, protector, signer, notice, recipient.Address, MessageKind.PickupNotice, now);
-                recipient.PickupNoticePending = false;
+                recipient.PickupNoticeQueued();
                 PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);
             }
 

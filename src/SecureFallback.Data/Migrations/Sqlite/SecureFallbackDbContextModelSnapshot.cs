@@ -314,6 +314,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("DeliveredInClear")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Diagnostic")
                         .HasMaxLength(1024)
                         .HasColumnType("TEXT");

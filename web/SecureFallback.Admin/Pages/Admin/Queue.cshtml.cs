@@ -26,7 +26,7 @@ public sealed class QueueModel(SecureFallbackDbContext db, IDeliverySignal signa
         if (recipient is not null)
         {
             var wasHeld = recipient.Status == RecipientStatus.HeldForPickup;
-            (recipient.Status, recipient.NextAttemptAt, recipient.HoldUntil) = (RecipientStatus.Queued, timeProvider.GetUtcNow(), null);
+            recipient.Requeue(timeProvider.GetUtcNow());
             await SaveAsync(cancellationToken);
             Notice = wasHeld ? $"Trying TLS delivery to {recipient.Address} again." : $"Retrying {recipient.Address} now.";
         }
@@ -40,12 +40,7 @@ public sealed class QueueModel(SecureFallbackDbContext db, IDeliverySignal signa
         var recipient = await db.Recipients.Include(r => r.Message).SingleOrDefaultAsync(r => r.Id == id && (r.Status == RecipientStatus.Queued || r.Status == RecipientStatus.HeldForPickup), cancellationToken);
         if (recipient is not null)
         {
-            recipient.Status = RecipientStatus.Failed;
-            recipient.CompletedAt = timeProvider.GetUtcNow();
-            recipient.StatusCode = "5.3.0";
-            recipient.Reason = "deleted-by-admin";
-            recipient.Diagnostic = $"removed from the queue by an administrator ({User.Identity?.Name})";
-            recipient.DsnPending = recipient.Message!.EnvelopeFrom.Length > 0;
+            recipient.DeleteByAdmin(User.Identity?.Name, timeProvider.GetUtcNow());
             await SaveAsync(cancellationToken);
             Notice = $"Deleted {recipient.Address}; the sender is told.";
         }

@@ -1,0 +1,32 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace SecureFallback.Data.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class DeliveredInClear : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "DeliveredInClear",
+                table: "Recipients",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            // Backfill (hand-written): plain deliveries were recorded only in the diagnostic text until now.
+            migrationBuilder.Sql("UPDATE \"Recipients\" SET \"DeliveredInClear\" = TRUE WHERE \"Status\" = 1 AND \"Diagnostic\" LIKE 'delivered WITHOUT TLS%'");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "DeliveredInClear",
+                table: "Recipients");
+        }
+    }
+}
