@@ -8,6 +8,8 @@ using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Policies;
 using SecureFallback.Delivery.Checks;
 using SecureFallback.Delivery.Notices;
+using SecureFallback.Delivery.Outboxes;
+using SecureFallback.Delivery.Outcomes;
 using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;

@@ -87,7 +87,7 @@ public sealed partial class QueuedRecipient
     /// when <paramref name="reportDelivered"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void Deliver(RecipientAttempt attempt, string policySource, bool reportDelivered, DateTimeOffset now)
     {
         EndAttempt(nameof(Deliver), attempt, DeliveryOutcome.Delivered);
@@ -107,7 +107,7 @@ public sealed partial class QueuedRecipient
 
     /// <summary>Queued → Queued: a transient failure, or a TLS failure still within its retry time; due again per <paramref name="schedule"/>.</summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void ScheduleRetry(RecipientAttempt attempt, RetrySchedule schedule, DateTimeOffset now)
     {
         EndAttempt(nameof(ScheduleRetry), attempt, DeliveryOutcome.Transient, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
@@ -116,7 +116,7 @@ public sealed partial class QueuedRecipient
 
     /// <summary>Queued → Failed with 4.4.7 <see cref="FailureReason.QueueExpired"/>: still transient after the maximum queue time. A DSN is owed.</summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void GiveUp(RecipientAttempt attempt, DateTimeOffset now)
     {
         EndAttempt(nameof(GiveUp), attempt, DeliveryOutcome.Transient);
@@ -131,7 +131,7 @@ public sealed partial class QueuedRecipient
     /// forces pickup). Nothing is sent in clear. A DSN and a pickup notice are owed.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void HoldForPickup(RecipientAttempt attempt, DateTimeOffset holdUntil)
     {
         EndAttempt(nameof(HoldForPickup), attempt, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
@@ -145,7 +145,7 @@ public sealed partial class QueuedRecipient
     /// REQUIRETLS message found no next hop offering REQUIRETLS. A DSN is owed.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void Bounce(RecipientAttempt attempt, DateTimeOffset now)
     {
         EndAttempt(nameof(Bounce), attempt, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
@@ -156,7 +156,7 @@ public sealed partial class QueuedRecipient
 
     /// <summary>Queued → Failed: a permanent answer (5xx, null MX, no such domain, missing content), with its status code. A DSN is owed.</summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
-    /// <exception cref="ArgumentException">The attempt\'s outcome does not lead to this transition.</exception>
+    /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void Fail(RecipientAttempt attempt, DateTimeOffset now)
     {
         EndAttempt(nameof(Fail), attempt, DeliveryOutcome.Permanent);

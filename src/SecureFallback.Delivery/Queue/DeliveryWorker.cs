@@ -5,6 +5,8 @@ using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Intake;
 using SecureFallback.Data;
 using SecureFallback.Data.Queue;
+using SecureFallback.Delivery.Outboxes;
+using SecureFallback.Delivery.Outcomes;
 using SecureFallback.Delivery.Transport;
 
 namespace SecureFallback.Delivery.Queue;

@@ -5,6 +5,7 @@ using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Policies;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data.Queue;
+using SecureFallback.Delivery.Outcomes;
 using SecureFallback.Delivery.Policies;
 using SecureFallback.Delivery.Routing;
 using SecureFallback.Delivery.Transport;

@@ -3,6 +3,7 @@ using MimeKit;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
+using SecureFallback.Delivery.Outcomes;
 using SecureFallback.Delivery.Queue;
 using SecureFallback.Delivery.Routing;
 

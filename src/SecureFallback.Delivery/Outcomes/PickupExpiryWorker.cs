@@ -9,8 +9,10 @@ using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 using SecureFallback.Data.Writes;
+using SecureFallback.Delivery.Outboxes;
+using SecureFallback.Delivery.Queue;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Delivery.Outcomes;
 
 /// <summary>
 /// Ends holds whose retention ran out: the recipient becomes <see cref="RecipientStatus.PickupExpired"/>, the sender

@@ -11,7 +11,9 @@ using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 using SecureFallback.Data.Writes;
 
-namespace SecureFallback.Delivery.Queue;
+using SecureFallback.Delivery.Queue;
+
+namespace SecureFallback.Delivery.Outcomes;
 
 /// <summary>
 /// Writes the result of one attempt for one message: recipient states, the audit records, the DSN-owed flag

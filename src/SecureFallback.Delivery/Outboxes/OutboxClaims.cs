@@ -3,7 +3,7 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
 /// Claims on outbox flags, taken first in the transaction that acts on them. Instances sharing one database scan

@@ -10,7 +10,7 @@ using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
 /// Turns "read receipt owed" flags, set by the portal with the first reading, into queued MDNs to the sender.

@@ -10,7 +10,9 @@ using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
-namespace SecureFallback.Delivery.Queue;
+using SecureFallback.Delivery.Queue;
+
+namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
 /// Turns "DSN owed" flags into queued DSN messages: one DSN per original message for all its recipients

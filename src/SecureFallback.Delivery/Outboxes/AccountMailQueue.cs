@@ -9,7 +9,7 @@ using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 using SecureFallback.Delivery.Notices;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>Queues the portal's account codes like any notice: sealed, committed, then handed to the delivery worker.</summary>
 internal sealed class AccountMailQueue(

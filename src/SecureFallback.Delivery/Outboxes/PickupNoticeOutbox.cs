@@ -12,7 +12,7 @@ using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
 using SecureFallback.Delivery.Notices;
 
-namespace SecureFallback.Delivery.Queue;
+namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
 /// Turns "pickup notice owed" flags into a pickup grant and a queued notice per held recipient, in one transaction,
