@@ -62,8 +62,13 @@ public static class DatabaseSchema
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
             // EF Core reads the history table before creating it and logs the failure as an error on every first
             // start (dotnet/efcore#37328); created first, there is nothing to fail.
-            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-            await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
+            await db.HoldingWriteGateAsync(
+                async () =>
+                {
+                    await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+                    await db.Database.MigrateAsync(cancellationToken);
+                },
+                cancellationToken);
         }
         finally
         {
