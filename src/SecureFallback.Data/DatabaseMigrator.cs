@@ -12,7 +12,7 @@ namespace SecureFallback.Data;
 /// earlier for whoever needs the schema first (the server's key ring check), after which the start has nothing
 /// left to do.
 /// </summary>
-public sealed class DatabaseMigrator(IServiceScopeFactory scopeFactory, DatabaseReadiness readiness) : IHostedService
+internal sealed class DatabaseMigrator(IServiceScopeFactory scopeFactory, DatabaseReadiness readiness) : IHostedService
 {
     private readonly SemaphoreSlim _once = new(1, 1);
 
@@ -44,6 +44,13 @@ public sealed class DatabaseMigrator(IServiceScopeFactory scopeFactory, Database
 /// <summary>What every entry point (server, CLI verbs) calls before using the database.</summary>
 public static class DatabaseSchema
 {
+    /// <summary>
+    /// Applies pending migrations once per process and marks the database ready; the server's start and its key
+    /// ring check share the one pass.
+    /// </summary>
+    public static Task EnsureMigratedAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<DatabaseMigrator>().EnsureMigratedAsync(cancellationToken);
+
     /// <summary>Creates a missing PostgreSQL database quietly (see <see cref="PostgresDatabaseCreation"/>), then applies pending migrations.</summary>
     public static async Task MigrateToCurrentAsync(this SecureFallbackDbContext db, CancellationToken cancellationToken = default)
     {

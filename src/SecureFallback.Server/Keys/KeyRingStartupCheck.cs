@@ -28,7 +28,7 @@ internal sealed class KeyRingStartupCheck(IServiceScopeFactory scopeFactory, ISe
 
     private async Task CheckCoreAsync(CancellationToken cancellationToken)
     {
-        await services.GetRequiredService<DatabaseMigrator>().EnsureMigratedAsync(cancellationToken);
+        await services.EnsureMigratedAsync(cancellationToken);
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
 
