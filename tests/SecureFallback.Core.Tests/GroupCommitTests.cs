@@ -60,4 +60,59 @@ public sealed class GroupCommitTests
         fail = false;
         await group.CommitAsync([3]);
     }
+
+    [Fact]
+    public async Task CommitAsync_OneItem_CancelledWhileItStillWaits_IsWithdrawnAndNeverCommitted()
+    {
+        var (running, release, committed, group) = BlockedGroup();
+        var first = group.CommitAsync(0, CancellationToken.None);
+        await running.Task;
+
+        using var cancel = new CancellationTokenSource();
+        var withdrawn = group.CommitAsync(1, cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => withdrawn);
+
+        release.SetResult();
+        await first;
+        await group.CommitAsync(2, CancellationToken.None);
+        Assert.Equal([0, 2], committed.SelectMany(b => b).ToList());
+    }
+
+    [Fact]
+    public async Task CommitAsync_OneItem_CancelledOnceACommitHasTakenIt_WaitsForThatCommit()
+    {
+        var (running, release, committed, group) = BlockedGroup();
+        using var cancel = new CancellationTokenSource();
+        var taken = group.CommitAsync(0, cancel.Token);
+        await running.Task; // the commit is reading item 0 now
+
+        await cancel.CancelAsync();
+        await Task.Delay(50);
+        Assert.False(taken.IsCompleted); // the caller (and whatever item 0 refers to) stays until the commit ends
+
+        release.SetResult();
+        await taken;
+        Assert.Equal([0], committed.SelectMany(b => b).ToList());
+    }
+
+    /// <summary>A group whose first commit blocks until released.</summary>
+    private static (TaskCompletionSource Running, TaskCompletionSource Release, ConcurrentQueue<IReadOnlyList<int>> Committed, GroupCommit<int> Group) BlockedGroup()
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var committed = new ConcurrentQueue<IReadOnlyList<int>>();
+        var group = new GroupCommit<int>(
+            async batch =>
+            {
+                if (running.TrySetResult())
+                {
+                    await release.Task;
+                }
+
+                committed.Enqueue(batch);
+            },
+            maxBatch: 8);
+        return (running, release, committed, group);
+    }
 }

@@ -15,9 +15,8 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
 
     /// <summary>
     /// Returns once <paramref name="items"/> are committed, or throws what their commit threw. There is no
-    /// cancellation on purpose: once handed in, an item's fate must be known to its caller — a delivery outcome
-    /// recorded even during shutdown is what keeps the mail from being sent again, and an accepted message's
-    /// content (which may live in the caller's buffers) must not be read after the caller has gone.
+    /// cancellation on purpose: what is handed in here describes mail already sent, and recording it even during
+    /// shutdown is what keeps it from being sent again.
     /// </summary>
     public async Task CommitAsync(IReadOnlyList<T> items)
     {
@@ -25,24 +24,56 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
         entries.ForEach(_waiting.Enqueue);
         foreach (var entry in entries)
         {
-            while (!entry.Committed.Task.IsCompleted)
+            await AwaitAsync(entry, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Returns once <paramref name="item"/> is committed, or throws what its commit threw.
+    /// <paramref name="cancellationToken"/> withdraws the item only while no commit has taken it yet; from then on
+    /// the caller waits for that commit's outcome, so whatever the item refers to (a session's buffer, say) is never
+    /// read after the caller has gone.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The item was withdrawn before any commit took it.</exception>
+    public async Task CommitAsync(T item, CancellationToken cancellationToken)
+    {
+        var entry = new Entry(item);
+        _waiting.Enqueue(entry);
+        await AwaitAsync(entry, cancellationToken);
+    }
+
+    private async Task AwaitAsync(Entry entry, CancellationToken cancellationToken)
+    {
+        while (!entry.Committed.Task.IsCompleted)
+        {
+            try
             {
-                await _committer.WaitAsync();
-                try
-                {
-                    if (!entry.Committed.Task.IsCompleted)
-                    {
-                        await CommitWaitingAsync();
-                    }
-                }
-                finally
-                {
-                    _committer.Release();
-                }
+                await _committer.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (entry.TryWithdraw())
+            {
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                cancellationToken = CancellationToken.None; // a commit has it: see that commit through
+                continue;
             }
 
-            await entry.Committed.Task;
+            try
+            {
+                if (!entry.Committed.Task.IsCompleted)
+                {
+                    await CommitWaitingAsync();
+                }
+            }
+            finally
+            {
+                _committer.Release();
+            }
         }
+
+        await entry.Committed.Task;
     }
 
     private async Task CommitWaitingAsync()
@@ -50,7 +81,10 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
         var batch = new List<Entry>();
         while (batch.Count < maxBatch && _waiting.TryDequeue(out var next))
         {
-            batch.Add(next);
+            if (next.TryTake())
+            {
+                batch.Add(next);
+            }
         }
 
         if (batch.Count == 0)
@@ -71,8 +105,17 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
 
     private sealed class Entry(T item)
     {
+        private const int Waiting = 0, Taken = 1, Withdrawn = 2;
+        private int _state;
+
         public T Item { get; } = item;
 
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A commit takes the item; false when its caller withdrew it first.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Waiting) == Waiting;
+
+        /// <summary>The caller withdraws the item; false when a commit took it first.</summary>
+        public bool TryWithdraw() => Interlocked.CompareExchange(ref _state, Withdrawn, Waiting) == Waiting;
     }
 }

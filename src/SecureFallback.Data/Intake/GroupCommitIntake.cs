@@ -15,8 +15,8 @@ namespace SecureFallback.Data.Intake;
 /// Commits accepted messages in groups (<see cref="GroupCommit{T}"/>): every session seals its own message, then
 /// waits while one commit carries all messages that arrived meanwhile in a single transaction (one fsync for the
 /// group). Each caller is released only after the transaction holding its message committed, so the 250 still
-/// follows a durable commit; and since nobody leaves early, content sealed straight from a session's buffer is
-/// never read after the session has let go of it.
+/// follows a durable commit; and since nobody leaves once a commit has taken their message, content sealed straight
+/// from a session's buffer is never read after the session has let go of it.
 /// </summary>
 internal sealed partial class GroupCommitIntake : IMessageIntake
 {
@@ -48,12 +48,11 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
     }
 
     /// <remarks>
-    /// <paramref name="cancellationToken"/> is checked before the message is handed in; from then on the caller
-    /// waits for the commit's outcome (see <see cref="GroupCommit{T}.CommitAsync"/>).
+    /// <paramref name="cancellationToken"/> withdraws the message only while it waits for a commit; once a commit
+    /// has taken it, the caller waits for that commit's outcome (see <see cref="GroupCommit{T}"/>).
     /// </remarks>
     public async Task<Guid> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var now = _timeProvider.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         var entity = new QueuedMessage
@@ -72,7 +71,16 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
         // session's buffer stays valid until this method returns, which is after the commit.
         var streamed = SealedContent.Streams(_database.Value, message.Content.Length);
         var pending = new PendingCommit(entity, streamed ? null : _protector.Seal(id, message.Content), streamed ? message.Content : default);
-        await _commits.CommitAsync([pending]);
+        try
+        {
+            await _commits.CommitAsync(pending, cancellationToken);
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Withdrawn before any commit took it (the session ended, or the server is stopping): nothing was stored.
+            throw new IntakeUnavailableException("The message was withdrawn before it was stored.", ex);
+        }
+
         return id;
     }
 

@@ -74,8 +74,7 @@ public sealed class DatabaseWrite : IAsyncDisposable
         }
         finally
         {
-            _db.WriteHold = null;
-            _hold?.Dispose();
+            _db.ReleaseWriteHold(_hold);
         }
     }
 }
