@@ -26,8 +26,14 @@ public sealed class DeliveryOptions
     /// <summary>Time allowed to open a TCP connection to a next hop. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Time allowed for each SMTP command's reply. Default 5 min (RFC 5321 4.5.3.2 asks for more on DATA).</summary>
+    /// <summary>Time allowed for each SMTP command's reply. Default 5 min (the reply to the final dot has its own, below).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Time allowed for the reply to the final dot of a message, while the receiver may be scanning or storing it.
+    /// Default and least 10 min (RFC 5321 4.5.3.2.6): giving up sooner risks sending the message twice.
+    /// </summary>
+    public TimeSpan DataTerminationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How many recipient domains are delivered to at the same time. Default 16.</summary>
     public int MaxParallelDomains { get; set; } = 16;

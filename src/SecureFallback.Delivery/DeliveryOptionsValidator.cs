@@ -62,6 +62,11 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add("SecureFallback:Delivery:ConnectTimeout, CommandTimeout and MaxParallelDomains must be positive.");
         }
 
+        if (options.DataTerminationTimeout < TimeSpan.FromMinutes(10))
+        {
+            errors.Add("SecureFallback:Delivery:DataTerminationTimeout must be at least 10 minutes (RFC 5321 4.5.3.2.6), e.g. 00:10:00.");
+        }
+
         for (var i = 0; i < options.TrustedRoots.Count; i++)
         {
             if (!Transport.TrustedRoots.TryLoad(options.TrustedRoots[i], out var problem))

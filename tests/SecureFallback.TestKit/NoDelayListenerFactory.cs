@@ -15,6 +15,9 @@ namespace SecureFallback.TestKit;
 /// </summary>
 internal sealed class NoDelayListenerFactory : EndpointListenerFactory
 {
+    /// <summary>The session's connection in <c>ISessionContext.Properties</c>, so a test receiver can drop it.</summary>
+    public const string PipeKey = "TestKit:Pipe";
+
     public override IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
         var listener = new TcpListener(endpointDefinition.Endpoint);
@@ -32,7 +35,9 @@ internal sealed class NoDelayListenerFactory : EndpointListenerFactory
             client.NoDelay = true;
             context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
             context.Properties[EndpointListener.RemoteEndPointKey] = client.Client.RemoteEndPoint!;
-            return new Pipe(client);
+            var pipe = new Pipe(client);
+            context.Properties[PipeKey] = pipe;
+            return pipe;
         }
 
         public void Dispose()

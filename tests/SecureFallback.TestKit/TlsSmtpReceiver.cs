@@ -49,19 +49,38 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
     /// <summary>Recipients answered <c>450 4.2.1</c>.</summary>
     public ISet<string> RejectTemporarily => Recorder.RejectTemporarily;
 
+    /// <summary>
+    /// How long the reply to the final dot is held back after the message is recorded, as a slow receiver (a
+    /// tarpit, a filter scanning a large message) keeps the sender waiting.
+    /// </summary>
+    public TimeSpan ReplyDelay
+    {
+        get => Recorder.ReplyDelay;
+        set => Recorder.ReplyDelay = value;
+    }
+
+    /// <summary>Records the message, then drops the connection without answering the final dot.</summary>
+    public bool DropAfterData
+    {
+        get => Recorder.DropAfterData;
+        set => Recorder.DropAfterData = value;
+    }
+
     /// <summary>Starts a receiver; <paramref name="port"/> 0 picks a free port.</summary>
     /// <param name="hostName">Name in the greeting and the generated certificate.</param>
     /// <param name="port">0 picks a free port.</param>
     /// <param name="certificate">The STARTTLS certificate; default self-signed for <paramref name="hostName"/>.</param>
     /// <param name="offerRequireTls">Advertise REQUIRETLS (RFC 8689) after STARTTLS.</param>
-    public static async Task<TlsSmtpReceiver> StartAsync(string hostName = "mx.tls.test", int port = 0, X509Certificate2? certificate = null, bool offerRequireTls = false)
+    /// <param name="address">The loopback address to listen on; default 127.0.0.1 (two receivers on one port need two).</param>
+    public static async Task<TlsSmtpReceiver> StartAsync(
+        string hostName = "mx.tls.test", int port = 0, X509Certificate2? certificate = null, bool offerRequireTls = false, IPAddress? address = null)
     {
         certificate ??= TestCertificates.SelfSigned(hostName);
         var recorder = new MessageRecorder();
         var options = new SmtpServerOptionsBuilder()
             .ServerName(hostName)
             .Endpoint(e => e
-                .Endpoint(new IPEndPoint(IPAddress.Loopback, port))
+                .Endpoint(new IPEndPoint(address ?? IPAddress.Loopback, port))
                 .Certificate(certificate)
                 .SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13))
             .Build();
@@ -130,7 +149,11 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
 
         public ISet<string> RejectTemporarily { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        public TimeSpan ReplyDelay { get; set; }
+
+        public bool DropAfterData { get; set; }
+
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             Queue.Enqueue(new ReceivedMessage(
                 transaction.From.AsAddress() ?? "",
@@ -138,7 +161,17 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
                 buffer.ToArray(),
                 context.Pipe.IsSecure,
                 transaction.Parameters.ContainsKey("REQUIRETLS")));
-            return Task.FromResult(SmtpResponse.Ok);
+            if (DropAfterData && context.Properties.TryGetValue(NoDelayListenerFactory.PipeKey, out var pipe))
+            {
+                ((IDisposable)pipe).Dispose(); // the connection closes with the final dot unanswered
+            }
+
+            if (ReplyDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(ReplyDelay, cancellationToken);
+            }
+
+            return SmtpResponse.Ok;
         }
 
         public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken) => Task.FromResult(true);

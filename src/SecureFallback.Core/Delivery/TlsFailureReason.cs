@@ -22,6 +22,13 @@ public static class FailureReason
 
     public const string ConnectionFailed = "connection-failed";
     public const string Timeout = "timeout";
+
+    /// <summary>
+    /// The whole message went out but its reply never came (the connection dropped, or the reply outlasted
+    /// <c>Delivery:DataTerminationTimeout</c>): it may have been delivered (RFC 5321 6.1), so it is retried later,
+    /// never sent at once to the next host.
+    /// </summary>
+    public const string NoReplyAfterData = "no-reply-after-data";
     public const string TemporaryReply = "temporary-reply";
     public const string PermanentReply = "permanent-reply";
     public const string DnsTemporaryFailure = "dns-temporary-failure";

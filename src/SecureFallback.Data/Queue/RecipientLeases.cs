@@ -73,6 +73,22 @@ internal static class RecipientLeases
     }
 
     /// <summary>
+    /// Those of <paramref name="ids"/> that <paramref name="owner"/> still holds, locked (on PostgreSQL, in id order)
+    /// until the caller's transaction ends, so no other instance can claim them before the caller's outcome is in.
+    /// A claim of ours that lapsed but nobody took is still ours: taking it would have changed the owner.
+    /// </summary>
+    public static Task<List<long>> HeldAsync(SecureFallbackDbContext db, IReadOnlyCollection<long> ids, string owner, CancellationToken cancellationToken) =>
+        (db.Database.IsNpgsql()
+            ? db.Database.SqlQuery<long>($"""
+                SELECT "Id" AS "Value" FROM "Recipients" WHERE "Id" = ANY({ids.ToArray()}) AND "LeaseOwner" = {owner}
+                ORDER BY "Id" FOR NO KEY UPDATE
+                """)
+            : db.Database.SqlQuery<long>($"""
+                SELECT "Id" AS "Value" FROM "Recipients"
+                WHERE "Id" IN (SELECT value FROM json_each({JsonSerializer.Serialize(ids)})) AND "LeaseOwner" = {owner}
+                """)).ToListAsync(cancellationToken);
+
+    /// <summary>
     /// Drops every claim of <paramref name="owner"/>: called when an instance starts, because a claim under its
     /// name can only be left over from a run that died (names are unique per instance).
     /// </summary>

@@ -66,6 +66,13 @@ public sealed class DatabaseWrite : IAsyncDisposable
         await _db.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Those of <paramref name="recipientIds"/> whose claim is still <paramref name="owner"/>'s, held so until this
+    /// write ends: only their states may change in it (a claim that lapsed may be another instance's by now).
+    /// </summary>
+    public async Task<IReadOnlySet<long>> LeasesHeldAsync(IReadOnlyCollection<long> recipientIds, string owner, CancellationToken cancellationToken) =>
+        recipientIds.Count == 0 ? new HashSet<long>() : (await Queue.RecipientLeases.HeldAsync(_db, recipientIds, owner, cancellationToken)).ToHashSet();
+
     public async ValueTask DisposeAsync()
     {
         try

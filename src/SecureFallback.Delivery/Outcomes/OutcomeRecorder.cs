@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core;
 using SecureFallback.Core.Concurrency;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
@@ -10,7 +11,6 @@ using SecureFallback.Core.Policies;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 using SecureFallback.Data.Writes;
-
 using SecureFallback.Delivery.Queue;
 
 namespace SecureFallback.Delivery.Outcomes;
@@ -28,6 +28,7 @@ internal sealed class OutcomeRecorder
     private readonly IOptions<DeliveryOptions> _options;
     private readonly IOptions<PickupOptions> _pickupOptions;
     private readonly IOptions<NoticeOptions> _noticeOptions;
+    private readonly IOptions<InstanceOptions> _instance;
     private readonly TimeProvider _timeProvider;
     private readonly SecureFallbackMetrics _metrics;
     private readonly ILogger<OutcomeRecorder> _logger;
@@ -38,11 +39,12 @@ internal sealed class OutcomeRecorder
         IOptions<DeliveryOptions> options,
         IOptions<PickupOptions> pickupOptions,
         IOptions<NoticeOptions> noticeOptions,
+        IOptions<InstanceOptions> instance,
         TimeProvider timeProvider,
         SecureFallbackMetrics metrics,
         ILogger<OutcomeRecorder> logger)
     {
-        (_scopeFactory, _options, _pickupOptions, _noticeOptions) = (scopeFactory, options, pickupOptions, noticeOptions);
+        (_scopeFactory, _options, _pickupOptions, _noticeOptions, _instance) = (scopeFactory, options, pickupOptions, noticeOptions, instance);
         (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
         _commits = new GroupCommit<MessageOutcome>(CommitAsync, MaxMessagesPerCommit);
     }
@@ -60,28 +62,49 @@ internal sealed class OutcomeRecorder
         await using var scope = _scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var ids = outcomes.Select(o => o.MessageId).Distinct().ToList();
-        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id);
         var now = _timeProvider.GetUtcNow();
         var counted = new List<Action>();
+
+        await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
+        // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit; the
+        // rows are read after that, so the states seen are current.
+        var held = await write.LeasesHeldAsync([.. outcomes.SelectMany(o => o.Attempts.Keys).Distinct()], _instance.Value.InstanceName, CancellationToken.None);
+        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id);
 
         // One message may come twice, from the tasks of two of its recipient domains: each names its own recipients.
         foreach (var outcome in outcomes.Where(o => messages.ContainsKey(o.MessageId)))
         {
             var message = messages[outcome.MessageId];
             var policy = outcome.Decision;
-            foreach (var recipient in message.Recipients.Where(r => outcome.Attempts.ContainsKey(r.Id) && r.Status == RecipientStatus.Queued))
+            foreach (var recipient in message.Recipients.Where(r => outcome.Attempts.ContainsKey(r.Id)))
             {
                 var attempts = outcome.Attempts[recipient.Id];
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
+                // What was sent is audited whoever holds the recipient now: the admin sees every copy that went out.
+                db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
+                if (!held.Contains(recipient.Id))
+                {
+                    // Our claim lapsed (renewals failed for a whole LeaseDuration: the database was out of reach) and
+                    // another instance took the recipient, or already settled it. Its record alone decides the
+                    // state. If ours says Delivered, the recipient may get the message twice: our copy was accepted
+                    // and the holder sends its own. That cannot be called back; what matters is that the state,
+                    // the DSN and the notices come from one owner only, so nothing is counted or reported twice.
+                    DeliveryLog.OutcomeNotApplied(_logger, message.Id, recipient.Address, decision.Outcome, recipient.LeaseOwner ?? "-");
+                    continue;
+                }
+
+                if (recipient.Status != RecipientStatus.Queued)
+                {
+                    continue;
+                }
+
                 recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
-                db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 DeliveryLog.Outcome(_logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
         }
 
-        await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
         await db.SaveChangesAsync();
         await write.PurgeSettledContentAsync([.. messages.Values], now, CancellationToken.None);
         await write.CommitAsync();

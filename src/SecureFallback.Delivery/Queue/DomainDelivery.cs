@@ -1,4 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Delivery;
@@ -26,9 +26,10 @@ internal sealed class DomainDelivery(
     MtaStsResolver mtaSts,
     IQueueLeases leases,
     IOptions<DeliveryOptions> options,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ILogger<LeaseKeeper> logger)
 {
-    /// <summary>Messages whose envelopes are loaded, and whose claims are renewed, together.</summary>
+    /// <summary>Messages whose envelopes are loaded together.</summary>
     internal const int ChunkSize = 16;
 
     /// <summary>
@@ -37,11 +38,13 @@ internal sealed class DomainDelivery(
     /// </summary>
     internal const int MostUnrecordedPerConnection = 2;
 
-    /// <summary>Delivers <paramref name="due"/>, claimed at <paramref name="claimedAt"/>; the claim is renewed as it ages.</summary>
+    /// <summary>Delivers <paramref name="due"/>, claimed at <paramref name="claimedAt"/>; the claims are kept while the run works.</summary>
     public async Task DeliverAsync(string domain, IReadOnlyList<DueRecipient> due, DateTimeOffset claimedAt, CancellationToken cancellationToken)
     {
         using var activity = SecureFallbackMetrics.Activities.StartActivity("deliver domain")?.SetTag("securefallback.domain", domain).SetTag("securefallback.recipients", due.Count);
         var started = timeProvider.GetUtcNow();
+        // From the start (lookups can be slow too) until the last outcome is in: disposed after the recording.
+        await using var keeper = new LeaseKeeper(leases, domain, due.Select(r => r.Id), claimedAt, options.Value.LeaseDuration, timeProvider, logger);
         var evaluator = await policies.GetAsync(cancellationToken);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
         var sts = resolution.Routed || resolution.Failure is not null ? null : await mtaSts.GetAsync(domain, cancellationToken);
@@ -57,14 +60,10 @@ internal sealed class DomainDelivery(
         {
             foreach (var claimedChunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
             {
-                var chunk = claimedChunk;
-                if (timeProvider.GetUtcNow() - claimedAt > options.Value.LeaseDuration / 3)
+                var chunk = keeper.Held(claimedChunk);
+                if (chunk.Length == 0)
                 {
-                    (chunk, claimedAt) = await RenewClaimAsync(chunk, cancellationToken);
-                    if (chunk.Length == 0)
-                    {
-                        continue; // every claim in it lapsed: another instance has these
-                    }
+                    continue; // every claim in it lapsed: another instance may have these
                 }
 
                 if (resolution.Failure is { } failure)
@@ -76,8 +75,14 @@ internal sealed class DomainDelivery(
                 }
 
                 var envelopes = await loader.LoadEnvelopesAsync(chunk.Select(m => m.Key).ToList(), cancellationToken);
-                foreach (var message in chunk)
+                foreach (var inChunk in chunk)
                 {
+                    // Checked again before each message: a claim can lapse while earlier ones are sent.
+                    if (keeper.Held([inChunk]) is not [var message])
+                    {
+                        continue;
+                    }
+
                     (var outcome, session) = await DeliverMessageAsync(message, envelopes.GetValueOrDefault(message.Key, QueuedEnvelope.Missing), run, session, cancellationToken);
                     // One outcome is committed while the next message goes out, and must be in before a third
                     // does: a crash forgets at most MostUnrecordedPerConnection deliveries, which are sent again
@@ -130,17 +135,6 @@ internal sealed class DomainDelivery(
     /// <summary>The outcome of a message that was not sent: one attempt, the same for every recipient.</summary>
     private static MessageOutcome Unsent(Guid messageId, List<DueRecipient> recipients, AttemptRecord attempt, PolicyDecision decision) =>
         new(messageId, recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { attempt }), decision);
-
-    /// <summary>
-    /// Extends the claim on a chunk before it is sent, and drops what is no longer held: a claim that lapsed (a
-    /// very slow run) may already be another instance's, and sending it here too would deliver it twice.
-    /// </summary>
-    private async Task<(IGrouping<Guid, DueRecipient>[] Held, DateTimeOffset RenewedAt)> RenewClaimAsync(IGrouping<Guid, DueRecipient>[] chunk, CancellationToken cancellationToken)
-    {
-        var now = timeProvider.GetUtcNow();
-        var stillHeld = await leases.RenewAsync([.. chunk.SelectMany(m => m).Select(r => r.Id)], now + options.Value.LeaseDuration, cancellationToken);
-        return ([.. chunk.SelectMany(m => m).Where(r => stillHeld.Contains(r.Id)).GroupBy(r => r.MessageId)], now);
-    }
 
     /// <summary>What the messages of one run to a domain share: its policies, next hops and the start of the attempt.</summary>
     private sealed record DomainRun(string Domain, PolicyEvaluator Evaluator, MtaStsPolicy? Sts, IReadOnlyList<NextHop> Hosts, DateTimeOffset Started);

@@ -11,11 +11,16 @@ namespace SecureFallback.Delivery.Transport;
 /// </summary>
 internal sealed class RecordingSmtpClient : SmtpClient
 {
-    /// <summary>A client with our EHLO name, command time-out and TLS 1.2+ settings; the caller decides on certificates.</summary>
+    private int _commandTimeout;
+    private int _dataTerminationTimeout;
+
+    /// <summary>A client with our EHLO name, time-outs and TLS 1.2+ settings; the caller decides on certificates.</summary>
     public static RecordingSmtpClient Create(DeliveryOptions options, System.Net.Security.RemoteCertificateValidationCallback validateCertificate) => new()
     {
+        _commandTimeout = Milliseconds(options.CommandTimeout),
+        _dataTerminationTimeout = Milliseconds(options.DataTerminationTimeout),
         LocalDomain = options.HeloName,
-        Timeout = (int)Math.Min(int.MaxValue, options.CommandTimeout.TotalMilliseconds),
+        Timeout = Milliseconds(options.CommandTimeout),
         SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
         CheckCertificateRevocation = false,
         ServerCertificateValidationCallback = validateCertificate,
@@ -58,9 +63,10 @@ internal sealed class RecordingSmtpClient : SmtpClient
         var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
         var sender = new MailboxAddress("", envelopeFrom);
         var mailboxes = recipients.Select(r => new MailboxAddress("", r)).ToList();
+        var content = new ContentProgress(this);
         try
         {
-            var reply = await SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken);
+            var reply = await SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken, content);
             foreach (var recipient in recipients)
             {
                 results[recipient] = RecipientResult(recipient, fallbackReply: $"250 {reply}");
@@ -81,13 +87,53 @@ internal sealed class RecordingSmtpClient : SmtpClient
         catch (Exception ex) when (ex is SmtpProtocolException or IOException or ServiceNotConnectedException or TimeoutException
                                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // Before the whole message went out, nothing was delivered: the next host may have it at once. After it,
+            // the receiver may have taken it (RFC 5321 6.1): sending it elsewhere now would deliver it twice, so it
+            // waits for a later attempt, as a 4xx reply would.
+            var result = content.Whole
+                ? HostAttemptResult.Transient(FailureReason.NoReplyAfterData, $"no reply from {hostName} after the message was sent: {ex.Message}", "4.4.2")
+                : HostAttemptResult.Transient(FailureReason.ConnectionFailed, $"connection to {hostName} lost: {ex.Message}", "4.4.2");
             foreach (var recipient in recipients)
             {
-                results[recipient] = HostAttemptResult.Transient(FailureReason.ConnectionFailed, $"connection to {hostName} lost: {ex.Message}", "4.4.2");
+                results[recipient] = result;
+            }
+        }
+        finally
+        {
+            if (IsConnected)
+            {
+                Timeout = _commandTimeout; // the session's next commands
             }
         }
 
         return results;
+    }
+
+    private static int Milliseconds(TimeSpan timeout) => (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
+
+    /// <summary>
+    /// Tells when the whole message has been written: from then on the reply to the final dot is waited for up to
+    /// <c>Delivery:DataTerminationTimeout</c> (RFC 5321 4.5.3.2.6), not the command time-out. MailKit counts the
+    /// bytes after dot-stuffing against the unstuffed size, so a message with stuffed dots counts as whole a few
+    /// bytes early: a connection lost in those bytes is retried later rather than at the next host, the safe side.
+    /// </summary>
+    private sealed class ContentProgress(RecordingSmtpClient client) : ITransferProgress
+    {
+        public bool Whole { get; private set; }
+
+        public void Report(long bytesTransferred, long totalSize)
+        {
+            if (!Whole && bytesTransferred >= totalSize)
+            {
+                Whole = true;
+                client.Timeout = client._dataTerminationTimeout;
+            }
+        }
+
+        public void Report(long bytesTransferred)
+        {
+            // MailKit always gives the size when progress is asked for.
+        }
     }
 
     private HostAttemptResult RecipientResult(string recipient, string? fallbackReply)
