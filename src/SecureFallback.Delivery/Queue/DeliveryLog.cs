@@ -27,12 +27,12 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "No DSN can be written for message {MessageId}: its envelope sender is not a usable address")]
     public static partial void DsnUndeliverable(ILogger logger, Guid messageId, Exception exception);
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Message {MessageId} to {Recipient}: {Outcome} not applied, the claim is {Owner}'s now (the attempt is audited)")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Message {MessageId} to {Recipient}: {Outcome} not applied, the claim is {Owner}'s now (the attempt is audited)")]
     public static partial void OutcomeNotApplied(ILogger logger, Guid messageId, string recipient, DeliveryOutcome outcome, string owner);
 
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Delivery to domain {Domain}: {Count} claims lapsed and may be another instance's; they are not sent from here")]
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Delivery to domain {Domain}: {Count} claims lapsed and may be another instance's; they are not sent from here")]
     public static partial void ClaimsLost(ILogger logger, string domain, int count);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Delivery to domain {Domain}: renewing the claims failed; retrying")]
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Delivery to domain {Domain}: renewing the claims failed; retrying")]
     public static partial void RenewalFailed(ILogger logger, string domain, Exception exception);
 }
