@@ -99,6 +99,27 @@ public sealed class MtaStsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EnforcedPolicyNamingNoMx_HoldsTheMessage_ButItsPickupNoticeIsDelivered_AndNeverHeldItself()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: _ca.Issue([$"mx.{Domain}"]));
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", "mail.other.test"));
+        await using var server = await StartAsync(receiver, policyServer);
+
+        var bob = await OutcomeAsync(server, "Statement");
+        static bool IsNotice(QueuedRecipient r) => r.Message!.Kind == MessageKind.PickupNotice;
+        var notice = (await server.WaitForRecipientsAsync(r => r.Any(x => IsNotice(x) && x.Status != RecipientStatus.Queued))).First(IsNotice);
+        await server.WaitForIdleQueueAsync();
+
+        Assert.Equal((RecipientStatus.HeldForPickup, FailureReason.ValidationFailure), (bob.Status, bob.Reason));
+        // The notice carries no content: it goes to the domain's MX although the policy names none (else: a notice
+        // held, its own notice held, and so on forever).
+        Assert.Equal(RecipientStatus.Delivered, notice.Status);
+        Assert.Single(await server.RecipientsAsync(), IsNotice);
+        var delivered = Assert.Single(receiver.Messages);
+        Assert.Contains("secure delivery", delivered.Parse().Subject, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CheckTls_ShowsTheMtaStsPolicy_AndJudgesAtTheLevelItRequires()
     {
         await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: TestCertificates.SelfSigned($"mx.{Domain}"));
