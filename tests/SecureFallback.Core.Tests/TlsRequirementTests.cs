@@ -156,6 +156,21 @@ public sealed class TlsRequirementTests
         Assert.Equal("policy default; MTA-STS enforce (id 20261125)", requirement.Decision.Source);
     }
 
+    [Theory]
+    [InlineData(MessageKind.PickupNotice, true)]
+    [InlineData(MessageKind.AccountNotice, true)]
+    [InlineData(MessageKind.DeliveryStatusNotification, false)]
+    [InlineData(MessageKind.ReadReceipt, false)]
+    [InlineData(MessageKind.Submitted, false)]
+    public void Decide_MtaStsEnforce_NamingNoMx_StillLetsContentFreeMailGoToTheMx(MessageKind kind, bool goes)
+    {
+        var requirement = TlsRequirement.Decide(Evaluator, Domain, Message(kind: kind), Sts(MtaStsMode.Enforce, "mx.other.test"), Mx);
+
+        Assert.Equal(goes ? Mx : [], requirement.AllowedMx);
+        Assert.Equal(goes, requirement.MxFailure is null);
+        Assert.Equal(TlsLevel.Verify, requirement.Level);
+    }
+
     [Fact]
     public void Decide_MtaStsTesting_IsOnlyNoted()
     {

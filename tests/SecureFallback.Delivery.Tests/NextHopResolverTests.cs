@@ -129,6 +129,28 @@ public sealed class NextHopResolverTests : IAsyncDisposable
         Assert.Equal([IPAddress.Loopback], host.Addresses);
     }
 
+    [Theory]
+    [InlineData(true, true, true)]
+    [InlineData(false, true, false)] // an unsigned MX answer could have been forged: DANE cannot apply
+    [InlineData(true, false, false)]
+    public async Task Resolve_MarksAHostDnssecSecure_OnlyWhenItsMxAndAddressAnswersWereAuthenticated(bool mxAuthenticated, bool addressAuthenticated, bool secure)
+    {
+        _dns.Mx("signed.test", 10, "mx.signed.test").Address("mx.signed.test", "192.0.2.9");
+        if (mxAuthenticated)
+        {
+            _dns.Authenticated.Add("signed.test");
+        }
+
+        if (addressAuthenticated)
+        {
+            _dns.Authenticated.Add("mx.signed.test");
+        }
+
+        var resolution = await Resolver().ResolveAsync("signed.test", CancellationToken.None);
+
+        Assert.Equal(secure, Assert.Single(resolution.Hosts).DnssecSecure);
+    }
+
     private DnsNextHopResolver Resolver(Dictionary<string, string>? routes = null)
     {
         var options = new DeliveryOptions { HeloName = "sf.test", Routes = new(routes ?? [], StringComparer.OrdinalIgnoreCase) };

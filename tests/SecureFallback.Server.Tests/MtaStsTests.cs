@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
 using SecureFallback.Data;
+using SecureFallback.Delivery.Policies;
 using SecureFallback.TestKit;
 
 namespace SecureFallback.Server.Tests;
@@ -97,6 +99,75 @@ public sealed class MtaStsTests : IAsyncLifetime
         Assert.Contains("MTA-STS enforce (id 20261125)", third.PolicySource);
         OnlyPickupNotices(receiver);
     }
+
+    [Fact]
+    public async Task EnforcedPolicyNamingNoMx_HoldsTheMessage_ButItsPickupNoticeIsDelivered_AndNeverHeldItself()
+    {
+        await using var receiver = await TlsSmtpReceiver.StartAsync($"mx.{Domain}", certificate: _ca.Issue([$"mx.{Domain}"]));
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", "mail.other.test"));
+        await using var server = await StartAsync(receiver, policyServer);
+
+        var bob = await OutcomeAsync(server, "Statement");
+        static bool IsNotice(QueuedRecipient r) => r.Message!.Kind == MessageKind.PickupNotice;
+        var notice = (await server.WaitForRecipientsAsync(r => r.Any(x => IsNotice(x) && x.Status != RecipientStatus.Queued))).First(IsNotice);
+        await server.WaitForIdleQueueAsync();
+
+        Assert.Equal((RecipientStatus.HeldForPickup, FailureReason.ValidationFailure), (bob.Status, bob.Reason));
+        // The notice carries no content: it goes to the domain's MX although the policy names none (else: a notice
+        // held, its own notice held, and so on forever).
+        Assert.Equal(RecipientStatus.Delivered, notice.Status);
+        Assert.Single(await server.RecipientsAsync(), IsNotice);
+        var delivered = Assert.Single(receiver.Messages);
+        Assert.Contains("secure delivery", delivered.Parse().Subject, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CachedEnforcePolicy_DoesNotLapse_WhenThePolicyHostIsBlockedPastMaxAge()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", $"mx.{Domain}"));
+        await using var server = await StartWithClockAsync(policyServer.Port, clock);
+        var resolver = server.Services.GetRequiredService<MtaStsResolver>();
+        Assert.Equal(MtaStsMode.Enforce, (await resolver.GetAsync(Domain, CancellationToken.None))!.Mode);
+
+        // An attacker blocks the policy host; a day and a second later the policy's max_age has passed.
+        await policyServer.DisposeAsync();
+        clock.Advance(TimeSpan.FromSeconds(86401));
+        var policy = await resolver.GetAsync(Domain, CancellationToken.None);
+
+        Assert.NotNull(policy);
+        Assert.Equal((MtaStsMode.Enforce, "20261125"), (policy.Mode, policy.PolicyId));
+    }
+
+    [Fact]
+    public async Task CachedPolicy_IsRefetchedBeforeItExpires_WhenLessThanHalfItsMaxAgeRemains()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", $"mx.{Domain}"));
+        await using var server = await StartWithClockAsync(policyServer.Port, clock);
+        var resolver = server.Services.GetRequiredService<MtaStsResolver>();
+        await resolver.GetAsync(Domain, CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromHours(11)); // more than half of max_age (24 h) remains: the cached policy serves
+        await resolver.GetAsync(Domain, CancellationToken.None);
+        Assert.Equal(1, policyServer.Fetches);
+
+        clock.Advance(TimeSpan.FromHours(2)); // 13 h after the fetch: less than half remains, same TXT id
+        var refreshed = await resolver.GetAsync(Domain, CancellationToken.None);
+
+        Assert.Equal(2, policyServer.Fetches);
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromDays(1), refreshed!.ExpiresAt);
+    }
+
+    private async Task<SecureFallbackInstance> StartWithClockAsync(int policyPort, FakeTimeProvider clock) =>
+        await SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["SecureFallback:Dns:Servers:0"] = _dns.EndPoint.ToString(),
+                ["SecureFallback:Delivery:TrustedRoots:0"] = _ca.WriteRootPem(_caDirectory),
+                ["SecureFallback:MtaSts:HttpsPort"] = policyPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            time: clock);
 
     [Fact]
     public async Task CheckTls_ShowsTheMtaStsPolicy_AndJudgesAtTheLevelItRequires()

@@ -122,6 +122,7 @@ public sealed class PolicyTests : IAsyncLifetime
             _ => new byte[32],
         };
         _dns.Tlsa($"_{receiver.Port}._tcp.mx.{domain}", 3, (byte)(record == "cert-sha256" ? 0 : 1), 1, data, authenticated);
+        _dns.Authenticated.Add($"mx.{domain}"); // TLSA records count only for a host whose address answer is authenticated too
         await using var server = await SecureFallbackInstance.StartAsync(Settings(
             ($"SecureFallback:Delivery:Routes:{domain}", route),
             ($"SecureFallback:Policies:{domain}:Level", level)));

@@ -7,7 +7,7 @@ namespace SecureFallback.TestKit;
 
 /// <summary>
 /// A small authoritative-style DNS responder on loopback UDP for tests: MX, A, AAAA and TXT records from a table,
-/// plus names that answer NXDOMAIN, SERVFAIL or nothing at all (time-out).
+/// plus names that answer NXDOMAIN, SERVFAIL, garbage or nothing at all (time-out).
 /// </summary>
 public sealed class TestDnsServer : IAsyncDisposable
 {
@@ -43,6 +43,9 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     /// <summary>Names whose queries are never answered.</summary>
     public ISet<string> Silent { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Names whose queries get an unparsable answer (a record cut short).</summary>
+    public ISet<string> Garbled { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     public TestDnsServer Mx(string domain, int preference, string exchange)
     {
@@ -114,6 +117,12 @@ public sealed class TestDnsServer : IAsyncDisposable
         if (Silent.Contains(name))
         {
             return null;
+        }
+
+        if (Garbled.Contains(name))
+        {
+            // One answer announced, whose data length runs past the end of the message.
+            return [.. query.AsSpan(0, 2), 0x84, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, .. query.AsSpan(12, questionEnd - 12), 0xC0, 0x0C, .. BigEndian(type), 0, 1, 0, 0, 0, 60, 0, 200, 1, 2, 3];
         }
 
         var rcode = NonExistent.Contains(name) ? 3 : ServerFailure.Contains(name) ? 2 : 0;

@@ -14,6 +14,9 @@ public static class FailureReason
     public const string DaneRequired = "dane-required";
     public const string TlsaInvalid = "tlsa-invalid";
 
+    /// <summary>A DNSSEC lookup the decision needs (a secure host's TLSA records) failed: SERVFAIL, time-out, garbage.</summary>
+    public const string DnssecInvalid = "dnssec-invalid";
+
     /// <summary>A REQUIRETLS message met a next hop that does not offer REQUIRETLS (RFC 8689, status 5.7.30).</summary>
     public const string RequireTlsNotSupported = "requiretls-not-supported";
 

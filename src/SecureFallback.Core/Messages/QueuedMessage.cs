@@ -69,4 +69,11 @@ public static class MessageKindExtensions
     /// TLS, since otherwise a recipient without TLS could never learn of, or reach, what is held for them.
     /// </summary>
     public static bool MayTravelWithoutTls(this MessageKind kind) => kind is MessageKind.PickupNotice or MessageKind.AccountNotice;
+
+    /// <summary>
+    /// True only for mail our clients submitted. Mail we generate (notices, account codes, DSNs, read receipts) is
+    /// never held for pickup when TLS cannot be had: a held notice would raise a notice of its own, and so on forever;
+    /// it is retried instead (<see cref="QueuedRecipient.RecordAttempt"/>).
+    /// </summary>
+    public static bool MayBeHeldForPickup(this MessageKind kind) => kind == MessageKind.Submitted;
 }

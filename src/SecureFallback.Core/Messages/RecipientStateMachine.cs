@@ -9,6 +9,8 @@ namespace SecureFallback.Core.Messages;
 /// Queued ── RecordAttempt ──► Deliver       ► Delivered       (final; DSN only when delivery reports are on)
 ///                             ScheduleRetry ► Queued          (transient, or TLS failure under retry-then-pickup)
 ///                             GiveUp        ► Failed  4.4.7   (transient past the maximum queue time; DSN)
+///                             (mail we generate — notices, DSNs, read receipts — is never held nor bounced: a TLS
+///                             failure is retried like a transient one, then GiveUp, with no DSN since it is from &lt;&gt;)
 ///                             HoldForPickup ► HeldForPickup   (TLS failure, or a rule forcing pickup; DSN + notice)
 ///                             Bounce        ► Failed  5.7.10 / 5.7.30 (TLS failure under policy "bounce"; DSN)
 ///                             Fail          ► Failed          (permanent answer; DSN)
@@ -57,6 +59,16 @@ public sealed partial class QueuedRecipient
                 break;
 
             case DeliveryOutcome.Transient:
+                ScheduleRetry(attempt, rules.Retry, now);
+                break;
+
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when !LoadedMessage.Kind.MayBeHeldForPickup() && queuedFor >= rules.MaxQueueTime:
+                // Mail we generate that never got the TLS it needs ends like a transient failure (from <>: no DSN).
+                GiveUp(attempt, now);
+                break;
+
+            case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when !LoadedMessage.Kind.MayBeHeldForPickup():
+                // Never held (its own notice would be held in turn, forever) nor bounced (to <>): retried, as transient.
                 ScheduleRetry(attempt, rules.Retry, now);
                 break;
 
@@ -114,12 +126,16 @@ public sealed partial class QueuedRecipient
         NextAttemptAt = now + schedule.DelayAfter(AttemptCount);
     }
 
-    /// <summary>Queued → Failed with 4.4.7 <see cref="FailureReason.QueueExpired"/>: still transient after the maximum queue time. A DSN is owed.</summary>
+    /// <summary>
+    /// Queued → Failed with 4.4.7 <see cref="FailureReason.QueueExpired"/>: still transient after the maximum queue
+    /// time, or mail we generate still without the TLS it needs. A DSN is owed (never to the null sender).
+    /// </summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
     /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
     public void GiveUp(RecipientAttempt attempt, DateTimeOffset now)
     {
-        EndAttempt(nameof(GiveUp), attempt, DeliveryOutcome.Transient);
+        var generatedWithoutTls = attempt.Result.Outcome.IsTlsFailure() && Message is { } message && !message.Kind.MayBeHeldForPickup();
+        EndAttempt(nameof(GiveUp), attempt, generatedWithoutTls ? attempt.Result.Outcome : DeliveryOutcome.Transient);
         Complete(RecipientStatus.Failed, now);
         (Reason, StatusCode) = (FailureReason.QueueExpired, "4.4.7");
         Diagnostic = Truncate($"gave up after {AttemptCount} attempts; last error: {attempt.Result.Diagnostic}", DiagnosticLength);

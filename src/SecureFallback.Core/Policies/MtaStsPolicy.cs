@@ -15,7 +15,9 @@ public enum MtaStsMode
 
 /// <summary>
 /// A recipient domain's MTA-STS policy (RFC 8461) as last fetched, kept in the database so that a restart does not
-/// drop protection, and used until <see cref="ExpiresAt"/> even when a later fetch fails or the TXT record vanishes.
+/// drop protection. It is fetched again once half its <c>max_age</c> has passed, and stays in force until a fetch
+/// replaces it — even past <see cref="ExpiresAt"/> while fetches fail or the TXT record vanishes, so that blocking the
+/// policy host cannot make an <c>enforce</c> policy lapse (RFC 8461 5.1, 10.2).
 /// </summary>
 public sealed class MtaStsPolicy
 {
@@ -32,7 +34,7 @@ public sealed class MtaStsPolicy
 
     public DateTimeOffset FetchedAt { get; set; }
 
-    /// <summary>Fetch time plus <c>max_age</c>.</summary>
+    /// <summary>Fetch time plus <c>max_age</c>: the policy is refreshed halfway there.</summary>
     public DateTimeOffset ExpiresAt { get; set; }
 
     /// <summary>RFC 8461 4.1: a pattern matches the host exactly, or <c>*.</c> matches exactly one leftmost label.</summary>

@@ -36,7 +36,9 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
     /// first matching content rule and what the sender asked for — REQUIRETLS (at least <c>verify</c>, never plain)
     /// wins over <c>TLS-Required: No</c> (RFC 8689 5), which asks for delivery even without TLS (like
     /// <c>deliver-plain</c>) unless a rule forces pickup; then the domain's MTA-STS policy: <c>enforce</c> raises the
-    /// level to at least <c>verify</c> and allows only the MX hosts it names (RFC 8461 5), <c>testing</c> is only noted.
+    /// level to at least <c>verify</c> and allows only the MX hosts it names (RFC 8461 5) — except that content-free
+    /// mail (<see cref="MessageKindExtensions.MayTravelWithoutTls"/>) goes to the domain's MX when it names none —,
+    /// <c>testing</c> is only noted.
     /// </summary>
     /// <param name="policies">The TLS policies and content rules in force.</param>
     /// <param name="domain">The recipient domain.</param>
@@ -52,6 +54,13 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
         }
 
         var allowed = mxHosts.Where(mtaSts.AllowsMx).ToList();
+        if (allowed.Count == 0 && message is not null && message.Kind.MayTravelWithoutTls())
+        {
+            // Content-free mail (a pickup notice, an account code) may travel without TLS at all, so a policy that
+            // names none of the MX hosts does not stop it: it goes to the domain's MX, opportunistically if need be.
+            return new TlsRequirement(decision with { Source = $"{decision.Source}; no MX named, content-free mail goes anyway" }, mxHosts, null);
+        }
+
         return allowed.Count > 0
             ? new TlsRequirement(decision, allowed, null)
             : new TlsRequirement(decision, [], HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, $"no MX host of {domain} matches its MTA-STS policy (mx: {mtaSts.MxPatterns})"));

@@ -98,9 +98,13 @@ internal sealed class TlsChecker(
 
     private async Task<HostCheck> CheckHostAsync(NextHop hop, IPAddress address, string domain, CancellationToken cancellationToken)
     {
-        var tlsa = IPAddress.TryParse(hop.HostName, out _) ? [] : await dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
+        var verdict = await dane.ForAsync(hop, cancellationToken);
+        var tlsa = verdict.Records;
         var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = tlsa };
-        var (session, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, timeProvider, cancellationToken);
+        // A host whose TLSA lookup failed is not used by delivery, so the check does not connect to it either.
+        var (session, failure) = verdict.Unusable is { } unusable
+            ? (null, unusable)
+            : await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, timeProvider, cancellationToken);
         var levels = Enum.GetValues<TlsLevel>().ToDictionary(
             level => level,
             level => failure is not null ? failure.Reason : check.Check(level, hop.HostName, domain) is { } unmet ? $"{unmet.Reason}: {unmet.Diagnostic}" : null);

@@ -32,8 +32,12 @@ public sealed class MtaStsOptions
 /// <summary>
 /// Finds the MTA-STS policy in force for a domain (RFC 8461 5): TXT <c>_mta-sts.&lt;domain&gt;</c>; when its id is new
 /// (or nothing is cached), the policy from <c>https://mta-sts.&lt;domain&gt;/.well-known/mta-sts.txt</c> — a valid
-/// WebPKI certificate, no redirects, at most 64 KB, <c>text/plain</c>. The result is cached in the database for
-/// <c>max_age</c>; when a fetch fails or the TXT record disappears, the unexpired cached policy stays in force.
+/// WebPKI certificate, no redirects, at most 64 KB, <c>text/plain</c>. The result is cached in the database and
+/// fetched again once half its <c>max_age</c> has passed (RFC 8461 5.1 asks senders to refresh before expiry), so a
+/// reachable policy host keeps it from ever expiring. When a fetch fails, or the TXT record disappears or cannot be
+/// looked up, the cached policy stays in force — even past <c>max_age</c> (RFC 8461 10.2): otherwise an attacker who
+/// blocks the policy host for <c>max_age</c> turns <c>enforce</c> off. It is replaced only by a policy fetched
+/// successfully, which is how a domain retires MTA-STS (<c>mode: none</c>, RFC 8461 8.3).
 /// </summary>
 internal sealed class MtaStsResolver(
     IServiceScopeFactory scopeFactory,
@@ -62,26 +66,28 @@ internal sealed class MtaStsResolver(
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var now = timeProvider.GetUtcNow();
         var cached = await db.MtaStsPolicies.SingleOrDefaultAsync(p => p.Domain == domain, cancellationToken);
-        var live = cached is not null && cached.ExpiresAt > now ? cached : null;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.FetchTimeout);
-        string? id;
+        string? txtId = null;
         try
         {
             var txt = await dns.QueryAsync($"_mta-sts.{domain}", QueryType.TXT, cancellationToken: timeout.Token);
             var ids = txt.Answers.TxtRecords().Select(r => MtaStsText.TxtId(string.Concat(r.Text))).Where(i => i is not null).ToList();
-            id = ids.Count == 1 ? ids[0] : null; // none, or several (RFC 8461 3.1: then treat as none)
+            txtId = ids.Count == 1 ? ids[0] : null; // none, or several (RFC 8461 3.1: then treat as none)
         }
         catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return live;
+            // No answer: a cached policy stays in force and may still be refreshed under its own id.
         }
 
-        if (id is null || (live is not null && live.PolicyId == id)
+        // Without a TXT record a cached policy is refreshed under its own id (RFC 8461 5.1: keep using it meanwhile).
+        var id = txtId ?? cached?.PolicyId;
+        var due = cached is null || cached.PolicyId != id || now >= RefreshAt(cached);
+        if (id is null || !due
             || (_failedFetches.TryGetValue(domain, out var failed) && failed.Id == id && failed.RetryAfter > now))
         {
-            return live;
+            return cached;
         }
 
         var (fetched, maxAge, error) = await FetchAsync(domain, timeout.Token);
@@ -90,7 +96,7 @@ internal sealed class MtaStsResolver(
             // Every delivery to the domain would otherwise ask the (broken) policy host again.
             _failedFetches[domain] = (id, now + FetchRetryDelay);
             MtaStsLog.FetchFailed(logger, domain, error);
-            return live;
+            return cached;
         }
 
         _failedFetches.TryRemove(domain, out _);
@@ -101,6 +107,9 @@ internal sealed class MtaStsResolver(
         MtaStsLog.Fetched(logger, domain, PolicyNames.Of(entry.Mode), id);
         return entry;
     }
+
+    /// <summary>When a cached policy is fetched again although its id has not changed: once half its max_age has passed.</summary>
+    internal static DateTimeOffset RefreshAt(MtaStsPolicy cached) => cached.FetchedAt + ((cached.ExpiresAt - cached.FetchedAt) / 2);
 
     private async Task<(MtaStsPolicy? Policy, TimeSpan MaxAge, string Error)> FetchAsync(string domain, CancellationToken cancellationToken)
     {

@@ -50,7 +50,8 @@ internal sealed class DomainDelivery(
         var sts = resolution.Routed || resolution.Failure is not null ? null : await mtaSts.GetAsync(domain, cancellationToken);
         // For the domain alone: which MX hosts may be used at all (RFC 8461 5), and the decision recorded if none.
         var forDomain = TlsRequirement.Decide(evaluator, domain, null, sts, [.. resolution.Hosts.Select(h => h.HostName)]);
-        resolution = resolution.Allowing(forDomain);
+        // When the policy names none of them, each message's own requirement says whether it may go at all.
+        resolution = forDomain.MxFailure is null ? resolution.Allowing(forDomain) : resolution;
 
         var run = new DomainRun(domain, evaluator, sts, resolution.Hosts, started);
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
@@ -118,7 +119,14 @@ internal sealed class DomainDelivery(
             return (Unsent(message.Key, recipients, new("(local)", null, 0, loadFailure, null, run.Started), run.Evaluator.DomainPolicy(run.Domain)), session);
         }
 
-        var decision = TlsRequirement.Decide(run.Evaluator, run.Domain, loaded.TlsRequest(run.Domain), run.Sts, [.. run.Hosts.Select(h => h.HostName)]).Decision;
+        var requirement = TlsRequirement.Decide(run.Evaluator, run.Domain, loaded.TlsRequest(run.Domain), run.Sts, [.. run.Hosts.Select(h => h.HostName)]);
+        var decision = requirement.Decision;
+        if (requirement.MxFailure is { } noMx)
+        {
+            // An enforced MTA-STS policy names none of the MX hosts: nothing is sent (content-free mail excepted).
+            return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision), session);
+        }
+
         if (decision.ForcePickup)
         {
             // A rule wants the portal even though TLS may work: nothing is sent.

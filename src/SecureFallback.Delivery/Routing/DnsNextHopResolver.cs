@@ -10,6 +10,8 @@ namespace SecureFallback.Delivery.Routing;
 /// <summary>
 /// Static routes first, then MX (RFC 5321 5.1): MX hosts by preference (equal ones shuffled), A/AAAA of the domain
 /// itself when it has no MX, RFC 7505 null MX and NXDOMAIN as permanent failures, time-outs and SERVFAIL as transient.
+/// Each host is marked DNSSEC-secure when its MX answer (a static route counts as secure: the admin named it) and its
+/// address answers carried the AD bit, so DANE can apply to it (RFC 7672 2.2).
 /// </summary>
 internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILookupClient dns) : INextHopResolver
 {
@@ -54,7 +56,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
             var addresses = await ResolveAddressesAsync(host, cancellationToken);
             return addresses.Failure is not null
                 ? new NextHopResolution([], addresses.Failure)
-                : NextHopResolution.Found([new NextHop(host, port, addresses.Addresses)]);
+                : NextHopResolution.Found([new NextHop(host, port, addresses.Addresses, addresses.Authenticated)]);
         }
         catch (DnsResponseException ex)
         {
@@ -75,6 +77,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
             return TemporaryDnsFailure(domain, response.ErrorMessage);
         }
 
+        var mxSecure = response.Header.IsAuthenticData;
         var mxRecords = response.Answers.MxRecords().ToList();
         if (mxRecords.Count == 1 && mxRecords[0].Exchange.Value is "." or "")
         {
@@ -87,7 +90,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
             var implicitMx = await ResolveAddressesAsync(domain, cancellationToken);
             return implicitMx.Failure is not null
                 ? new NextHopResolution([], implicitMx.Failure)
-                : NextHopResolution.Found([new NextHop(domain, port, implicitMx.Addresses)]);
+                : NextHopResolution.Found([new NextHop(domain, port, implicitMx.Addresses, mxSecure && implicitMx.Authenticated)]);
         }
 
         var hosts = new List<NextHop>();
@@ -98,7 +101,7 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
             var addresses = await ResolveAddressesAsync(name, cancellationToken);
             if (addresses.Failure is null)
             {
-                hosts.Add(new NextHop(name, port, addresses.Addresses));
+                hosts.Add(new NextHop(name, port, addresses.Addresses, mxSecure && addresses.Authenticated));
             }
             else
             {
@@ -109,7 +112,8 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         return hosts.Count > 0 ? NextHopResolution.Found(hosts) : new NextHopResolution([], firstFailure);
     }
 
-    private async Task<(IReadOnlyList<IPAddress> Addresses, HostAttemptResult? Failure)> ResolveAddressesAsync(string host, CancellationToken cancellationToken)
+    /// <returns>The addresses, or why there are none; Authenticated when both answers carried the AD bit (DNSSEC).</returns>
+    private async Task<(IReadOnlyList<IPAddress> Addresses, HostAttemptResult? Failure, bool Authenticated)> ResolveAddressesAsync(string host, CancellationToken cancellationToken)
     {
         var a = await dns.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
         var aaaa = await dns.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
@@ -118,16 +122,16 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
             .ToList();
         if (addresses.Count > 0)
         {
-            return (addresses, null);
+            return (addresses, null, a.Header.IsAuthenticData && aaaa.Header.IsAuthenticData);
         }
 
         var transient = new[] { a, aaaa }.FirstOrDefault(r => r.HasError && r.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain);
         if (transient is not null)
         {
-            return ([], HostAttemptResult.Transient(FailureReason.DnsTemporaryFailure, $"Address lookup of {host} failed: {transient.ErrorMessage}", "4.4.3"));
+            return ([], HostAttemptResult.Transient(FailureReason.DnsTemporaryFailure, $"Address lookup of {host} failed: {transient.ErrorMessage}", "4.4.3"), false);
         }
 
-        return ([], HostAttemptResult.Permanent(FailureReason.NoAddress, $"Host {host} has no address (A/AAAA)", "5.1.2"));
+        return ([], HostAttemptResult.Permanent(FailureReason.NoAddress, $"Host {host} has no address (A/AAAA)", "5.1.2"), false);
     }
 
     private static NextHopResolution TemporaryDnsFailure(string name, string detail) =>

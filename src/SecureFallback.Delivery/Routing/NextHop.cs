@@ -5,7 +5,14 @@ using SecureFallback.Core.Policies;
 namespace SecureFallback.Delivery.Routing;
 
 /// <summary>A host to try, in order, with its addresses.</summary>
-internal sealed record NextHop(string HostName, int Port, IReadOnlyList<IPAddress> Addresses);
+/// <param name="HostName">The host's name (or an address literal).</param>
+/// <param name="Port">The SMTP port.</param>
+/// <param name="Addresses">Its addresses, in order.</param>
+/// <param name="DnssecSecure">
+/// The MX answer that named the host (or the static route, the admin's word) and its address answers were all
+/// DNSSEC-authenticated (AD bit): only then do its TLSA records count (RFC 7672 2.2).
+/// </param>
+internal sealed record NextHop(string HostName, int Port, IReadOnlyList<IPAddress> Addresses, bool DnssecSecure = false);
 
 /// <summary>The next hops of a domain, or why there are none.</summary>
 /// <param name="Hosts">The hosts in order.</param>

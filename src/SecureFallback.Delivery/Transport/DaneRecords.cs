@@ -1,7 +1,9 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using DnsClient;
 using DnsClient.Protocol;
+using SecureFallback.Delivery.Routing;
 
 namespace SecureFallback.Delivery.Transport;
 
@@ -23,30 +25,48 @@ internal sealed record TlsaAssociation(int Usage, int Selector, int MatchingType
 }
 
 /// <summary>
-/// The TLSA records of a next hop, trusted only when the resolver said the answer is DNSSEC-authenticated (AD bit;
-/// the resolver must be a validating one on a trusted path, see <c>Dns:Servers</c>). Unauthenticated or unusable
-/// records count as none, as RFC 7672 asks.
+/// Looks up the TLSA records of a next hop (<c>_&lt;port&gt;._tcp.&lt;host&gt;</c>) and lets <see cref="DaneDecision"/>
+/// judge them: trusted only when the resolver said the answer is DNSSEC-authenticated (AD bit; the resolver must be a
+/// validating one on a trusted path, see <c>Dns:Servers</c>), and only for a host whose MX and address answers were
+/// authenticated too. A lookup that fails makes the host unusable for the attempt (RFC 7672 2.2: fail closed).
 /// </summary>
 internal sealed class DaneRecords(ILookupClient dns)
 {
-    public async Task<IReadOnlyList<TlsaAssociation>> LookupAsync(string host, int port, CancellationToken cancellationToken)
+    /// <summary>The DANE verdict for <paramref name="hop"/> in this attempt.</summary>
+    public async Task<DaneVerdict> ForAsync(NextHop hop, CancellationToken cancellationToken)
     {
+        if (IPAddress.TryParse(hop.HostName, out _) || !DaneDecision.NeedsLookup(hop.DnssecSecure))
+        {
+            return DaneVerdict.NoDane;
+        }
+
+        return DaneDecision.Decide(hop.HostName, hop.DnssecSecure, await LookupAsync(hop.HostName, hop.Port, cancellationToken));
+    }
+
+    private async Task<TlsaAnswer> LookupAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        IDnsQueryResponse response;
         try
         {
-            var response = await dns.QueryAsync($"_{port}._tcp.{host.TrimEnd('.')}", QueryType.TLSA, cancellationToken: cancellationToken);
-            if (response.HasError || !response.Header.IsAuthenticData)
-            {
-                return [];
-            }
-
-            return response.Answers.OfType<TlsaRecord>()
-                .Select(r => new TlsaAssociation((int)r.CertificateUsage, (int)r.Selector, (int)r.MatchingType, r.CertificateAssociationData.ToArray()))
-                .Where(r => r.Usage is 2 or 3 && r.Selector is 0 or 1 && r.MatchingType is 0 or 1 or 2)
-                .ToList();
+            response = await dns.QueryAsync($"_{port}._tcp.{host.TrimEnd('.')}", QueryType.TLSA, cancellationToken: cancellationToken);
         }
-        catch (DnsResponseException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return [];
+            // Whatever broke the lookup (time-out, socket, an answer DnsClient cannot parse), it is no answer: fail closed.
+            return TlsaAnswer.Failed(ex.Message);
         }
+
+        if (response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain)
+        {
+            return TlsaAnswer.Failed(response.ErrorMessage);
+        }
+
+        if (!response.Header.IsAuthenticData)
+        {
+            return TlsaAnswer.Insecure;
+        }
+
+        return TlsaAnswer.Authenticated([.. response.Answers.OfType<TlsaRecord>()
+            .Select(r => new TlsaAssociation((int)r.CertificateUsage, (int)r.Selector, (int)r.MatchingType, r.CertificateAssociationData.ToArray()))]);
     }
 }

@@ -12,9 +12,10 @@ namespace SecureFallback.Delivery.Transport;
 /// <summary>
 /// Sends one message to its recipients at a domain: tries the hosts, and up to <see cref="MaxAddressesPerHost"/>
 /// addresses of each, in order over mandatory TLS at the decided level (reusing an open session first), and records
-/// every attempt; a certificate is judged with the host's DNSSEC-validated TLSA records and the trusted roots.
+/// every attempt; a certificate is judged with the host's DNSSEC-validated TLSA records and the trusted roots, and a
+/// host whose TLSA lookup failed is skipped (<see cref="DaneDecision"/>).
 /// </summary>
-internal sealed class HostDialer(DaneRecords dane, TrustedRoots trustedRoots, IOptions<DeliveryOptions> options, TimeProvider timeProvider)
+internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, IOptions<DeliveryOptions> options, TimeProvider timeProvider)
 {
     /// <summary>Addresses tried per host in one attempt, so a host with many addresses cannot eat the whole attempt.</summary>
     private const int MaxAddressesPerHost = 2;
@@ -41,6 +42,24 @@ internal sealed class HostDialer(DaneRecords dane, TrustedRoots trustedRoots, IO
 
         foreach (var hop in hosts)
         {
+            if (remaining.Count == 0)
+            {
+                return (attempts, session);
+            }
+
+            var dane = await danes.ForAsync(hop, cancellationToken);
+            if (dane.Unusable is { } unusable)
+            {
+                // RFC 7672 2.2: a secure host whose TLSA lookup failed is not used at all in this attempt.
+                var started = timeProvider.GetUtcNow();
+                foreach (var recipient in remaining)
+                {
+                    attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, hop.Addresses.FirstOrDefault(), hop.Port, unusable, null, started, decision.Level));
+                }
+
+                continue;
+            }
+
             foreach (var address in hop.Addresses.Take(MaxAddressesPerHost))
             {
                 if (remaining.Count == 0)
@@ -49,7 +68,7 @@ internal sealed class HostDialer(DaneRecords dane, TrustedRoots trustedRoots, IO
                 }
 
                 var started = timeProvider.GetUtcNow();
-                var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = await TlsaOfAsync(hop, cancellationToken) };
+                var check = new PeerCertificateCheck(trustedRoots.Certificates, timeProvider) { Tlsa = dane.Records };
                 var (opened, failure) = await SecureSmtpSession.OpenAsync(hop, address, options.Value, check, timeProvider, cancellationToken);
                 if (opened is null)
                 {
@@ -166,7 +185,4 @@ internal sealed class HostDialer(DaneRecords dane, TrustedRoots trustedRoots, IO
 
         return retryElsewhere;
     }
-
-    private Task<IReadOnlyList<TlsaAssociation>> TlsaOfAsync(NextHop hop, CancellationToken cancellationToken) =>
-        System.Net.IPAddress.TryParse(hop.HostName, out _) ? Task.FromResult<IReadOnlyList<TlsaAssociation>>([]) : dane.LookupAsync(hop.HostName, hop.Port, cancellationToken);
 }
