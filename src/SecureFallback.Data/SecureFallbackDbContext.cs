@@ -40,6 +40,9 @@ public sealed class SecureFallbackDbContext(DbContextOptions<SecureFallbackDbCon
     /// <summary>The write gate this context holds, for a write transaction or a single save; null when none.</summary>
     internal IDisposable? WriteHold { get; set; }
 
+    /// <summary>The current write transaction deleted sealed content (see <see cref="SqliteWalCheckpointer"/>).</summary>
+    internal bool PurgedContent { get; set; }
+
     /// <summary>The hold taken for one save outside a write transaction, released when the save ends.</summary>
     internal IDisposable? SaveHold { get; set; }
 
