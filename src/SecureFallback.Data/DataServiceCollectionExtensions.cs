@@ -45,13 +45,15 @@ public static class DataServiceCollectionExtensions
             }
             else
             {
-                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(SqlitePragmaInterceptor.Instance, sp.GetRequiredService<WriteGateInterceptor>());
+                options.UseSqlite(BuildSqliteConnectionString(sp)).AddInterceptors(
+                    SqlitePragmaInterceptor.Instance, sp.GetRequiredService<WriteGateInterceptor>(), sp.GetRequiredService<SqliteWalCheckpointer>());
             }
         });
 
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<WriteGate>();
         services.AddSingleton<WriteGateInterceptor>();
+        services.AddSingleton<SqliteWalCheckpointer>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator>());
 

@@ -6,6 +6,12 @@ namespace SecureFallback.Protection;
 /// </summary>
 public abstract class KeyRingStore
 {
+    /// <summary>
+    /// The longest <see cref="MayHave"/> may answer from a cache: a process may go on sealing with the version it
+    /// knows as current for this long after a newer one was added.
+    /// </summary>
+    public static readonly TimeSpan NewVersionPollLimit = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the keys are, for messages to the admin (a folder, or "the database").</summary>
     public abstract string Location { get; }
 
@@ -22,6 +28,9 @@ public abstract class KeyRingStore
     public abstract void Replace(int version, byte[] sealedKey);
 
     public abstract void Delete(int version);
+
+    /// <summary>When <paramref name="version"/> was stored, or null when it is not (or the store cannot tell).</summary>
+    public abstract DateTimeOffset? AddedAt(int version);
 
     /// <summary>Whether <paramref name="version"/> may exist: asked on each seal, so it must be cheap (it may be stale).</summary>
     public abstract bool MayHave(int version);
@@ -80,33 +89,49 @@ public sealed partial class FileKeyRingStore : KeyRingStore
 
     public override bool MayHave(int version) => File.Exists(PathOf(version));
 
+    public override DateTimeOffset? AddedAt(int version) =>
+        File.Exists(PathOf(version)) ? new DateTimeOffset(File.GetLastWriteTimeUtc(PathOf(version)), TimeSpan.Zero) : null;
+
     private string PathOf(int version) => Path.Combine(_directory, $"master-v{version}.key");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^master-v(\d+)\.key$")]
     private static partial System.Text.RegularExpressions.Regex KeyFileName();
 }
 
-/// <summary>Writes secret files: mode 0600 from the start, flushed to disk, replaced through a rename (never half-written).</summary>
+/// <summary>
+/// Writes secret files: mode 0600 from the start, flushed to disk under a temporary name of their own, then given
+/// their name by a rename, so a reader (another process loading the ring) sees the whole file or none — never an
+/// empty or partial one.
+/// </summary>
 public static class SecretFile
 {
+    /// <param name="path">The file to write.</param>
+    /// <param name="contents">What it holds.</param>
+    /// <param name="replace">Whether an existing file is replaced; without it, an existing file is left as it is.</param>
+    /// <exception cref="IOException">Without <paramref name="replace"/>, when <paramref name="path"/> already exists.</exception>
     public static void Write(string path, byte[] contents, bool replace)
     {
-        var target = replace ? path + ".tmp" : path;
-        var options = new FileStreamOptions { Mode = replace ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write };
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var stream = new FileStream(target, options))
+        try
         {
-            stream.Write(contents);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(contents);
+                stream.Flush(flushToDisk: true);
+            }
 
-        if (replace)
+            // Without overwrite the move fails when the name exists (on Unix by link + unlink), atomically.
+            File.Move(temporary, path, overwrite: replace);
+        }
+        finally
         {
-            File.Move(target, path, overwrite: true);
+            File.Delete(temporary); // nothing left when the move failed (a no-op when it succeeded)
         }
     }
 }

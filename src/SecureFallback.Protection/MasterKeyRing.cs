@@ -140,6 +140,16 @@ public sealed class MasterKeyRing
         return CurrentVersion;
     }
 
+    /// <summary>
+    /// How long after a version stopped being current it may still seal new data keys somewhere: another process's
+    /// stale view of the ring (<see cref="KeyRingStore.NewVersionPollLimit"/>) plus a margin for a seal in flight.
+    /// </summary>
+    public static readonly TimeSpan RetireGrace = KeyRingStore.NewVersionPollLimit + TimeSpan.FromSeconds(30);
+
+    /// <summary>When <paramref name="version"/> stopped being current (a newer one was added); null while it is current.</summary>
+    public DateTimeOffset? SupersededAt(int version) =>
+        Versions.Where(v => v > version).Select(_store.AddedAt).Where(at => at is not null).Min();
+
     /// <summary>Deletes an old <paramref name="version"/>; the current version cannot be retired.</summary>
     public void Retire(int version)
     {

@@ -1,6 +1,11 @@
 using SecureFallback.Server;
 using SecureFallback.Server.Cli;
 
-return args.Length > 0 && CliVerbs.IsVerb(args[0])
-    ? await CliVerbs.RunAsync(args)
-    : await ServerHost.RunAsync(args);
+// The server starts only with no verb or `run`: a mistyped verb must never become a second server on the same data.
+var (words, settings) = CommandLine.Split(args);
+return words switch
+{
+    [] or ["run"] => await ServerHost.RunAsync(settings),
+    [var verb, ..] when CliVerbs.IsVerb(verb) => await CliVerbs.RunAsync(words, settings),
+    _ => CliVerbs.Refuse(words),
+};

@@ -20,11 +20,14 @@ public static class ServerHost
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
+        FileStream? dataLock;
         try
         {
             app = Build(args);
             // Check every setting before anything starts, so a bad one gives one clear message and no stack trace.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            // Before anything touches the data: one server per SQLite data directory, for the life of the process.
+            dataLock = DataDirectoryLock.Acquire(app.Services);
             // Open the key ring and check it fits the data before anything starts: without it no queued message
             // could be read. (In-process hosts get the same check as their first hosted service.)
             await app.Services.GetRequiredService<Keys.KeyRingStartupCheck>().CheckAsync(CancellationToken.None);
@@ -36,8 +39,12 @@ public static class ServerHost
             return 2;
         }
 
-        await app.WaitForShutdownAsync();
-        await app.DisposeAsync();
+        await using (dataLock)
+        {
+            await app.WaitForShutdownAsync();
+            await app.DisposeAsync();
+        }
+
         return 0;
     }
 

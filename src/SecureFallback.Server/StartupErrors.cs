@@ -18,6 +18,7 @@ internal static class StartupErrors
                 $"SecureFallback cannot start: an address is already in use ({socket.Message}). Stop the other process or change SecureFallback:Intake:Port / Urls.",
             IOException io when io.InnerException is SocketException or null && io.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
                 $"SecureFallback cannot start: {io.Message}. Change SecureFallback:Intake:Port or Urls.",
+            DataDirectoryInUseException inUse => $"SecureFallback cannot start: {inUse.Message}",
             KeyRingUnavailableException keys => $"SecureFallback cannot start: {keys.Message}",
             Npgsql.NpgsqlException database =>
                 $"SecureFallback cannot start: the PostgreSQL database is not usable ({database.Message}). Check ConnectionStrings:SecureFallback, and that the server runs and lets this user in.",

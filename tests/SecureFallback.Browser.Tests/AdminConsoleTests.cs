@@ -65,10 +65,12 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         await page.GetByLabel("Domain (default, partner.example or *.partner.example)").FillAsync("partner-c.test");
         await page.GetByLabel("TLS level").SelectOptionAsync("verify");
         await page.GetByLabel("When the level cannot be met").SelectOptionAsync("pickup");
+        await page.GetByLabel("TLS-Required: No").CheckAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Save policy" }).ClickAsync();
         Assert.Contains("Saved the policy for partner-c.test", await page.InnerTextAsync(".notice"));
         var row = page.Locator("#policies tr", new PageLocatorOptions { HasText = "partner-c.test" });
         Assert.Contains("verify", await row.InnerTextAsync());
+        Assert.Contains("yes", await row.InnerTextAsync()); // honours TLS-Required: No
         Assert.Contains("console", await row.InnerTextAsync());
 
         await server.SendAsync("alice@sender.test", ["cat@partner-c.test"], "After", "body");

@@ -16,6 +16,7 @@ public sealed class TlsRequirementTests
         new() { Pattern = "secure.test", Level = TlsLevel.Secure, OnFailure = FailureAction.Bounce },
         new() { Pattern = "dane.test", Level = TlsLevel.DaneOnly, OnFailure = FailureAction.Pickup },
         new() { Pattern = "verify.test", Level = TlsLevel.Verify, OnFailure = FailureAction.Pickup },
+        new() { Pattern = "honour.test", Level = TlsLevel.Verify, OnFailure = FailureAction.Pickup, HonourTlsRequiredNo = true },
     ];
 
     private static readonly ContentRule[] Rules =
@@ -89,12 +90,42 @@ public sealed class TlsRequirementTests
     [Theory]
     [InlineData("No")]
     [InlineData(" no ")]
-    public void Decide_TlsRequiredNo_LowersToEncrypt_AndDeliversPlain(string header)
+    public void Decide_TlsRequiredNo_WherePolicyHonoursIt_LowersToEncrypt_AndDeliversPlain(string header)
     {
-        var requirement = TlsRequirement.Decide(Evaluator, "verify.test", Message("verify.test", tlsRequired: header), null, Mx);
+        var requirement = TlsRequirement.Decide(Evaluator, "honour.test", Message("honour.test", tlsRequired: header), null, Mx);
 
         Assert.Equal((TlsLevel.Encrypt, FailureAction.DeliverPlain), (requirement.Level, requirement.OnFailure));
-        Assert.Equal("policy verify.test; TLS-Required: No", requirement.Decision.Source);
+        Assert.Equal("policy honour.test; TLS-Required: No", requirement.Decision.Source);
+    }
+
+    [Fact]
+    public void Decide_TlsRequiredNo_WherePolicyHonoursIt_LowersAContentRulesLevelToo()
+    {
+        var requirement = TlsRequirement.Decide(Evaluator, "honour.test", Message("honour.test", "[verify] x", tlsRequired: "No"), null, Mx);
+
+        Assert.Equal((TlsLevel.Encrypt, FailureAction.DeliverPlain), (requirement.Level, requirement.OnFailure));
+        Assert.Equal("policy honour.test; rule 1 (subject contains [verify] → verify); TLS-Required: No", requirement.Decision.Source);
+    }
+
+    [Theory]
+    [InlineData("verify.test", TlsLevel.Verify, FailureAction.Pickup)]
+    [InlineData("secure.test", TlsLevel.Secure, FailureAction.Bounce)]
+    [InlineData("dane.test", TlsLevel.DaneOnly, FailureAction.Pickup)]
+    public void Decide_TlsRequiredNo_IsIgnored_UnlessThePolicyHonoursIt(string domain, TlsLevel level, FailureAction action)
+    {
+        var requirement = TlsRequirement.Decide(Evaluator, domain, Message(domain, tlsRequired: "No"), null, Mx);
+
+        Assert.Equal((level, action), (requirement.Level, requirement.OnFailure));
+        Assert.Equal($"policy {domain}; TLS-Required: No ignored (policy does not honour it)", requirement.Decision.Source);
+    }
+
+    [Fact]
+    public void Decide_TlsRequiredNo_IsIgnored_ForAContentRulesLevel_UnlessThePolicyHonoursIt()
+    {
+        var requirement = TlsRequirement.Decide(Evaluator, Domain, Message(subject: "[verify] x", tlsRequired: "No"), null, Mx);
+
+        Assert.Equal((TlsLevel.Verify, FailureAction.Pickup), (requirement.Level, requirement.OnFailure));
+        Assert.EndsWith("; TLS-Required: No ignored (policy does not honour it)", requirement.Decision.Source);
     }
 
     [Fact]
@@ -108,20 +139,20 @@ public sealed class TlsRequirementTests
     [Fact]
     public void Decide_TlsRequiredNo_DoesNotUndoAForcedPickup()
     {
-        var requirement = TlsRequirement.Decide(Evaluator, Domain, Message(subject: "[secure] x", tlsRequired: "No"), null, Mx);
+        var requirement = TlsRequirement.Decide(Evaluator, "honour.test", Message("honour.test", "[secure] x", tlsRequired: "No"), null, Mx);
 
         Assert.True(requirement.Decision.ForcePickup);
         Assert.Equal(FailureAction.Pickup, requirement.OnFailure);
-        Assert.Equal("policy default; rule 0 (subject contains [secure] → pickup)", requirement.Decision.Source);
+        Assert.Equal("policy honour.test; rule 0 (subject contains [secure] → pickup)", requirement.Decision.Source);
     }
 
     [Fact]
     public void Decide_RequireTls_WinsOverTlsRequiredNo()
     {
-        var requirement = TlsRequirement.Decide(Evaluator, "plain.test", Message("plain.test", requireTls: true, tlsRequired: "No"), null, Mx);
+        var requirement = TlsRequirement.Decide(Evaluator, "honour.test", Message("honour.test", requireTls: true, tlsRequired: "No"), null, Mx);
 
         Assert.Equal((TlsLevel.Verify, FailureAction.Pickup, true), (requirement.Level, requirement.OnFailure, requirement.Decision.RequireTls));
-        Assert.Equal("policy plain.test; REQUIRETLS", requirement.Decision.Source);
+        Assert.Equal("policy honour.test; REQUIRETLS", requirement.Decision.Source);
     }
 
     [Fact]

@@ -45,6 +45,8 @@ public sealed class KeysAndBackupTests
             Assert.All(await ContentsAsync(server), c => Assert.Equal(2, c.KeyVersion));
         }
 
+        // As if the rotation was long enough ago that no instance may still seal with v1.
+        File.SetLastWriteTimeUtc(Path.Combine(dataDirectory, "keys", "master-v2.key"), DateTime.UtcNow - Protection.MasterKeyRing.RetireGrace - TimeSpan.FromMinutes(1));
         var retire = await CliRunner.RunAsync(["keys", "retire", $"--SecureFallback:DataDirectory={dataDirectory}"], "");
         Assert.True(retire.ExitCode == 0, retire.Output);
         Assert.Contains("Retired v1", retire.Output);

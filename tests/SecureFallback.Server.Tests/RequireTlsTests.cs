@@ -93,21 +93,43 @@ public sealed class RequireTlsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TlsRequiredNo_AsksForDeliveryEvenWithoutTls_AndIsRecorded()
+    public async Task TlsRequiredNo_WherePolicyHonoursIt_AsksForDeliveryEvenWithoutTls_AndIsRecorded()
     {
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Policies:plain.test:HonourTlsRequiredNo"] = "true",
         });
 
         await server.SendAsync(Message("carol@plain.test", "Newsletter", tlsRequired: "No"));
 
         var carol = (await server.WaitForRecipientsAsync(r => r.Any(x => x.Address == "carol@plain.test" && x.Status != RecipientStatus.Queued))).Single();
         Assert.Equal(RecipientStatus.Delivered, carol.Status);
-        Assert.Contains("TLS-Required: No", carol.PolicySource);
+        Assert.EndsWith("; TLS-Required: No", carol.PolicySource);
         Assert.Contains("WITHOUT TLS", carol.Diagnostic);
         Assert.Contains("Newsletter", Assert.Single(plain.Messages).Text);
+    }
+
+    [Fact]
+    public async Task TlsRequiredNo_WithoutHonourTlsRequiredNo_IsIgnored_AndTheDomainLevelHolds()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Policies:plain.test:Level"] = "verify",
+            ["SecureFallback:Policies:plain.test:OnFailure"] = "pickup",
+        });
+
+        await server.SendAsync(Message("carol@plain.test", "Payroll", tlsRequired: "No"));
+
+        static bool IsCarol(QueuedRecipient r) => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted;
+        var carol = (await server.WaitForRecipientsAsync(r => r.Any(x => IsCarol(x) && x.Status != RecipientStatus.Queued))).Single(IsCarol);
+        Assert.Equal(RecipientStatus.HeldForPickup, carol.Status);
+        Assert.Equal(Core.Policies.TlsLevel.Verify, carol.PolicyLevel);
+        Assert.Contains("TLS-Required: No ignored (policy does not honour it)", carol.PolicySource);
+        Assert.DoesNotContain(plain.Messages, m => m.Text.Contains("Payroll", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()

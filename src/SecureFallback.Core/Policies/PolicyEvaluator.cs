@@ -22,7 +22,7 @@ public sealed class PolicyEvaluator(IReadOnlyCollection<TlsPolicy> policies, IRe
             ?? policies.FirstOrDefault(p => p.Pattern == TlsPolicy.DefaultPattern);
         return policy is null
             ? PolicyDecision.Default
-            : new PolicyDecision(policy.Level, policy.OnFailure, policy.RetryTlsFor, false, $"policy {policy.Pattern}");
+            : new PolicyDecision(policy.Level, policy.OnFailure, policy.RetryTlsFor, false, $"policy {policy.Pattern}", HonourTlsRequiredNo: policy.HonourTlsRequiredNo);
     }
 
     public PolicyDecision Decide(MessageFacts facts)

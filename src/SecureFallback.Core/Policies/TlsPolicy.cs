@@ -24,6 +24,12 @@ public sealed class TlsPolicy
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Whether a <c>TLS-Required: No</c> header (RFC 8689 5) may lower this domain's level (and a content rule's) to
+    /// delivery even without TLS. Off by default: local policy wins over what a relay client writes in a header.
+    /// </summary>
+    public bool HonourTlsRequiredNo { get; set; }
+
     /// <summary>True for <c>default</c>, a domain with a dot (<c>partner.example</c>) or <c>*.domain</c>.</summary>
     public static bool IsValidPattern(string pattern)
     {
@@ -44,7 +50,8 @@ public sealed class TlsPolicy
 /// <param name="ForcePickup">A rule sends the message to pickup even when TLS works.</param>
 /// <param name="Source">For the audit trail, e.g. <c>policy *.partner.test</c> or <c>rule 2 (subject contains [secure])</c>.</param>
 /// <param name="RequireTls">REQUIRETLS (RFC 8689): the next hop must also advertise REQUIRETLS.</param>
-public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source, bool RequireTls = false)
+/// <param name="HonourTlsRequiredNo">The domain's policy lets a <c>TLS-Required: No</c> header lower the level.</param>
+public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source, bool RequireTls = false, bool HonourTlsRequiredNo = false)
 {
     /// <summary>The built-in default: encrypt, and pickup when TLS cannot be had.</summary>
     public static PolicyDecision Default { get; } = new(TlsLevel.Encrypt, FailureAction.Pickup, TimeSpan.FromHours(4), false, "policy default");

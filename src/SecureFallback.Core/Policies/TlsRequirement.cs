@@ -35,10 +35,10 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
     /// Decides for a message to <paramref name="domain"/>: the domain's policy; for mail our clients submitted, the
     /// first matching content rule and what the sender asked for — REQUIRETLS (at least <c>verify</c>, never plain)
     /// wins over <c>TLS-Required: No</c> (RFC 8689 5), which asks for delivery even without TLS (like
-    /// <c>deliver-plain</c>) unless a rule forces pickup; then the domain's MTA-STS policy: <c>enforce</c> raises the
-    /// level to at least <c>verify</c> and allows only the MX hosts it names (RFC 8461 5) — except that content-free
-    /// mail (<see cref="MessageKindExtensions.MayTravelWithoutTls"/>) goes to the domain's MX when it names none —,
-    /// <c>testing</c> is only noted.
+    /// <c>deliver-plain</c>) only where the domain's policy honours it and no rule forces pickup; then the domain's
+    /// MTA-STS policy: <c>enforce</c> raises the level to at least <c>verify</c> and allows only the MX hosts it names
+    /// (RFC 8461 5) — except that content-free mail (<see cref="MessageKindExtensions.MayTravelWithoutTls"/>) goes to
+    /// the domain's MX when it names none —, <c>testing</c> is only noted.
     /// </summary>
     /// <param name="policies">The TLS policies and content rules in force.</param>
     /// <param name="domain">The recipient domain.</param>
@@ -102,9 +102,16 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
             };
         }
 
-        return string.Equals(message.TlsRequiredHeader?.Trim(), "No", StringComparison.OrdinalIgnoreCase) && !decision.ForcePickup
+        if (!string.Equals(message.TlsRequiredHeader?.Trim(), "No", StringComparison.OrdinalIgnoreCase) || decision.ForcePickup)
+        {
+            return decision;
+        }
+
+        // RFC 8689 5 leaves it to local policy: a relay client's header never overrides the admin's level unless the
+        // domain's policy says so, and the audit trail records which way it went.
+        return decision.HonourTlsRequiredNo
             ? decision with { Level = TlsLevel.Encrypt, OnFailure = FailureAction.DeliverPlain, Source = $"{decision.Source}; TLS-Required: No" }
-            : decision;
+            : decision with { Source = $"{decision.Source}; TLS-Required: No ignored (policy does not honour it)" };
     }
 
     private static PolicyDecision WithMtaSts(PolicyDecision decision, MtaStsPolicy? mtaSts) => mtaSts?.Mode switch

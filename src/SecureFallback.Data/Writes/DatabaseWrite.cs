@@ -64,6 +64,9 @@ public sealed class DatabaseWrite : IAsyncDisposable
         await _db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
         messages.Where(m => done.Contains(m.Id)).ToList().ForEach(m => m.ContentPurgedAt = now);
         await _db.SaveChangesAsync(cancellationToken);
+        // On SQLite the deleted pages are zeroed (secure_delete), but their old images stay in the WAL until a
+        // checkpoint: SqliteWalCheckpointer runs one once this transaction commits.
+        _db.PurgedContent = true;
     }
 
     /// <summary>
@@ -81,6 +84,7 @@ public sealed class DatabaseWrite : IAsyncDisposable
         }
         finally
         {
+            _db.PurgedContent = false;
             _db.ReleaseWriteHold(_hold);
         }
     }

@@ -17,6 +17,9 @@ public sealed partial class SecureFallbackDbContext
     /// <summary>The gate this context holds, for a write transaction or a single save; null when none.</summary>
     internal IDisposable? WriteHold { get; private set; }
 
+    /// <summary>The current write transaction deleted sealed content (see <see cref="SqliteWalCheckpointer"/>).</summary>
+    internal bool PurgedContent { get; set; }
+
     /// <summary>
     /// Begins a write transaction, after the writes of this process ahead of it (see <see cref="WriteDurability"/>
     /// for <paramref name="durability"/>). Every transaction that writes goes through here; plain saves outside one

@@ -75,6 +75,7 @@ public sealed class PolicyCatalog(
             policy.Level = PolicyNames.TryParseLevel(setting.Level, out var level) ? level : TlsLevel.Encrypt;
             policy.OnFailure = PolicyNames.TryParseAction(setting.OnFailure, out var action) ? action : pickup.Value.Enabled ? FailureAction.Pickup : FailureAction.Bounce;
             policy.RetryTlsFor = setting.RetryTlsFor ?? TimeSpan.FromHours(4);
+            policy.HonourTlsRequiredNo = setting.HonourTlsRequiredNo;
             policy.Source = "settings";
             policy.UpdatedAt = now;
         }

@@ -15,6 +15,12 @@ public sealed class PolicySetting
 
     /// <summary>For <c>retry-then-pickup</c>: how long TLS is retried before the hold. Default 4 hours.</summary>
     public TimeSpan? RetryTlsFor { get; set; }
+
+    /// <summary>
+    /// Whether a <c>TLS-Required: No</c> header on a client's message may lower this domain's level to delivery even
+    /// without TLS (RFC 8689 5). Default false: the header is ignored and the level holds.
+    /// </summary>
+    public bool HonourTlsRequiredNo { get; set; }
 }
 
 /// <summary>One entry under <c>SecureFallback:Rules:&lt;n&gt;</c>; every condition that is set must match.</summary>

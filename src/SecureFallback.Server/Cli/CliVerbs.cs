@@ -13,7 +13,7 @@ internal static class CliVerbs
 {
     private const string Usage = """
         Usage:
-          securefallback                      run the server
+          securefallback [run]                run the server (only with no verb, or `run`)
           securefallback users add NAME       create or reset an SMTP relay user (password read from stdin or prompted)
           securefallback users remove NAME    delete a relay user
           securefallback users list           list relay users
@@ -24,15 +24,17 @@ internal static class CliVerbs
           securefallback keys retire          delete old master key versions nothing uses any more
           securefallback backup DIR           online copy of the database, key ring, portal keys and certificate into DIR
         Settings may follow any verb, e.g. --SecureFallback:DataDirectory=/var/lib/securefallback
+        An unknown command or a stray argument exits 2 without starting anything.
         """;
+
+    /// <summary>Exit code of an unknown command or a stray argument.</summary>
+    public const int UsageError = 2;
 
     public static bool IsVerb(string word) => word is "users" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] words, string[] settings)
     {
-        var words = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal) || a is "--help").ToArray();
-        var settings = args.Skip(words.Length).ToArray();
-        if (words is ["users", ..] && words.Length >= 2)
+        if (words is ["users", "add" or "add-admin" or "remove", _] or ["users", "list"])
         {
             return await RunUsersAsync(words[1..], settings);
         }
@@ -42,7 +44,7 @@ internal static class CliVerbs
             return await CheckTlsCommand.RunAsync(target, settings);
         }
 
-        if (words is ["keys", var keysVerb])
+        if (words is ["keys", var keysVerb and ("list" or "rotate" or "retire")])
         {
             return await KeysCommand.RunAsync(keysVerb, settings);
         }
@@ -52,8 +54,26 @@ internal static class CliVerbs
             return await BackupCommand.RunAsync(backupFolder, settings);
         }
 
-        Console.WriteLine(Usage);
-        return words is ["help"] or ["--help"] or ["-h"] ? 0 : 64;
+        if (words is ["help"] or ["--help"] or ["-h"])
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        return Refuse(words);
+    }
+
+    /// <summary>Prints what was not understood and the usage, and returns <see cref="UsageError"/>.</summary>
+    public static int Refuse(string[] words)
+    {
+        Console.Error.WriteLine(words switch
+        {
+            [var first, ..] when first != "run" && !IsVerb(first) => $"securefallback: unknown command '{first}'.",
+            [_, .., var last] => $"securefallback: unexpected argument '{last}'.",
+            _ => $"securefallback: '{string.Join(' ', words)}' needs more arguments.",
+        });
+        Console.Error.WriteLine(Usage);
+        return UsageError;
     }
 
     private static async Task<int> RunUsersAsync(string[] words, string[] settings)
@@ -83,8 +103,7 @@ internal static class CliVerbs
 
                 return 0;
             default:
-                Console.Error.WriteLine(Usage);
-                return 64;
+                return Refuse(["users", .. words]);
         }
     }
 

@@ -37,7 +37,7 @@ internal static class KeysCommand
             case "rotate":
                 return await RotateAsync(db, ring, protector, portalKeys);
             case "retire":
-                return await RetireAsync(db, ring, portalKeys);
+                return await RetireAsync(db, ring, portalKeys, host.Services.GetRequiredService<TimeProvider>().GetUtcNow());
             default:
                 Console.Error.WriteLine("Usage: securefallback keys list|rotate|retire");
                 return 64;
@@ -109,13 +109,25 @@ internal static class KeysCommand
         return 0;
     }
 
-    private static async Task<int> RetireAsync(SecureFallbackDbContext db, MasterKeyRing ring, SealedPortalKeys portalKeys)
+    private static async Task<int> RetireAsync(SecureFallbackDbContext db, MasterKeyRing ring, SealedPortalKeys portalKeys, DateTimeOffset now)
     {
+        Console.WriteLine($"v{ring.CurrentVersion} is current and is never retired.");
         var messages = await SealedContentInventory.CountByVersionAsync(db, CancellationToken.None);
         var files = await portalKeys.VersionsAsync(CancellationToken.None);
         var retired = 0;
         foreach (var version in ring.Versions.Where(v => v < ring.CurrentVersion))
         {
+            // A running instance may still seal with a version for a while after it stopped being current (its view
+            // of the ring is cached): deleting it then would make that message unreadable.
+            var superseded = ring.SupersededAt(version);
+            if (superseded is null || now - superseded < MasterKeyRing.RetireGrace)
+            {
+                var after = (superseded ?? now) + MasterKeyRing.RetireGrace;
+                Console.WriteLine($"v{version} stopped being current less than {MasterKeyRing.RetireGrace.TotalSeconds:0} s ago; a running "
+                    + $"instance may still seal with it: kept. Run `keys retire` again after {after:u}.");
+                continue;
+            }
+
             var users = messages.GetValueOrDefault(version) + files.GetValueOrDefault(version);
             if (users > 0)
             {

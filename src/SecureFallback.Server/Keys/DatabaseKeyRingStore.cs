@@ -13,7 +13,7 @@ namespace SecureFallback.Server.Keys;
 internal sealed class DatabaseKeyRingStore(IServiceScopeFactory scopeFactory, TimeProvider timeProvider) : KeyRingStore
 {
     /// <summary>How stale the "is there a newer version?" answer may be: a rotation reaches every instance within this.</summary>
-    private static readonly TimeSpan NewVersionPoll = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan NewVersionPoll = NewVersionPollLimit;
     private readonly Lock _pollLock = new();
     private (int Version, bool Exists, DateTimeOffset At)? _lastPoll;
 
@@ -37,6 +37,9 @@ internal sealed class DatabaseKeyRingStore(IServiceScopeFactory scopeFactory, Ti
         Use(db => db.MasterKeys.Where(k => k.Version == version).ExecuteUpdate(s => s.SetProperty(k => k.Sealed, sealedKey)));
 
     public override void Delete(int version) => Use(db => db.MasterKeys.Where(k => k.Version == version).ExecuteDelete());
+
+    public override DateTimeOffset? AddedAt(int version) =>
+        Use(db => db.MasterKeys.Where(k => k.Version == version).Select(k => (DateTimeOffset?)k.CreatedAt).SingleOrDefault());
 
     public override bool MayHave(int version)
     {

@@ -23,7 +23,7 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, IPolicyChanges cha
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
-    public async Task<IActionResult> OnPostSavePolicyAsync(string pattern, string level, string onFailure, string? retryTlsFor, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostSavePolicyAsync(string pattern, string level, string onFailure, string? retryTlsFor, bool honourTlsRequiredNo, CancellationToken cancellationToken)
     {
         pattern = (pattern ?? "").Trim().ToLowerInvariant();
         if (!TlsPolicy.IsValidPattern(pattern))
@@ -50,7 +50,8 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, IPolicyChanges cha
         if (Errors.Count == 0)
         {
             var policy = await db.TlsPolicies.SingleOrDefaultAsync(p => p.Pattern == pattern, cancellationToken) ?? db.TlsPolicies.Add(new TlsPolicy { Pattern = pattern }).Entity;
-            (policy.Level, policy.OnFailure, policy.RetryTlsFor, policy.Source, policy.UpdatedAt) = (parsedLevel, parsedAction, retry, "console", timeProvider.GetUtcNow());
+            (policy.Level, policy.OnFailure, policy.RetryTlsFor, policy.HonourTlsRequiredNo) = (parsedLevel, parsedAction, retry, honourTlsRequiredNo);
+            (policy.Source, policy.UpdatedAt) = ("console", timeProvider.GetUtcNow());
             await WriteAsync(() => db.SaveChangesAsync(cancellationToken), cancellationToken);
             Notice = $"Saved the policy for {pattern}.";
         }

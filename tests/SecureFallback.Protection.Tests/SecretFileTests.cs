@@ -1,0 +1,71 @@
+namespace SecureFallback.Protection.Tests;
+
+/// <summary>A key file appears whole or not at all: another process reading the ring never sees it empty or partial.</summary>
+public sealed class SecretFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sf-secret-").FullName;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Write_AppearsUnderItsNameOnlyByARename_WithTheWholeContent(bool replace)
+    {
+        var path = Path.Combine(_directory, "master-v1.key");
+        if (replace)
+        {
+            await File.WriteAllBytesAsync(path, [1, 2, 3]);
+        }
+
+        var contents = new byte[1 << 20];
+        Random.Shared.NextBytes(contents);
+        var events = new List<string>();
+        using var watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.LastWrite };
+        var renamedToTarget = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        FileSystemEventHandler record = (_, e) => { lock (events) { events.Add($"{e.ChangeType} {e.Name}"); } };
+        watcher.Created += record;
+        watcher.Changed += record;
+        watcher.Renamed += (_, e) =>
+        {
+            lock (events)
+            {
+                events.Add($"Renamed {e.OldName} -> {e.Name}");
+            }
+
+            if (e.Name == "master-v1.key")
+            {
+                renamedToTarget.TrySetResult();
+            }
+        };
+        watcher.EnableRaisingEvents = true;
+
+        SecretFile.Write(path, contents, replace);
+
+        await renamedToTarget.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(contents, await File.ReadAllBytesAsync(path));
+        lock (events)
+        {
+            // The target name is never created or written in place: it only ever appears by the rename.
+            Assert.DoesNotContain(events, e => e is "Created master-v1.key" or "Changed master-v1.key");
+        }
+
+        Assert.Equal(["master-v1.key"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Fact]
+    public void Write_WithoutReplace_RefusesAnExistingFile_AndLeavesItAsItWas()
+    {
+        var path = Path.Combine(_directory, "master-v1.key");
+        File.WriteAllBytes(path, [1, 2, 3]);
+
+        Assert.ThrowsAny<IOException>(() => SecretFile.Write(path, [4, 5, 6], replace: false));
+
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal(["master-v1.key"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
