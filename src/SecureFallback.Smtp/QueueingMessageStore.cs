@@ -63,8 +63,8 @@ internal sealed class QueueingMessageStore(
         var requireTls = transaction.Parameters.ContainsKey("REQUIRETLS");
         if (requireTls && !context.Pipe.IsSecure)
         {
-            // REQUIRETLS is only offered inside TLS (RFC 8689 4.1); a client using it in clear is refused.
-            return new SmtpResponse(SmtpReplyCode.TransactionFailed, "5.7.10 REQUIRETLS needs a TLS session with this server (STARTTLS first)");
+            // Refused at MAIL already (CommandLimits); kept so no path can queue it.
+            return CommandLimits.RequireTlsInClear;
         }
 
         var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
