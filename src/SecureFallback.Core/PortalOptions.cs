@@ -15,8 +15,8 @@ public sealed class PortalOptions
     public string OrganizationName { get; set; } = "";
 
     /// <summary>
-    /// Requests per minute one client address may make to the pages that take secrets (sign-in, registration,
-    /// codes, pickup links, password reset, two-factor); more get 429. Default 30.
+    /// Requests per minute one client network (an IPv4 address, an IPv6 /64) may make to the pages that take
+    /// secrets (sign-in, registration, codes, pickup links, password reset, two-factor); more get 429. Default 30.
     /// </summary>
     public int CredentialRequestsPerMinute { get; set; } = 30;
 }

@@ -1,21 +1,23 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core;
 
 namespace SecureFallback.Smtp;
 
 /// <summary>
-/// Counts failed AUTH attempts per client address over a sliding window, so password guessing across many
-/// sessions is stopped (SmtpServer only limits attempts within one session).
+/// Counts failed AUTH attempts per client network (<see cref="ClientNetwork"/>: an IPv4 address, an IPv6 /64) over a
+/// sliding window, so password guessing across many sessions, or many addresses of one LAN, is stopped (SmtpServer
+/// only limits attempts within one session).
 /// </summary>
 internal sealed class AuthFailureLimiter(IOptions<IntakeOptions> options, TimeProvider time)
 {
     private const int TrimAbove = 10_000;
-    private readonly ConcurrentDictionary<IPAddress, Queue<DateTimeOffset>> _failures = new();
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new();
 
     public bool IsLimited(IPAddress address)
     {
-        if (!_failures.TryGetValue(address, out var failures))
+        if (!_failures.TryGetValue(ClientNetwork.KeyOf(address), out var failures))
         {
             return false;
         }
@@ -34,7 +36,7 @@ internal sealed class AuthFailureLimiter(IOptions<IntakeOptions> options, TimePr
             TrimStale();
         }
 
-        var failures = _failures.GetOrAdd(address, _ => new Queue<DateTimeOffset>());
+        var failures = _failures.GetOrAdd(ClientNetwork.KeyOf(address), _ => new Queue<DateTimeOffset>());
         lock (failures)
         {
             Expire(failures);
@@ -53,14 +55,14 @@ internal sealed class AuthFailureLimiter(IOptions<IntakeOptions> options, TimePr
 
     private void TrimStale()
     {
-        foreach (var (address, failures) in _failures)
+        foreach (var (network, failures) in _failures)
         {
             lock (failures)
             {
                 Expire(failures);
                 if (failures.Count == 0)
                 {
-                    _failures.TryRemove(address, out _);
+                    _failures.TryRemove(network, out _);
                 }
             }
         }

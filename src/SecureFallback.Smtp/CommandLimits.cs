@@ -6,11 +6,17 @@ namespace SecureFallback.Smtp;
 /// <summary>
 /// Closes a session that keeps talking without sending mail (NOOP/RSET/VRFY loops, EHLO floods): at most
 /// <see cref="IntakeOptions.MaxCommandsBeforeMail"/> commands before each MAIL, as Postfix's junk command limit.
-/// Also refuses a MAIL whose parameters repeat (see <see cref="CommandLineRewriter"/>).
+/// Also refuses a MAIL whose parameters repeat (see <see cref="CommandLineRewriter"/>), and a MAIL with REQUIRETLS
+/// in clear, before any content crosses the unencrypted hop.
 /// </summary>
 internal sealed class CommandLimits(int maxCommandsBeforeMail)
 {
     private const string CountKey = "SecureFallback.CommandsBeforeMail";
+
+    /// <summary>555: a MAIL parameter this session did not offer (REQUIRETLS is offered only inside TLS, RFC 8689 4.1).</summary>
+    internal static readonly SmtpResponse RequireTlsInClear = new(
+        (SmtpReplyCode)555,
+        "5.7.10 REQUIRETLS needs a TLS session with this server (STARTTLS first)");
 
     public void Watch(ISessionContext context) => context.CommandExecuting += OnCommandExecuting;
 
@@ -32,6 +38,11 @@ internal sealed class CommandLimits(int maxCommandsBeforeMail)
                     throw new SmtpResponseException(new SmtpResponse(
                         SmtpReplyCode.SyntaxError,
                         "5.5.4 Malformed MAIL parameter: names are letters, digits and hyphens, values printable ASCII without '=' (RFC 5321 4.1.2)"));
+                }
+
+                if (mail.Parameters.ContainsKey("REQUIRETLS") && !e.Context.Pipe.IsSecure)
+                {
+                    throw new SmtpResponseException(RequireTlsInClear);
                 }
 
                 return;

@@ -55,10 +55,13 @@ public sealed class IntakeOptions
     /// <summary>Longest line of message data, without its CRLF (RFC 5322 2.1.1 says 998). Default 998.</summary>
     public int MaxDataLineBytes { get; set; } = 998;
 
-    /// <summary>Failed AUTH attempts allowed from one IP address within <see cref="AuthFailureWindow"/>. Default 5.</summary>
+    /// <summary>
+    /// Failed AUTH attempts allowed from one client network (an IPv4 address, an IPv6 /64) within
+    /// <see cref="AuthFailureWindow"/>. Default 5.
+    /// </summary>
     public int AuthFailuresPerAddress { get; set; } = 5;
 
-    /// <summary>Window over which failed AUTH attempts are counted; AUTH from that address is refused until it passes. Default 15 min.</summary>
+    /// <summary>Window over which failed AUTH attempts are counted; AUTH from that network is refused until it passes. Default 15 min.</summary>
     public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     internal static readonly string[] DefaultAllowedNetworks = ["127.0.0.0/8", "::1/128"];

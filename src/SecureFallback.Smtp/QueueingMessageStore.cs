@@ -14,7 +14,8 @@ namespace SecureFallback.Smtp;
 
 /// <summary>
 /// SmtpServer's message store: checks the DATA, hands it to the durable queue, and answers 250 only after the
-/// queue reports the commit. Any failure to store becomes a 4xx, so the client keeps the message and retries.
+/// queue reports the commit. Any failure to store becomes <c>451 4.3.0</c>, so the client keeps the message and retries;
+/// only a refusal of this message (size, syntax, REQUIRETLS in clear) is a 5xx.
 /// </summary>
 internal sealed class QueueingMessageStore(
     IMessageIntake intake,
@@ -24,6 +25,9 @@ internal sealed class QueueingMessageStore(
     ILogger<QueueingMessageStore> logger) : IMessageStore
 {
     private static readonly ReadOnlyMemory<byte> LineEnd = "\r\n"u8.ToArray();
+
+    /// <summary>451 4.3.0: any failure that is not a refusal of this message (RFC 3463 4.3.0, mail system status).</summary>
+    internal static readonly SmtpResponse StoreFailed = new(SmtpReplyCode.Aborted, "4.3.0 Temporary failure storing the message, try again later");
 
     public async Task<SmtpResponse> SaveAsync(
         ISessionContext context,
@@ -63,8 +67,8 @@ internal sealed class QueueingMessageStore(
         var requireTls = transaction.Parameters.ContainsKey("REQUIRETLS");
         if (requireTls && !context.Pipe.IsSecure)
         {
-            // REQUIRETLS is only offered inside TLS (RFC 8689 4.1); a client using it in clear is refused.
-            return new SmtpResponse(SmtpReplyCode.TransactionFailed, "5.7.10 REQUIRETLS needs a TLS session with this server (STARTTLS first)");
+            // Refused at MAIL already (CommandLimits); kept so no path can queue it.
+            return CommandLimits.RequireTlsInClear;
         }
 
         var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
@@ -88,10 +92,14 @@ internal sealed class QueueingMessageStore(
             metrics.Accepted();
             return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {id:N}");
         }
-        catch (IntakeUnavailableException ex)
+        catch (Exception ex)
         {
+            // Not a refusal of this message: the queue refused (IntakeUnavailableException), the database restarted or
+            // failed over, sealing faulted (the key ring asking the database), the session was cancelled or timed out
+            // while the commit was in flight. SmtpServer would answer anything but a reply with 554, a permanent
+            // bounce of mail we could take a minute later; 451 keeps the message with the client, which retries.
             IntakeLog.QueueUnavailable(logger, client, ex);
-            return new SmtpResponse(SmtpReplyCode.InsufficientStorage, "4.3.0 Temporary failure storing the message, try again later");
+            return StoreFailed;
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class RelayUserAuthenticator(
             IntakeLog.AuthRateLimited(logger, address.ToString());
             throw new SmtpResponseException(new SmtpResponse(
                 SmtpReplyCode.ClientNotPermitted, // 454, RFC 4954: temporary authentication failure
-                "4.7.0 Too many failed authentications from your address, try again later"));
+                "4.7.0 Too many failed authentications from your network, try again later"));
         }
 
         var name = user.Trim().ToLowerInvariant();

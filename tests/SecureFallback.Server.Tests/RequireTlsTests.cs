@@ -50,11 +50,13 @@ public sealed class RequireTlsTests : IAsyncLifetime
         Assert.DoesNotContain("REQUIRETLS", ehlo);
         Assert.Contains("Hello client.test", ehlo);
 
-        Assert.StartsWith("250", await plain.CommandAsync("MAIL FROM:<alice@sender.test> REQUIRETLS"));
-        Assert.StartsWith("250", await plain.CommandAsync("RCPT TO:<bob@partner.test>"));
-        Assert.StartsWith("354", await plain.CommandAsync("DATA"));
-        var reply = await plain.CommandAsync("Subject: x\r\n\r\nbody\r\n.");
-        Assert.StartsWith("554 5.7.10", reply);
+        // Refused at MAIL, before any content crosses the unencrypted hop (RFC 8689 4.1: offered only inside TLS).
+        var mail = await plain.CommandAsync("MAIL FROM:<alice@sender.test> REQUIRETLS");
+        Assert.Matches(@"^5\d\d 5\.7\.10 REQUIRETLS needs a TLS session", mail);
+        Assert.DoesNotContain("retry(ies)", mail);
+        Assert.StartsWith("5", await plain.CommandAsync("RCPT TO:<bob@partner.test>"));
+        Assert.StartsWith("5", await plain.CommandAsync("DATA")); // no 354: no content in clear
+        Assert.StartsWith("250", await plain.CommandAsync("RSET"));
         Assert.Empty(await server.RecipientsAsync());
     }
 

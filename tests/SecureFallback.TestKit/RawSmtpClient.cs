@@ -7,8 +7,8 @@ namespace SecureFallback.TestKit;
 public sealed class RawSmtpClient : IAsyncDisposable
 {
     private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
-    private readonly StreamReader _reader;
+    private Stream _stream;
+    private StreamReader _reader;
 
     private RawSmtpClient(TcpClient client)
     {
@@ -70,6 +70,21 @@ public sealed class RawSmtpClient : IAsyncDisposable
         }
 
         return await CommandAsync("DATA");
+    }
+
+    /// <summary>STARTTLS and the handshake (any server certificate is accepted); returns the reply to STARTTLS.</summary>
+    public async Task<string> StartTlsAsync()
+    {
+        var reply = await CommandAsync("STARTTLS");
+        if (!reply.StartsWith("220", StringComparison.Ordinal))
+        {
+            return reply;
+        }
+
+        var ssl = new System.Net.Security.SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync("localhost");
+        (_stream, _reader) = (ssl, new StreamReader(ssl, Encoding.ASCII));
+        return reply;
     }
 
     /// <summary>Sends <paramref name="text"/> as bytes 0-255 (Latin-1), so tests can send any octet.</summary>

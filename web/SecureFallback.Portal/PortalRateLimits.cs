@@ -7,7 +7,10 @@ using SecureFallback.Core;
 
 namespace SecureFallback.Portal;
 
-/// <summary>Rate limits on the endpoints that take secrets (passwords, codes, tokens): per client address.</summary>
+/// <summary>
+/// Rate limits on the endpoints that take secrets (passwords, codes, tokens): per client network
+/// (<see cref="ClientNetwork"/>: an IPv4 address, an IPv6 /64).
+/// </summary>
 public static class PortalRateLimits
 {
     public const string Credentials = "credentials";
@@ -16,7 +19,7 @@ public static class PortalRateLimits
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.AddPolicy(Credentials, context => RateLimitPartition.GetFixedWindowLimiter(
-            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            context.Connection.RemoteIpAddress is { } address ? ClientNetwork.KeyOf(address) : "unknown",
             _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = context.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.CredentialRequestsPerMinute,

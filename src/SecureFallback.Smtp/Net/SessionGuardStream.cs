@@ -12,6 +12,7 @@ namespace SecureFallback.Smtp.Net;
 /// out DATA at all): a whole command line must arrive within <see cref="SessionLimits.IdleTimeout"/> of our last
 /// reply, so trickling one byte at a time does not keep a session; during DATA each read must bring bytes within
 /// the same time.</item>
+/// <item>Replies leave in our own words (<see cref="ReplyWording"/>), without SmtpServer's "N retry(ies) remaining".</item>
 /// <item>SmtpServer ends DATA only at <c>CRLF.CRLF</c>, so a DATA whose body is empty (<c>.CRLF</c> right after
 /// the 354) would never end. When the first bytes after the 354 are exactly the terminator, this stream supplies
 /// the CRLF the terminator needs, so the empty message reaches the store and gets a clear answer.</item>
@@ -131,7 +132,7 @@ internal sealed class SessionGuardStream(Stream inner, SessionLimits limits, Tim
             _lastFive = 0x0D_0A; // DATA starts at the beginning of a line
         }
 
-        await inner.WriteAsync(buffer, cancellationToken);
+        await inner.WriteAsync(ReplyWording.Rewrite(buffer.Span) ?? buffer, cancellationToken);
     }
 
     /// <summary>Collects command lines; complete ones are rewritten and queued for SmtpServer.</summary>
