@@ -3,6 +3,7 @@ using DnsClient;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Delivery.Routing;
+using SecureFallback.Delivery.Transport;
 using SecureFallback.TestKit;
 
 namespace SecureFallback.Delivery.Tests;
@@ -151,6 +152,23 @@ public sealed class NextHopResolverTests : IAsyncDisposable
         Assert.Equal(secure, Assert.Single(resolution.Hosts).DnssecSecure);
     }
 
+    [Fact]
+    public async Task Resolve_AnAuthenticatedAAnswer_KeepsTheHostDnssecSecure_WhenItsAaaaLookupFails()
+    {
+        // A failed AAAA lookup gives no addresses to use; it must not turn DANE off for the authenticated A answer
+        // (an attacker who can break one lookup would otherwise get the downgrade a failed TLSA lookup no longer gives).
+        _dns.Mx("signed.test", 10, "mx.signed.test").Address("mx.signed.test", "192.0.2.9");
+        _dns.Authenticated.Add("signed.test");
+        _dns.Authenticated.Add("mx.signed.test");
+        _dns.ServerFailureOfType.Add(("mx.signed.test", 28));
+
+        var resolution = await Resolver().ResolveAsync("signed.test", CancellationToken.None);
+
+        var host = Assert.Single(resolution.Hosts);
+        Assert.Equal([IPAddress.Parse("192.0.2.9")], host.Addresses);
+        Assert.True(host.DnssecSecure);
+    }
+
     private DnsNextHopResolver Resolver(Dictionary<string, string>? routes = null)
     {
         var options = new DeliveryOptions { HeloName = "sf.test", Routes = new(routes ?? [], StringComparer.OrdinalIgnoreCase) };
@@ -166,4 +184,17 @@ public sealed class NextHopResolverTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _dns.DisposeAsync();
+}
+
+public sealed class SessionCacheKeyTests
+{
+    [Fact]
+    public void KeyOf_TellsAHostReachedThroughSignedDnsFromTheSameHostReachedThroughUnsignedDns()
+    {
+        // Only a host reached through DNSSEC-authenticated answers has its TLSA checked when the session is opened.
+        var signed = new NextHop("mx.provider.test", 25, [IPAddress.Loopback], DnssecSecure: true);
+
+        Assert.NotEqual(SessionCache.KeyOf(signed), SessionCache.KeyOf(signed with { DnssecSecure = false }));
+        Assert.Equal(SessionCache.KeyOf(signed), SessionCache.KeyOf(signed with { HostName = "MX.Provider.test" }));
+    }
 }

@@ -41,6 +41,9 @@ public sealed class TestDnsServer : IAsyncDisposable
     /// <summary>Names whose queries answer SERVFAIL.</summary>
     public ISet<string> ServerFailure { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Name and record type (e.g. 28 for AAAA) pairs whose queries answer SERVFAIL, other types of the name answering as usual.</summary>
+    public ISet<(string Name, int Type)> ServerFailureOfType { get; } = new HashSet<(string Name, int Type)>();
+
     /// <summary>Names whose queries are never answered.</summary>
     public ISet<string> Silent { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
@@ -125,7 +128,7 @@ public sealed class TestDnsServer : IAsyncDisposable
             return [.. query.AsSpan(0, 2), 0x84, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, .. query.AsSpan(12, questionEnd - 12), 0xC0, 0x0C, .. BigEndian(type), 0, 1, 0, 0, 0, 60, 0, 200, 1, 2, 3];
         }
 
-        var rcode = NonExistent.Contains(name) ? 3 : ServerFailure.Contains(name) ? 2 : 0;
+        var rcode = NonExistent.Contains(name) ? 3 : ServerFailure.Contains(name) || ServerFailureOfType.Contains((name.ToLowerInvariant(), type)) ? 2 : 0;
         var answers = new List<byte[]>();
         if (rcode == 0 && type == TypeMx && _mx.TryGetValue(name, out var mx))
         {
@@ -156,7 +159,7 @@ public sealed class TestDnsServer : IAsyncDisposable
         response.AddRange(query.AsSpan(0, 2).ToArray()); // id
         var recursionDesired = (query[2] & 0x01) != 0;
         response.Add((byte)(0x84 | (recursionDesired ? 1 : 0))); // QR, AA, RD
-        response.Add((byte)(0x80 | (Authenticated.Contains(name) ? 0x20 : 0) | rcode)); // RA, AD, RCODE
+        response.Add((byte)(0x80 | (Authenticated.Contains(name) && rcode != 2 ? 0x20 : 0) | rcode)); // RA, AD (never on SERVFAIL, as a validating resolver), RCODE
         response.AddRange(BigEndian(1));
         response.AddRange(BigEndian((ushort)answers.Count));
         response.AddRange(BigEndian(0));

@@ -37,8 +37,7 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
     /// wins over <c>TLS-Required: No</c> (RFC 8689 5), which asks for delivery even without TLS (like
     /// <c>deliver-plain</c>) only where the domain's policy honours it and no rule forces pickup; then the domain's
     /// MTA-STS policy: <c>enforce</c> raises the level to at least <c>verify</c> and allows only the MX hosts it names
-    /// (RFC 8461 5) — except that content-free mail (<see cref="MessageKindExtensions.MayTravelWithoutTls"/>) goes to
-    /// the domain's MX when it names none —, <c>testing</c> is only noted.
+    /// (RFC 8461 5), for every kind of mail; <c>testing</c> is only noted.
     /// </summary>
     /// <param name="policies">The TLS policies and content rules in force.</param>
     /// <param name="domain">The recipient domain.</param>
@@ -54,13 +53,9 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
         }
 
         var allowed = mxHosts.Where(mtaSts.AllowsMx).ToList();
-        if (allowed.Count == 0 && message is not null && message.Kind.MayTravelWithoutTls())
-        {
-            // Content-free mail (a pickup notice, an account code) may travel without TLS at all, so a policy that
-            // names none of the MX hosts does not stop it: it goes to the domain's MX, opportunistically if need be.
-            return new TlsRequirement(decision with { Source = $"{decision.Source}; no MX named, content-free mail goes anyway" }, mxHosts, null);
-        }
-
+        // Every kind, notices too: a notice names the sender and subject and carries a sign-in link, and an MX the
+        // policy does not name may be an attacker's. A notice that cannot go waits like any transient failure
+        // (RecipientStateMachine never holds generated mail), so no notice-of-a-notice loop can start.
         return allowed.Count > 0
             ? new TlsRequirement(decision, allowed, null)
             : new TlsRequirement(decision, [], HostAttemptResult.TlsFailed(FailureReason.ValidationFailure, $"no MX host of {domain} matches its MTA-STS policy (mx: {mtaSts.MxPatterns})"));

@@ -60,9 +60,16 @@ internal sealed partial class SqliteWalCheckpointer(WriteGate gate, ILogger<Sqli
                 var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = false };
                 await using var connection = new SqliteConnection(builder.ToString());
                 await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = $"PRAGMA busy_timeout={ReaderWaitMilliseconds}; PRAGMA wal_checkpoint(TRUNCATE);";
-                await using var reader = await command.ExecuteReaderAsync();
+                await using (var wait = connection.CreateCommand())
+                {
+                    wait.CommandText = $"PRAGMA busy_timeout={ReaderWaitMilliseconds};";
+                    await wait.ExecuteNonQueryAsync();
+                }
+
+                // One row: busy (0 when the whole WAL was checkpointed), frames in the log, frames checkpointed.
+                await using var checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var reader = await checkpoint.ExecuteReaderAsync();
                 complete = await reader.ReadAsync() && reader.GetInt32(0) == 0;
             }
 
@@ -74,8 +81,9 @@ internal sealed partial class SqliteWalCheckpointer(WriteGate gate, ILogger<Sqli
                 Request(connectionString);
             }
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Whatever failed, the next purge asks again (a stuck flag would end checkpoints for good).
             Volatile.Write(ref _pending, 0);
             Log.CheckpointFailed(logger, ex.Message);
         }

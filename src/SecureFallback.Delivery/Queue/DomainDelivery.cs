@@ -123,7 +123,7 @@ internal sealed class DomainDelivery(
         var decision = requirement.Decision;
         if (requirement.MxFailure is { } noMx)
         {
-            // An enforced MTA-STS policy names none of the MX hosts: nothing is sent (content-free mail excepted).
+            // An enforced MTA-STS policy names none of the MX hosts: nothing is sent.
             return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision), session);
         }
 

@@ -112,17 +112,19 @@ internal sealed class DnsNextHopResolver(IOptions<DeliveryOptions> options, ILoo
         return hosts.Count > 0 ? NextHopResolution.Found(hosts) : new NextHopResolution([], firstFailure);
     }
 
-    /// <returns>The addresses, or why there are none; Authenticated when both answers carried the AD bit (DNSSEC).</returns>
+    /// <returns>The addresses, or why there are none; Authenticated when the answers they came from carried the AD bit (DNSSEC).</returns>
     private async Task<(IReadOnlyList<IPAddress> Addresses, HostAttemptResult? Failure, bool Authenticated)> ResolveAddressesAsync(string host, CancellationToken cancellationToken)
     {
         var a = await dns.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
         var aaaa = await dns.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
-        var addresses = a.Answers.ARecords().Select(r => r.Address)
-            .Concat(aaaa.Answers.AaaaRecords().Select(r => r.Address))
-            .ToList();
+        var v4 = a.Answers.ARecords().Select(r => r.Address).ToList();
+        var v6 = aaaa.Answers.AaaaRecords().Select(r => r.Address).ToList();
+        List<IPAddress> addresses = [.. v4, .. v6];
         if (addresses.Count > 0)
         {
-            return (addresses, null, a.Header.IsAuthenticData && aaaa.Header.IsAuthenticData);
+            // Authenticated when every answer we take addresses from is: a failed AAAA lookup beside an authenticated
+            // A answer gives nothing to connect to, and must not turn DANE off for the addresses that are used.
+            return (addresses, null, (v4.Count == 0 || a.Header.IsAuthenticData) && (v6.Count == 0 || aaaa.Header.IsAuthenticData));
         }
 
         var transient = new[] { a, aaaa }.FirstOrDefault(r => r.HasError && r.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain);

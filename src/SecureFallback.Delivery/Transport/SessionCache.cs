@@ -11,7 +11,11 @@ internal sealed class SessionCache(TimeProvider timeProvider, Microsoft.Extensio
     internal static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
 
     /// <summary>The cache key of a next hop: host name and port.</summary>
-    public static string KeyOf(Routing.NextHop hop) => $"{hop.HostName.ToLowerInvariant()}:{hop.Port}";
+    /// <remarks>
+    /// Whether the host's DNS answers were DNSSEC-authenticated is part of the key: only then was its TLSA looked
+    /// up, so a session opened for a domain with unsigned DNS must never carry mail of one whose host has DANE.
+    /// </remarks>
+    public static string KeyOf(Routing.NextHop hop) => $"{hop.HostName.ToLowerInvariant()}:{hop.Port}:{(hop.DnssecSecure ? "dnssec" : "insecure")}";
 
     private readonly Dictionary<string, List<Entry>> _idle = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
