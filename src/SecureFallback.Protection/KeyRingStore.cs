@@ -85,7 +85,15 @@ public sealed partial class FileKeyRingStore : KeyRingStore
 
     public override void Replace(int version, byte[] sealedKey) => SecretFile.Write(PathOf(version), sealedKey, replace: true);
 
-    public override void Delete(int version) => File.Delete(PathOf(version));
+    /// <summary>Deletes the version's key file, and any temporary copy of it a crash left between write and rename.</summary>
+    public override void Delete(int version)
+    {
+        File.Delete(PathOf(version));
+        foreach (var leftover in Directory.EnumerateFiles(_directory, $"master-v{version}.key.*.tmp"))
+        {
+            File.Delete(leftover);
+        }
+    }
 
     public override bool MayHave(int version) => File.Exists(PathOf(version));
 

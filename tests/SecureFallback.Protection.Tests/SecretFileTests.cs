@@ -67,5 +67,18 @@ public sealed class SecretFileTests : IDisposable
         Assert.Equal(["master-v1.key"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void Delete_OfARetiredVersion_AlsoRemovesATemporaryCopyACrashLeftBehind()
+    {
+        var store = new FileKeyRingStore(_directory);
+        store.TryAdd(1, [1, 2, 3]);
+        store.TryAdd(2, [4, 5, 6]);
+        File.WriteAllBytes(Path.Combine(_directory, $"master-v1.key.{Guid.NewGuid():N}.tmp"), [1, 2, 3]); // killed before its rename
+
+        store.Delete(1);
+
+        Assert.Equal(["master-v2.key"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
