@@ -140,6 +140,26 @@ public sealed class MtaStsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExpiredPolicy_OfADomainThatNoLongerAnnouncesMtaSts_Lapses()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), Policy("enforce", $"mx.{Domain}"));
+        await using var server = await StartWithClockAsync(policyServer.Port, clock);
+        var resolver = server.Services.GetRequiredService<MtaStsResolver>();
+        Assert.NotNull(await resolver.GetAsync(Domain, CancellationToken.None));
+
+        // The domain dropped MTA-STS without publishing mode: none: its TXT record and policy host are gone.
+        await policyServer.DisposeAsync();
+        _dns.ClearTxt($"_mta-sts.{Domain}");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the resolver's cached TXT answer lives 1 s (its TTL, real time)
+        clock.Advance(TimeSpan.FromHours(23)); // within max_age the cached policy still holds (RFC 8461 5.1)
+        Assert.NotNull(await resolver.GetAsync(Domain, CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromHours(2)); // past max_age, with no TXT record announcing a policy any more
+        Assert.Null(await resolver.GetAsync(Domain, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CachedPolicy_IsRefetchedBeforeItExpires_WhenLessThanHalfItsMaxAgeRemains()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

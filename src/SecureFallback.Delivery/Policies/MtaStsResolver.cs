@@ -70,15 +70,25 @@ internal sealed class MtaStsResolver(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.FetchTimeout);
         string? txtId = null;
+        var txtAnswered = false;
         try
         {
             var txt = await dns.QueryAsync($"_mta-sts.{domain}", QueryType.TXT, cancellationToken: timeout.Token);
             var ids = txt.Answers.TxtRecords().Select(r => MtaStsText.TxtId(string.Concat(r.Text))).Where(i => i is not null).ToList();
             txtId = ids.Count == 1 ? ids[0] : null; // none, or several (RFC 8461 3.1: then treat as none)
+            txtAnswered = !txt.HasError || txt.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain;
         }
         catch (Exception ex) when (ex is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // No answer: a cached policy stays in force and may still be refreshed under its own id.
+        }
+
+        if (cached is not null && txtAnswered && txtId is null && now >= cached.ExpiresAt)
+        {
+            // Past its max_age, and the domain's DNS answers that it announces no policy any more: it dropped MTA-STS
+            // (a blocked policy host alone never lets a policy lapse while the TXT record still announces one).
+            MtaStsLog.Lapsed(logger, domain);
+            return null;
         }
 
         // Without a TXT record a cached policy is refreshed under its own id (RFC 8461 5.1: keep using it meanwhile).
@@ -195,4 +205,7 @@ internal static partial class MtaStsLog
 
     [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "MTA-STS policy of {Domain} could not be fetched (sts-policy-fetch-error): {Error}; a cached policy, if any, stays in force")]
     public static partial void FetchFailed(ILogger logger, string domain, string error);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Information, Message = "MTA-STS policy of {Domain} lapsed: past its max_age, and the domain no longer announces one")]
+    public static partial void Lapsed(ILogger logger, string domain);
 }
