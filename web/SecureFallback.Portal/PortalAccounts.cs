@@ -8,23 +8,27 @@ namespace SecureFallback.Portal;
 public enum CodeCheck
 {
     Accepted,
+
+    /// <summary>Wrong, expired, spent, dead after too many tries, or no such account: one answer for all of them.</summary>
     Wrong,
-    LockedOut,
 }
 
 /// <summary>
 /// Recipient accounts: registration once the mailbox is proven (link token, reference code or a mailed confirmation
-/// code), and password reset by a mailed code. Codes are Identity's e-mail TOTP codes, bound to the account's
-/// security stamp, so they die with the next password change; wrong codes count towards the account lockout.
+/// code), and password reset by a mailed code. Codes are <see cref="OneTimeCode"/>s kept by <see cref="MailedCodes"/>:
+/// single use, 15 minutes, dead after 3 wrong tries, counted apart from the password lockout.
 /// </summary>
 public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail mail, HeldMessages held, TimeProvider timeProvider)
 {
-    /// <summary>How long a mailed code is honoured at least (Identity's 3-minute steps, ±2 steps).</summary>
-    public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(5);
+    /// <summary>How long a mailed code is honoured.</summary>
+    public static readonly TimeSpan CodeLifetime = MailedCodes.Lifetime;
+
+    /// <summary>Wrong tries after which a mailed code stops working.</summary>
+    public const int MaxWrongCodeTries = MailedCodes.MaxWrongTries;
 
     private static readonly TimeSpan MinimumCodeInterval = TimeSpan.FromMinutes(1);
 
-    private const string RegistrationPurpose = "SecureFallback:Registration";
+    private readonly MailedCodes _codes = new(users, timeProvider);
 
     /// <summary>True when the address has a finished account (one with a password).</summary>
     public async Task<bool> IsRegisteredAsync(string address) =>
@@ -82,22 +86,22 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
             return;
         }
 
-        await MailCodeAsync(user, AccountMailPurpose.Registration, () => users.GenerateUserTokenAsync(user, TokenOptions.DefaultEmailProvider, RegistrationPurpose), cancellationToken);
+        await MailCodeAsync(user, AccountMailPurpose.Registration, cancellationToken);
     }
 
     /// <summary>Checks a registration code and, when right, finishes the account with the chosen password.</summary>
     public async Task<(CodeCheck Check, IdentityResult? Result, PortalUser? User)> CompleteRegistrationAsync(string address, string code, string password)
     {
-        var user = await users.FindByEmailAsync(address);
-        if (user is null || await users.HasPasswordAsync(user))
+        // The password is judged first, the same for every address, so a weak one never spends the code.
+        if (await ValidatePasswordAsync(password) is { Succeeded: false } weak)
         {
-            return (CodeCheck.Wrong, null, null);
+            return (CodeCheck.Accepted, weak, null);
         }
 
-        var check = await CheckAsync(user, () => users.VerifyUserTokenAsync(user, TokenOptions.DefaultEmailProvider, RegistrationPurpose, code));
-        if (check != CodeCheck.Accepted)
+        var user = await users.FindByEmailAsync(address);
+        if (user is null || await users.HasPasswordAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.Registration, code))
         {
-            return (check, null, null);
+            return (CodeCheck.Wrong, null, null);
         }
 
         var (result, registered) = await RegisterAsync(user.Email!, password);
@@ -109,51 +113,50 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
     {
         if (await users.FindByEmailAsync(address) is { } user && await users.HasPasswordAsync(user))
         {
-            await MailCodeAsync(user, AccountMailPurpose.PasswordReset, () => users.GeneratePasswordResetTokenAsync(user), cancellationToken);
+            await MailCodeAsync(user, AccountMailPurpose.PasswordReset, cancellationToken);
         }
     }
 
-    /// <summary>Checks a reset code and sets the new password; a wrong code counts like a wrong password.</summary>
+    /// <summary>Checks a reset code and sets the new password. Wrong codes never count towards the password lockout.</summary>
     public async Task<(CodeCheck Check, IdentityResult? Result)> ResetPasswordAsync(string address, string code, string password)
     {
+        if (await ValidatePasswordAsync(password) is { Succeeded: false } weak)
+        {
+            return (CodeCheck.Accepted, weak);
+        }
+
         var user = await users.FindByEmailAsync(address);
-        if (user is null || !await users.HasPasswordAsync(user))
+        if (user is null || !await users.HasPasswordAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.PasswordReset, code))
         {
             return (CodeCheck.Wrong, null);
         }
 
-        var check = await CheckAsync(user, () => users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<PortalUser>.ResetPasswordTokenPurpose, code));
-        if (check != CodeCheck.Accepted)
-        {
-            return (check, null);
-        }
-
-        var result = await users.ResetPasswordAsync(user, code, password);
+        // Identity's own reset token, made and used at once: it checks the password and renews the security stamp.
+        var result = await users.ResetPasswordAsync(user, await users.GeneratePasswordResetTokenAsync(user), password);
         if (result.Succeeded)
         {
+            // The mailbox is proven: a lockout from wrong passwords ends with the new one.
             await users.ResetAccessFailedCountAsync(user);
+            await users.SetLockoutEndDateAsync(user, null);
         }
 
         return (CodeCheck.Accepted, result);
     }
 
-    private async Task<CodeCheck> CheckAsync(PortalUser user, Func<Task<bool>> verify)
+    /// <summary>The password rules alone, judged without any account, so the answer says nothing about the address.</summary>
+    private async Task<IdentityResult> ValidatePasswordAsync(string password)
     {
-        if (await users.IsLockedOutAsync(user))
+        var errors = new List<IdentityError>();
+        foreach (var validator in users.PasswordValidators)
         {
-            return CodeCheck.LockedOut;
+            var result = await validator.ValidateAsync(users, new PortalUser(), password);
+            errors.AddRange(result.Errors);
         }
 
-        if (await verify())
-        {
-            return CodeCheck.Accepted;
-        }
-
-        await users.AccessFailedAsync(user);
-        return await users.IsLockedOutAsync(user) ? CodeCheck.LockedOut : CodeCheck.Wrong;
+        return errors.Count == 0 ? IdentityResult.Success : IdentityResult.Failed([.. errors]);
     }
 
-    private async Task MailCodeAsync(PortalUser user, AccountMailPurpose purpose, Func<Task<string>> generate, CancellationToken cancellationToken)
+    private async Task MailCodeAsync(PortalUser user, AccountMailPurpose purpose, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (user.CodeSentAt is { } last && now - last < MinimumCodeInterval)
@@ -161,9 +164,8 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
             return; // somebody pressing "send" in a loop must not turn us into a mail cannon
         }
 
-        var code = await generate();
         user.CodeSentAt = now;
-        await users.UpdateAsync(user);
+        var code = await _codes.IssueAsync(user, purpose); // saves the user, with CodeSentAt
         await mail.SendCodeAsync(user.Email!, purpose, code, CodeLifetime, cancellationToken);
     }
 }

@@ -81,9 +81,8 @@ public static class PortalServiceCollectionExtensions
         options.Lockout.MaxFailedAccessAttempts = 5;
         options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
         options.Lockout.AllowedForNewUsers = true;
-        // Reset codes are six digits to type, like registration codes, not long links: a cautious
-        // recipient never has to click a link in an e-mail. Wrong codes count towards the lockout.
-        options.Tokens.PasswordResetTokenProvider = TokenOptions.DefaultEmailProvider;
+        // Mailed codes (registration, reset) are our own (MailedCodes): ten characters to type, no link to click,
+        // with their own try counter, so they never count towards this lockout.
     }
 
     public static WebApplication MapSecureFallbackPortal(this WebApplication app)

@@ -42,7 +42,7 @@ internal sealed class AccountMailComposer(string organization, Uri portal, Mailb
             Your code is:
                 {code}
 
-            Enter it on the portal page where you asked for it ({where}). It can be used once, within about {minutes} minutes.
+            Enter it on the portal page where you asked for it ({where}). It can be used once, within {minutes} minutes; after three wrong tries it stops working.
 
             If you did not ask for this code, you can ignore this mail: without the code nothing changes.
             Nobody from {organization} will ask you for this code or for your e-mail password.
@@ -54,7 +54,7 @@ internal sealed class AccountMailComposer(string organization, Uri portal, Mailb
             <p>Hello,</p>
             <p>{E(why)}</p>
             <p>Your code is: <strong style="font-family:monospace;font-size:1.3em">{E(code)}</strong></p>
-            <p>Enter it on the portal page where you asked for it ({E(where.ToString())}). It can be used once, within about {minutes} minutes.</p>
+            <p>Enter it on the portal page where you asked for it ({E(where.ToString())}). It can be used once, within {minutes} minutes; after three wrong tries it stops working.</p>
             <p>If you did not ask for this code, you can ignore this mail: without the code nothing changes.
             Nobody from {E(organization)} will ask you for this code or for your e-mail password.</p>
             </body></html>

@@ -9,6 +9,14 @@ namespace SecureFallback.Portal.Pages;
 /// </summary>
 public abstract class CodeByMailPage : PageModel
 {
+    /// <summary>
+    /// One answer for a wrong, expired, spent or dead code and for an address without an account, so the reply never
+    /// tells whether the address has one.
+    /// </summary>
+    protected static readonly string WrongCode =
+        $"That code is not right or has expired. A code works once, for {(int)PortalAccounts.CodeLifetime.TotalMinutes} minutes, "
+        + $"and stops working after {PortalAccounts.MaxWrongCodeTries} wrong tries: check the latest mail, or ask for a new code.";
+
     public string? Email { get; protected set; }
 
     public bool CodeRequested { get; protected set; }

@@ -19,14 +19,10 @@ public sealed class ForgotPasswordModel(PortalAccounts accounts) : CodeByMailPag
             return Page();
         }
 
-        var (check, result) = await accounts.ResetPasswordAsync(Email ?? "", (code ?? "").Trim(), password ?? "");
-        if (check == CodeCheck.LockedOut)
+        var (check, result) = await accounts.ResetPasswordAsync(Email ?? "", code ?? "", password ?? "");
+        if (check == CodeCheck.Wrong)
         {
-            Errors.Add("Too many wrong codes or passwords. Try again in 15 minutes.");
-        }
-        else if (check == CodeCheck.Wrong)
-        {
-            Errors.Add("That code is not right or has expired. Check the latest mail, or ask for a new code.");
+            Errors.Add(WrongCode);
         }
         else if (!result!.Succeeded)
         {

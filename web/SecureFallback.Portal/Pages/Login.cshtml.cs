@@ -34,9 +34,8 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
             return Redirect("/login/two-factor?returnUrl=" + Uri.EscapeDataString(next));
         }
 
-        Error = result.IsLockedOut
-            ? "Too many wrong passwords. The account is locked for 15 minutes."
-            : "The e-mail address or password is not right.";
+        // One answer for an unknown address, a wrong password and a locked account, so it never tells which exists.
+        Error = "The e-mail address or password is not right. After 5 wrong passwords an account is locked for 15 minutes.";
         return Page();
     }
 }

@@ -22,15 +22,11 @@ public sealed class RegisterModel(PortalAccounts accounts, SignInManager<PortalU
             return Page();
         }
 
-        var (check, result, user) = await accounts.CompleteRegistrationAsync(Email ?? "", (code ?? "").Trim(), password ?? "");
-        switch (check)
+        var (check, result, user) = await accounts.CompleteRegistrationAsync(Email ?? "", code ?? "", password ?? "");
+        if (check == CodeCheck.Wrong)
         {
-            case CodeCheck.LockedOut:
-                Errors.Add("Too many wrong codes. Try again in 15 minutes.");
-                return Page();
-            case CodeCheck.Wrong:
-                Errors.Add("That code is not right or has expired. Check the latest mail, or ask for a new code.");
-                return Page();
+            Errors.Add(WrongCode);
+            return Page();
         }
 
         if (user is null)
