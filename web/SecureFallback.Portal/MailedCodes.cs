@@ -46,8 +46,9 @@ internal sealed class MailedCodes(UserManager<PortalUser> users, TimeProvider ti
 
         if (OneTimeCode.Matches(hash, user.Id, name, typed))
         {
-            await users.RemoveAuthenticationTokenAsync(user, LoginProvider, name); // single use
-            return true;
+            // Single use. Two requests racing with the same code cannot both win: the removal is saved with the
+            // user's concurrency stamp, and the loser's save fails.
+            return (await users.RemoveAuthenticationTokenAsync(user, LoginProvider, name)).Succeeded;
         }
 
         await (wrongTries + 1 >= MaxWrongTries

@@ -32,7 +32,9 @@ public static class PortalServiceCollectionExtensions
             .AddRoles<IdentityRole>() // "Admin" opens the admin console
             .AddEntityFrameworkStores<SecureFallbackDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            // Replaces Identity's authenticator under the same name: a TOTP code is accepted once only.
+            .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/login";
