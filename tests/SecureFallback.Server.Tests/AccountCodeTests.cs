@@ -136,11 +136,46 @@ public sealed partial class AccountCodeTests
         }
     }
 
-    private static async Task<(SecureFallbackInstance Server, CapturedCodes Mail)> StartAsync(TimeProvider? time = null)
+    [Fact]
+    public async Task RegistrationCode_HasTheSameShape_AndDiesAfterThreeWrongTries()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        var (server, mail) = await StartAsync(routes: new() { ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route });
+        await using var _ = server;
+        await server.SendAsync("alice@sender.test", ["dave@plain.test"], "Contract draft", "Clause 7 stays as agreed.");
+        await plain.WaitForMessagesAsync(1); // the pickup notice: the message is held
+        using var visitor = new PortalVisitor(server.WebAddress);
+
+        await PostAsync(visitor, "/register", "Send", new() { ["email"] = "dave@plain.test" });
+        var sent = Assert.Single(mail.Sent);
+        Assert.Equal(AccountMailPurpose.Registration, sent.Purpose);
+        Assert.Matches("^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{5}-[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{5}$", sent.Code);
+
+        var confirm = new Dictionary<string, string> { ["email"] = "dave@plain.test", ["code"] = "AAAAA-AAAAA", ["password"] = Password, ["confirm"] = Password };
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(visitor, "/register", "Confirm", confirm)).StatusCode);
+        }
+
+        confirm["code"] = sent.Code;
+        using var dead = await PostAsync(visitor, "/register", "Confirm", confirm);
+        Assert.Equal(HttpStatusCode.OK, dead.StatusCode);
+        Assert.NotNull(ErrorIn(await dead.Content.ReadAsStringAsync()));
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(PortalVisitor visitor, string page, string handler, Dictionary<string, string> fields)
+    {
+        using var form = await visitor.SendAsync(HttpMethod.Get, page);
+        fields["__RequestVerificationToken"] = PortalVisitor.TokenIn(await form.Content.ReadAsStringAsync());
+        return await visitor.SendAsync(HttpMethod.Post, $"{page}?handler={handler}", fields);
+    }
+
+    private static async Task<(SecureFallbackInstance Server, CapturedCodes Mail)> StartAsync(TimeProvider? time = null, Dictionary<string, string>? routes = null)
     {
         var mail = new CapturedCodes();
+        var settings = new Dictionary<string, string>(routes ?? []) { ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000" };
         var server = await SecureFallbackInstance.StartAsync(
-            new Dictionary<string, string> { ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000" },
+            settings,
             time: time,
             services: s => s.AddSingleton<IAccountMail>(mail));
         await server.AddPortalUserAsync(Address, Password);
