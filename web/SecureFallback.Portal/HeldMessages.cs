@@ -122,9 +122,14 @@ public sealed class HeldMessages(
         return message;
     }
 
+    /// <summary>
+    /// Live grants of an address. The account name and the grant's address are both in
+    /// <see cref="PickupGrant.NormalizeAddress"/> form; the match ignores case throughout, like Identity's look-ups,
+    /// so grants issued before that form existed (an upper-case domain) still match.
+    /// </summary>
     private IQueryable<PickupGrant> LiveGrantsAsync(string address)
     {
-        var normalized = address.ToLowerInvariant();
+        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
         var now = timeProvider.GetUtcNow();
         return db.PickupGrants.Where(g =>
             g.Address.ToLower() == normalized &&
