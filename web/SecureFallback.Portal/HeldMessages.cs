@@ -29,15 +29,26 @@ public sealed class HeldMessages(
     private readonly List<Stream> _opened = [];
 
     /// <summary>The live grant for a link token, compared in constant time; null when unknown, used or expired.</summary>
-    public async Task<PickupGrant?> FindUnusedGrantAsync(string token, CancellationToken cancellationToken)
+    public async Task<PickupGrant?> FindUnusedGrantAsync(string token, CancellationToken cancellationToken) =>
+        await FindGrantAsync(token, cancellationToken) is { TokenUsedAt: null } grant ? grant : null;
+
+    /// <summary>
+    /// The unexpired grant for a link token, used or not, compared in constant time; null when unknown or expired.
+    /// A used token only ever leads its owner to sign-in and the message: it creates and signs in nothing.
+    /// </summary>
+    public async Task<PickupGrant?> FindGrantAsync(string token, CancellationToken cancellationToken)
     {
         var hash = PickupGrant.HashToken(token);
         var now = timeProvider.GetUtcNow();
         var grant = await db.PickupGrants.SingleOrDefaultAsync(g => g.TokenHash == hash, cancellationToken);
-        return grant is not null && CryptographicOperations.FixedTimeEquals(grant.TokenHash, hash) && grant.TokenUsedAt is null && grant.ExpiresAt > now
+        return grant is not null && CryptographicOperations.FixedTimeEquals(grant.TokenHash, hash) && grant.ExpiresAt > now
             ? grant
             : null;
     }
+
+    /// <summary>True when <paramref name="address"/> (a signed-in user's name) is the one <paramref name="grant"/> is for.</summary>
+    public static bool IsFor(PickupGrant grant, string? address) =>
+        address is not null && string.Equals(PickupGrant.NormalizeAddress(address), PickupGrant.NormalizeAddress(grant.Address), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The live grant for an address and the reference code from its notice. Knowing both proves the notice reached
@@ -122,9 +133,14 @@ public sealed class HeldMessages(
         return message;
     }
 
+    /// <summary>
+    /// Live grants of an address. The account name and the grant's address are both in
+    /// <see cref="PickupGrant.NormalizeAddress"/> form; the match ignores case throughout, like Identity's look-ups,
+    /// so grants issued before that form existed (an upper-case domain) still match.
+    /// </summary>
     private IQueryable<PickupGrant> LiveGrantsAsync(string address)
     {
-        var normalized = address.ToLowerInvariant();
+        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
         var now = timeProvider.GetUtcNow();
         return db.PickupGrants.Where(g =>
             g.Address.ToLower() == normalized &&

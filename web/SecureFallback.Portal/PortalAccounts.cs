@@ -37,6 +37,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
     /// <summary>Creates the account for an address whose mailbox was proven, or finishes a pending one.</summary>
     public async Task<(IdentityResult Result, PortalUser? User)> RegisterAsync(string address, string password)
     {
+        address = PickupGrant.NormalizeAddress(address);
         var existing = await users.FindByEmailAsync(address);
         if (existing is null)
         {
@@ -75,6 +76,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
         var user = await users.FindByEmailAsync(waiting);
         if (user is null)
         {
+            waiting = PickupGrant.NormalizeAddress(waiting);
             user = new PortalUser { UserName = waiting, Email = waiting, CreatedAt = timeProvider.GetUtcNow() };
             if (!(await users.CreateAsync(user)).Succeeded)
             {

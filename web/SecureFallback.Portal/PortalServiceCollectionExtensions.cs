@@ -73,6 +73,10 @@ public static class PortalServiceCollectionExtensions
     /// <summary>Account rules shared by the portal and the CLI (<c>users add-admin</c>), so both accept the same passwords.</summary>
     public static void ConfigureIdentity(IdentityOptions options)
     {
+        // A user name is the recipient's address as the intake queued it: any RFC 5321 mailbox (o'brien@…,
+        // a&b+x=y@…, xn--… domains) must be able to register, so no character is refused. Lookups stay
+        // case-insensitive (Identity's upper-case normalizer), as grants are matched to accounts.
+        options.User.AllowedUserNameCharacters = "";
         options.User.RequireUniqueEmail = true;
         options.SignIn.RequireConfirmedEmail = true;
         options.Password.RequiredLength = 12;

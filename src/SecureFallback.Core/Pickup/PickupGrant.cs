@@ -17,7 +17,10 @@ public sealed class PickupGrant
 
     public Guid MessageId { get; set; }
 
-    /// <summary>The recipient address the grant is for; only an account for exactly this address may use it.</summary>
+    /// <summary>
+    /// The recipient address the grant is for, in <see cref="NormalizeAddress"/> form; only the account for this
+    /// address may use it.
+    /// </summary>
     public string Address { get; set; } = "";
 
     /// <summary>SHA-256 of the link token; the token itself exists only inside the (encrypted) notice.</summary>
@@ -48,13 +51,25 @@ public sealed class PickupGrant
             Id = Guid.CreateVersion7(now),
             RecipientId = recipientId,
             MessageId = messageId,
-            Address = address,
+            Address = NormalizeAddress(address),
             TokenHash = HashToken(token),
             ReferenceCode = NewReferenceCode(),
             CreatedAt = now,
             ExpiresAt = expiresAt,
         };
         return (grant, token);
+    }
+
+    /// <summary>
+    /// The one spelling of an address that grants and portal accounts use: the local part exactly as the intake
+    /// queued it (any RFC 5321 atext, quotes already removed), the domain (an A-label for IDNs) lower-cased.
+    /// Accounts are looked up case-insensitively, so the local part's case never splits one mailbox in two.
+    /// </summary>
+    public static string NormalizeAddress(string address)
+    {
+        var trimmed = address.Trim();
+        var at = trimmed.LastIndexOf('@');
+        return at < 0 ? trimmed : trimmed[..at] + trimmed[at..].ToLowerInvariant();
     }
 
     public static byte[] HashToken(string token) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token));

@@ -8,8 +8,10 @@ using SecureFallback.Data;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>
-/// The personal link from the pickup notice. The token proves the mailbox, so it registers an account for exactly
-/// the grant's address (e-mail confirmed); an address that already has an account signs in instead. Single use.
+/// The personal link from the pickup notice. The token proves the mailbox, so its first use registers an account for
+/// exactly the grant's address (e-mail confirmed). Once that address has an account, the link means "sign in and open
+/// this message": its owner goes to the message (through sign-in when signed out); it never signs anyone in by itself,
+/// and to anyone else signed in it looks exactly like an unknown link.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
@@ -20,13 +22,26 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Sign
 
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken cancellationToken)
     {
-        Grant = await held.FindUnusedGrantAsync(token, cancellationToken);
-        if (Grant is not null && await accounts.IsRegisteredAsync(Grant.Address))
+        var grant = await held.FindGrantAsync(token, cancellationToken);
+        if (grant is null)
         {
-            return Redirect("/login");
+            return Page();
         }
 
-        return Page();
+        if (!await accounts.IsRegisteredAsync(grant.Address))
+        {
+            Grant = grant.TokenUsedAt is null ? grant : null;
+            return Page();
+        }
+
+        var message = $"/messages/{grant.Id}";
+        if (User.Identity?.IsAuthenticated != true)
+        {
+            return Redirect("/login?ReturnUrl=" + Uri.EscapeDataString(message));
+        }
+
+        // Someone else's link: the same page as an unknown one, so it tells them nothing about the grant.
+        return HeldMessages.IsFor(grant, User.Identity.Name) ? Redirect(message) : Page();
     }
 
     public async Task<IActionResult> OnPostAsync(string token, string password, string confirm, CancellationToken cancellationToken)

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using SecureFallback.Data;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>Every mailbox the intake queues can register through its notice's link, sign in and read its message.</summary>
+public sealed partial class PickupAddressTests
+{
+    private const string Password = "a long portal password";
+
+    /// <summary>Unusual but valid RFC 5321 mailboxes: atext specials, an IDN A-label, mixed case.</summary>
+    public static readonly string[] Addresses =
+    [
+        "o'brien@plain.test",
+        "a&b+tag=x/y@plain.test",
+        "!#$%*?^{|}~@plain.test",
+        "jurgen@XN--Bcher-kva.test",
+        "MiXeD.Case@Plain.TEST",
+    ];
+
+    [Fact]
+    public async Task EveryAddressTheIntakeQueues_RegistersThroughItsLink_SignsIn_AndReadsItsMessage()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:xn--bcher-kva.test"] = plain.Route,
+        });
+        foreach (var (address, index) in Addresses.Select((a, i) => (a, i)))
+        {
+            await server.SendAsync("alice@sender.test", [address], $"For recipient {index}", $"marker-{index}-body");
+        }
+
+        var notices = await plain.WaitForMessagesAsync(Addresses.Length);
+        var failures = new List<string>();
+        foreach (var (address, index) in Addresses.Select((a, i) => (a, i)))
+        {
+            var notice = notices.Select(n => n.Parse()).Single(n => n.Subject is not null && (n.TextBody ?? "").Contains($"/pickup/", StringComparison.Ordinal)
+                && n.To.Mailboxes.Any(m => string.Equals(m.Address, MailboxAddress.Parse(address).Address, StringComparison.OrdinalIgnoreCase)));
+            try
+            {
+                await RegisterSignInAndReadAsync(server, address, TokenInLink().Match(notice.TextBody!).Groups[1].Value, $"marker-{index}-body");
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or Xunit.Sdk.XunitException)
+            {
+                failures.Add($"{address}: {ex.Message}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        Assert.Contains("MiXeD.Case@plain.test", await db.PickupGrants.Select(g => g.Address).ToListAsync()); // domain lower-cased, local part kept
+        Assert.Contains("MiXeD.Case@plain.test", await db.Users.Select(u => u.UserName).ToListAsync());
+    }
+
+    private static async Task RegisterSignInAndReadAsync(SecureFallbackInstance server, string address, string token, string marker)
+    {
+        using (var visitor = new PortalVisitor(server.WebAddress))
+        {
+            using var form = await visitor.SendAsync(HttpMethod.Get, $"/pickup/{token}");
+            using var created = await visitor.SendAsync(HttpMethod.Post, $"/pickup/{token}", new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = PortalVisitor.TokenIn(await form.Content.ReadAsStringAsync()),
+                ["password"] = Password,
+                ["confirm"] = Password,
+            });
+            if (created.StatusCode != HttpStatusCode.Redirect)
+            {
+                throw new InvalidOperationException($"registration answered {(int)created.StatusCode}: {ErrorsIn(await created.Content.ReadAsStringAsync())}");
+            }
+        }
+
+        using var reader = new PortalVisitor(server.WebAddress);
+        await reader.SignInAsync(address, Password);
+        using var inbox = await reader.SendAsync(HttpMethod.Get, "/inbox");
+        var link = MessageLink().Match(await inbox.Content.ReadAsStringAsync());
+        if (!link.Success)
+        {
+            throw new InvalidOperationException($"the inbox ({(int)inbox.StatusCode}) lists no message");
+        }
+
+        using var message = await reader.SendAsync(HttpMethod.Get, link.Value);
+        Assert.Equal(HttpStatusCode.OK, message.StatusCode);
+        Assert.Contains(marker, await message.Content.ReadAsStringAsync());
+    }
+
+    private static string ErrorsIn(string html) =>
+        string.Join(" | ", Regex.Matches(html, "<p class=\"error\">([^<]*)</p>").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)));
+
+    [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
+    private static partial Regex TokenInLink();
+
+    [GeneratedRegex(@"/messages/[0-9a-f-]{36}")]
+    private static partial Regex MessageLink();
+}
