@@ -1,7 +1,6 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
+using OtpNet;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal;
@@ -17,30 +16,21 @@ internal sealed class SingleUseAuthenticatorTokenProvider(TimeProvider timeProvi
 {
     private const string LoginProvider = "[SecureFallback]";
     private const string LastStepName = "AuthenticatorLastStep";
-    private const int StepSeconds = 30;
-    private const int DriftSteps = 2;
+
+    /// <summary>Codes of the two steps before and after the current one count too (clock drift), as in Identity's own.</summary>
+    private static readonly VerificationWindow Drift = new(previous: 2, future: 2);
 
     public override async Task<bool> ValidateAsync(string purpose, string token, UserManager<PortalUser> manager, PortalUser user)
     {
         var key = await manager.GetAuthenticatorKeyAsync(user);
-        if (string.IsNullOrWhiteSpace(key) || token is not { Length: 6 } || !token.All(char.IsAsciiDigit) || FromBase32(key) is not { } keyBytes)
+        if (string.IsNullOrWhiteSpace(key) || token is not { Length: 6 } || !token.All(char.IsAsciiDigit) || KeyBytes(key) is not { } keyBytes)
         {
             return false;
         }
 
         var lastStep = long.TryParse(await manager.GetAuthenticationTokenAsync(user, LoginProvider, LastStepName), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last : -1;
-        var now = timeProvider.GetUtcNow().ToUnixTimeSeconds() / StepSeconds;
-        long? matched = null;
-        for (var step = now - DriftSteps; step <= now + DriftSteps; step++)
-        {
-            // Every step is computed and compared, in constant time, whichever matches.
-            if (CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Code(keyBytes, step)), System.Text.Encoding.ASCII.GetBytes(token)))
-            {
-                matched = step;
-            }
-        }
-
-        if (matched is not { } accepted || accepted <= lastStep)
+        var totp = new Totp(keyBytes, step: 30, OtpHashMode.Sha1, totpSize: 6);
+        if (!totp.VerifyTotp(timeProvider.GetUtcNow().UtcDateTime, token, out var accepted, Drift) || accepted <= lastStep)
         {
             return false;
         }
@@ -49,41 +39,16 @@ internal sealed class SingleUseAuthenticatorTokenProvider(TimeProvider timeProvi
         return saved.Succeeded;
     }
 
-    private static string Code(byte[] key, long step)
+    /// <summary>The authenticator key, RFC 4648 base32 as Identity writes it; null when it is not.</summary>
+    private static byte[]? KeyBytes(string key)
     {
-        Span<byte> counter = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(counter, step);
-        Span<byte> hash = stackalloc byte[HMACSHA1.HashSizeInBytes];
-        HMACSHA1.HashData(key, counter, hash);
-        var offset = hash[^1] & 0x0F;
-        var binary = (BinaryPrimitives.ReadInt32BigEndian(hash[offset..]) & 0x7FFFFFFF) % 1_000_000;
-        return binary.ToString("D6", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>RFC 4648 base32 as Identity writes authenticator keys; null when it is not.</summary>
-    private static byte[]? FromBase32(string text)
-    {
-        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var bytes = new List<byte>(text.Length * 5 / 8);
-        int buffer = 0, bits = 0;
-        foreach (var c in text.TrimEnd('='))
+        try
         {
-            var value = alphabet.IndexOf(char.ToUpperInvariant(c), StringComparison.Ordinal);
-            if (value < 0)
-            {
-                return null;
-            }
-
-            buffer = (buffer << 5) | value;
-            bits += 5;
-            if (bits >= 8)
-            {
-                bits -= 8;
-                bytes.Add((byte)(buffer >> bits));
-                buffer &= (1 << bits) - 1;
-            }
+            return Base32Encoding.ToBytes(key);
         }
-
-        return [.. bytes];
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 }
