@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
 using SecureFallback.Core.Telemetry;
 using SmtpServer;
 using SmtpServer.Mail;
@@ -71,10 +72,10 @@ internal sealed class QueueingMessageStore(
             return CommandLimits.RequireTlsInClear;
         }
 
-        var recipients = transaction.To.Select(m => m.AsAddress()).ToList();
+        var recipients = transaction.To.Select(StoredForm).ToList();
         var content = AsReceived(context, buffer, options.Value.ServerName ?? "localhost", timeProvider.GetUtcNow());
         var incoming = new IncomingMessage(
-            transaction.From.AsAddress() ?? "",
+            transaction.From.AsAddress() is null ? "" : StoredForm(transaction.From),
             recipients,
             content,
             client,
@@ -102,6 +103,16 @@ internal sealed class QueueingMessageStore(
             return StoreFailed;
         }
     }
+
+    /// <summary>
+    /// The mailbox in its RFC 5321 form (<see cref="MailboxSyntax"/>): SmtpServer hands the local part unquoted, and
+    /// its own <c>AsAddress</c> would store <c>"john smith"@x.test</c> as <c>john smith@x.test</c>, which no one can
+    /// write to. <see cref="RelayMailboxFilter"/> refused every mailbox that has no RFC 5321 form.
+    /// </summary>
+    private static string StoredForm(IMailbox mailbox) =>
+        MailboxSyntax.TryFormat(mailbox.User, mailbox.Host, out var address)
+            ? address
+            : throw new InvalidOperationException("A mailbox without an RFC 5321 form passed the mailbox filter.");
 
     /// <summary>
     /// The message as the client sent it, with a trace header (RFC 5321 4.4) before it so hops and loops can be

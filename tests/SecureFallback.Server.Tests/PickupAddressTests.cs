@@ -13,7 +13,7 @@ public sealed partial class PickupAddressTests
 {
     private const string Password = "a long portal password";
 
-    /// <summary>Unusual but valid RFC 5321 mailboxes: atext specials, an IDN A-label, mixed case.</summary>
+    /// <summary>Unusual but valid RFC 5321 mailboxes: atext specials, quoted local parts, an IDN A-label, any case.</summary>
     public static readonly string[] Addresses =
     [
         "o'brien@plain.test",
@@ -21,6 +21,9 @@ public sealed partial class PickupAddressTests
         "!#$%*?^{|}~@plain.test",
         "jurgen@XN--Bcher-kva.test",
         "MiXeD.Case@Plain.TEST",
+        "\"john smith\"@plain.test",
+        "\"Back\\\\slash \\\"Quote\\\" Comma,\"@plain.test",
+        "\"QUOTED ..UPPER\"@XN--Bcher-kva.test",
     ];
 
     [Fact]
@@ -33,6 +36,7 @@ public sealed partial class PickupAddressTests
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:xn--bcher-kva.test"] = plain.Route,
+            ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "100", // one client registers and signs in for the whole table
         });
         foreach (var (address, index) in Addresses.Select((a, i) => (a, i)))
         {
@@ -60,6 +64,7 @@ public sealed partial class PickupAddressTests
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         Assert.Contains("MiXeD.Case@plain.test", await db.PickupGrants.Select(g => g.Address).ToListAsync()); // domain lower-cased, local part kept
         Assert.Contains("MiXeD.Case@plain.test", await db.Users.Select(u => u.UserName).ToListAsync());
+        Assert.Contains("\"john smith\"@plain.test", await db.PickupGrants.Select(g => g.Address).ToListAsync()); // quoted, as RFC 5321 spells it
     }
 
     private static async Task RegisterSignInAndReadAsync(SecureFallbackInstance server, string address, string token, string marker)

@@ -42,4 +42,10 @@ public static class FailureReason
 
     /// <summary>An administrator deleted the recipient from the queue (status 5.3.0; the sender gets a DSN).</summary>
     public const string DeletedByAdmin = "deleted-by-admin";
+
+    /// <summary>
+    /// The stored address is no RFC 5321 mailbox that mail can be written to (status 5.1.3, or 5.1.7 for the sender):
+    /// it fails alone, permanently, and never holds back another recipient or notice.
+    /// </summary>
+    public const string BadAddress = "bad-address";
 }

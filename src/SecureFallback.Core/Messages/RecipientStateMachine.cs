@@ -217,6 +217,20 @@ public sealed partial class QueuedRecipient
         Diagnostic = $"removed from the queue by an administrator ({adminName})";
     }
 
+    /// <summary>
+    /// HeldForPickup → Failed 5.1.3 <see cref="FailureReason.BadAddress"/>: no notice can be addressed to the stored
+    /// address, so the copy could never be picked up. The sender gets a DSN; no notice is owed any more.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not held, or the message is not loaded.</exception>
+    public void FailUnaddressable(DateTimeOffset now)
+    {
+        RequireStatus(nameof(FailUnaddressable), RecipientStatus.HeldForPickup);
+        var reportOwed = ReportOwed();
+        Complete(RecipientStatus.Failed, now);
+        (StatusCode, Reason, DsnPending, PickupNoticePending) = ("5.1.3", FailureReason.BadAddress, reportOwed, false);
+        Diagnostic = "no pickup notice can be addressed to this recipient: the address is not an RFC 5321 mailbox";
+    }
+
     /// <summary>Clears <see cref="PickupNoticePending"/>: the notice (or the extension of an existing grant) is queued.</summary>
     /// <exception cref="InvalidOperationException">No notice was owed.</exception>
     public void PickupNoticeQueued()

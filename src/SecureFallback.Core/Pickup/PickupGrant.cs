@@ -62,7 +62,8 @@ public sealed class PickupGrant
 
     /// <summary>
     /// The one spelling of an address that grants and portal accounts use: the local part exactly as the intake
-    /// queued it (any RFC 5321 atext, quotes already removed), the domain (an A-label for IDNs) lower-cased.
+    /// queued it (RFC 5321 form, <see cref="Messages.MailboxSyntax"/>: a dot-string, else quoted, as in
+    /// <c>"john smith"@x.test</c>), the domain (an A-label for IDNs) lower-cased.
     /// Accounts are looked up case-insensitively, so the local part's case never splits one mailbox in two.
     /// </summary>
     public static string NormalizeAddress(string address)

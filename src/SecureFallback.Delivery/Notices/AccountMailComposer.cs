@@ -29,7 +29,7 @@ internal sealed class AccountMailComposer(string organization, Uri portal, Mailb
         var minutes = (int)Math.Ceiling(validFor.TotalMinutes);
         var message = new MimeMessage();
         message.From.Add(from);
-        message.To.Add(MailboxAddress.Parse(recipient));
+        message.To.Add(EnvelopeMailbox.Create(recipient));
         message.Subject = subject;
         message.Date = now;
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);

@@ -18,7 +18,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
     {
         var dsn = new MimeMessage();
         dsn.From.Add(from);
-        dsn.To.Add(MailboxAddress.Parse(original.EnvelopeFrom));
+        dsn.To.Add(EnvelopeMailbox.Create(original.EnvelopeFrom));
         dsn.Subject = Subject(failed);
         dsn.Date = timeProvider.GetUtcNow();
         dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);

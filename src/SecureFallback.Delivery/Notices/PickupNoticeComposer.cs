@@ -28,7 +28,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         var senderName = string.IsNullOrWhiteSpace(notice.OriginalSender.Name) ? notice.OriginalSender.Address : notice.OriginalSender.Name;
         var message = new MimeMessage();
         message.From.Add(from);
-        message.To.Add(MailboxAddress.Parse(notice.Recipient));
+        message.To.Add(EnvelopeMailbox.Create(notice.Recipient));
         message.Subject = $"{senderName} sent you a message through {organization}'s secure delivery";
         message.Date = timeProvider.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);

@@ -11,7 +11,7 @@ internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress fro
         var subject = originalHeaders[HeaderId.Subject];
         var mdn = new MimeMessage();
         mdn.From.Add(from);
-        mdn.To.Add(MailboxAddress.Parse(sender));
+        mdn.To.Add(EnvelopeMailbox.Create(sender));
         mdn.Subject = $"Read: {subject ?? "(no subject)"}";
         mdn.Date = timeProvider.GetUtcNow();
         mdn.MessageId = MimeUtils.GenerateMessageId(reportingUa);

@@ -85,7 +85,7 @@ internal sealed class DsnOutbox(
         {
             return composer.Compose(original, failed, headers);
         }
-        catch (ParseException ex)
+        catch (Exception ex) when (ex is ParseException or FormatException)
         {
             // Clearing the flag anyway keeps one odd sender from blocking every DSN behind it.
             DeliveryLog.DsnUndeliverable(logger, original.Id, ex);

@@ -63,6 +63,15 @@ internal sealed class PickupNoticeOutbox(
 
             foreach (var recipient in original.Recipients.Where(r => r.PickupNoticePending))
             {
+                // A notice no one can address fails that recipient alone (and tells the sender); it must never
+                // stop the notices of the other recipients and messages behind it.
+                if (!EnvelopeMailbox.TryCreate(recipient.Address, out _))
+                {
+                    recipient.FailUnaddressable(now);
+                    PickupNoticeLog.Unaddressable(logger, messageId, recipient.Id);
+                    continue;
+                }
+
                 // Held again after an admin's retry: the recipient already has a notice and a grant; extend it.
                 if (await db.PickupGrants.SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken) is { } existing)
                 {
@@ -95,7 +104,7 @@ internal sealed class PickupNoticeOutbox(
             return mailbox;
         }
 
-        return MailboxAddress.TryParse(envelopeFrom, out var envelope) ? envelope : new MailboxAddress("", "unknown sender");
+        return EnvelopeMailbox.TryCreate(envelopeFrom, out var envelope) ? envelope : new MailboxAddress("", "unknown sender");
     }
 }
 
@@ -103,4 +112,7 @@ internal static partial class PickupNoticeLog
 {
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Queued pickup notice {NoticeId} for message {MessageId} to {Recipient}")]
     public static partial void Queued(ILogger logger, Guid noticeId, Guid messageId, string recipient);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "No pickup notice can be addressed to recipient {RecipientId} of message {MessageId}: not an RFC 5321 mailbox; failed with 5.1.3")]
+    public static partial void Unaddressable(ILogger logger, Guid messageId, long recipientId);
 }

@@ -42,7 +42,7 @@ internal sealed class ReadReceiptOutbox(
             var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
             var now = timeProvider.GetUtcNow();
             MimeMessage? mdn = null;
-            if (sender.Length > 0)
+            if (sender.Length > 0 && EnvelopeMailbox.TryCreate(sender, out _)) // else no receipt: nobody to address it to
             {
                 var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), grant.MessageId, logger, cancellationToken);
                 mdn = composer.Compose(sender, grant.Address, headers, grant.FirstReadAt ?? now);

@@ -46,11 +46,42 @@ internal sealed class RecordingSmtpClient : SmtpClient
 
     public Dictionary<string, SmtpResponse> RecipientReplies { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    private readonly Dictionary<MailboxAddress, string> _storedAddress = new(ReferenceEqualityComparer.Instance);
+
     protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
-        RecipientReplies[mailbox.Address] = response;
+        RecipientReplies[StoredAddress(mailbox)] = response;
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
-        RecipientReplies[mailbox.Address] = response;
+        RecipientReplies[StoredAddress(mailbox)] = response;
+
+    /// <summary>The queued address a mailbox was made from (MimeKit shows IDN domains as U-labels in <c>Address</c>).</summary>
+    private string StoredAddress(MailboxAddress mailbox) => _storedAddress.GetValueOrDefault(mailbox) ?? mailbox.Address;
+
+    /// <summary>
+    /// The envelope as MimeKit mailboxes (<see cref="EnvelopeMailbox"/>). A recipient none can be made of fails alone
+    /// (5.1.3); a sender none can be made of fails them all (5.1.7). Null sender: the empty reverse-path.
+    /// </summary>
+    private (MailboxAddress? Sender, List<MailboxAddress> Recipients) Mailboxes(
+        string envelopeFrom, IReadOnlyList<string> recipients, Dictionary<string, HostAttemptResult> results)
+    {
+        var sender = envelopeFrom.Length == 0 ? new MailboxAddress("", "") : EnvelopeMailbox.TryCreate(envelopeFrom, out var from) ? from : null;
+        var mailboxes = new List<MailboxAddress>();
+        foreach (var recipient in recipients)
+        {
+            if (sender is not null && EnvelopeMailbox.TryCreate(recipient, out var mailbox))
+            {
+                mailboxes.Add(mailbox);
+                _storedAddress[mailbox] = recipient;
+                continue;
+            }
+
+            results[recipient] = sender is null
+                ? HostAttemptResult.Permanent(FailureReason.BadAddress, "the envelope sender is not an RFC 5321 mailbox that mail can be written to", "5.1.7")
+                : HostAttemptResult.Permanent(FailureReason.BadAddress, "the recipient address is not an RFC 5321 mailbox that mail can be written to", "5.1.3");
+        }
+
+        return (sender, mailboxes);
+    }
 
     /// <summary>
     /// Runs one mail transaction (MAIL, RCPT for each recipient, DATA) and returns the result for each recipient.
@@ -60,9 +91,15 @@ internal sealed class RecordingSmtpClient : SmtpClient
         MimeMessage message, string envelopeFrom, IReadOnlyList<string> recipients, string hostName, CancellationToken cancellationToken)
     {
         RecipientReplies.Clear();
+        _storedAddress.Clear();
         var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
-        var sender = new MailboxAddress("", envelopeFrom);
-        var mailboxes = recipients.Select(r => new MailboxAddress("", r)).ToList();
+        var (sender, mailboxes) = Mailboxes(envelopeFrom, recipients, results);
+        recipients = [.. mailboxes.Select(m => _storedAddress[m])];
+        if (sender is null || mailboxes.Count == 0)
+        {
+            return results; // nothing can be sent; each recipient has its permanent result
+        }
+
         var content = new ContentProgress(this);
         try
         {
