@@ -24,6 +24,7 @@ public sealed partial class PickupAddressTests
         "\"john smith\"@plain.test",
         "\"Back\\\\slash \\\"Quote\\\" Comma,\"@plain.test",
         "\"QUOTED ..UPPER\"@XN--Bcher-kva.test",
+        "\"a@b\"@plain.test",
     ];
 
     [Fact]

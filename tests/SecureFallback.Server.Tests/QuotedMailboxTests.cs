@@ -73,19 +73,22 @@ public sealed class QuotedMailboxTests
     }
 
     [Theory]
-    [InlineData("\"a\\nb\"@plain.test")] // SmtpServer's parser turns the quoted pair \n into a line feed
-    [InlineData("\"tab\\there\"@plain.test")]
-    public async Task QuotedLocalPart_ThatNoMailSystemCanCarry_IsRefusedWith553(string recipient)
+    [InlineData("\"a\\nb\"@plain.test", "anb@plain.test")] // RFC 5321: a quoted pair is the character itself, not a C escape
+    [InlineData("\"tab\\there\"@plain.test", "tabthere@plain.test")]
+    [InlineData("\"a\\x41\"@plain.test", "ax41@plain.test")]
+    [InlineData("\"a\\\"\"@plain.test", "\"a\\\"\"@plain.test")] // ends in an escaped quote
+    [InlineData("\"a\\\\\"@plain.test", "\"a\\\\\"@plain.test")] // ends in an escaped backslash
+    [InlineData("\"\\_x y\"@plain.test", "\"_x y\"@plain.test")]
+    public async Task QuotedPairs_AreReadAsRfc5321MeansThem(string recipient, string queued)
     {
         await using var server = await SecureFallbackInstance.StartAsync();
         await using var client = await RawSmtpClient.ConnectAsync(server.IntakePort);
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<alice@sender.test>");
 
-        var reply = await client.CommandAsync($"RCPT TO:<{recipient}>");
+        Assert.StartsWith("354", await client.StartDataAsync("alice@sender.test", recipient, JohnSmith));
+        Assert.StartsWith("250", await client.CommandAsync("Subject: quoted pairs\r\n\r\nhello\r\n."));
 
-        Assert.StartsWith("553 5.1.3", reply);
-        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{JohnSmith}>")); // the session goes on
+        var addresses = (await server.RecipientsAsync()).Select(r => r.Address).ToList();
+        Assert.Equal(new[] { JohnSmith, queued }.Order(StringComparer.Ordinal), addresses.Order(StringComparer.Ordinal));
     }
 
     /// <summary>UTF-8 octets as RawSmtpClient sends them (one char per octet).</summary>

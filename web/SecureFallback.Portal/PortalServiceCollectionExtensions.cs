@@ -32,6 +32,7 @@ public static class PortalServiceCollectionExtensions
             .AddRoles<IdentityRole>() // "Admin" opens the admin console
             .AddEntityFrameworkStores<SecureFallbackDbContext>()
             .AddSignInManager()
+            .AddUserValidator<AddressIsUserNameValidator>()
             .AddDefaultTokenProviders()
             // Replaces Identity's authenticator under the same name: a TOTP code is accepted once only.
             .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
@@ -77,7 +78,7 @@ public static class PortalServiceCollectionExtensions
         // a&b+x=y@…, xn--… domains) must be able to register, so no character is refused. Lookups stay
         // case-insensitive (Identity's upper-case normalizer), as grants are matched to accounts.
         options.User.AllowedUserNameCharacters = "";
-        options.User.RequireUniqueEmail = true;
+        options.User.RequireUniqueEmail = false; // see AddressIsUserNameValidator: unique, without refusing "a@b"@x
         options.SignIn.RequireConfirmedEmail = true;
         options.Password.RequiredLength = 12;
         options.Password.RequireNonAlphanumeric = false;
