@@ -53,4 +53,54 @@ public sealed class PolicyEvaluatorTests
         Assert.False(plain.ForcePickup);
         Assert.Equal("policy default", plain.Source);
     }
+
+    private static MessageFacts FactsFor(string domain, string subject = "hello") => new(subject, _ => null, "alice@sender.test", domain);
+
+    [Fact]
+    public void RequirePin_WhenTheDomainPolicyAsksForIt_OnlyForThatDomain()
+    {
+        TlsPolicy[] policies = [.. Policies, new() { Pattern = "clinic.test", Level = TlsLevel.Encrypt, OnFailure = FailureAction.Pickup, PickupPin = true }];
+        var evaluator = new PolicyEvaluator(policies, []);
+
+        Assert.True(evaluator.Decide(FactsFor("clinic.test")).RequirePin);
+        Assert.True(evaluator.DomainPolicy("CLINIC.test").RequirePin);
+        Assert.False(evaluator.Decide(FactsFor("other.test")).RequirePin);
+    }
+
+    [Fact]
+    public void RequirePin_WhenARulePicksUpWithPin_ForcesPickupWithPin_OnlyForMatchingMessages()
+    {
+        ContentRule[] rules = [new() { Position = 1, SubjectContains = "[pin]", Action = PolicyEvaluator.PickupWithPinAction }];
+        var evaluator = new PolicyEvaluator(Policies, rules);
+
+        var matched = evaluator.Decide(FactsFor("gmail.test", "[PIN] salary"));
+        Assert.True(matched.ForcePickup);
+        Assert.True(matched.RequirePin);
+        Assert.Contains("pickup-with-pin", matched.Source);
+        var other = evaluator.Decide(FactsFor("gmail.test", "lunch"));
+        Assert.False(other.ForcePickup);
+        Assert.False(other.RequirePin);
+    }
+
+    [Fact]
+    public void RequirePin_WhenTheGlobalDefaultAsksForIt_AppliesToEveryDomainAndRule()
+    {
+        ContentRule[] rules = [new() { Position = 1, SubjectContains = "[secure]", Action = "verify" }];
+        var evaluator = new PolicyEvaluator(Policies, rules, requirePinByDefault: true);
+
+        Assert.True(evaluator.Decide(FactsFor("other.test")).RequirePin);
+        Assert.True(evaluator.Decide(FactsFor("bank.example.com", "[secure] x")).RequirePin);
+        Assert.True(evaluator.DomainPolicy("a.eu.example.com").RequirePin);
+    }
+
+    [Fact]
+    public void RequirePin_WhenNothingAsksForIt_IsOff_EvenForAPlainPickupRule()
+    {
+        ContentRule[] rules = [new() { Position = 1, SubjectContains = "[secure]", Action = "pickup" }];
+        var evaluator = new PolicyEvaluator(Policies, rules);
+
+        Assert.False(evaluator.Decide(FactsFor("other.test", "[secure] x")).RequirePin);
+        Assert.False(evaluator.DomainPolicy("bank.example.com").RequirePin);
+        Assert.False(PolicyDecision.Default.RequirePin);
+    }
 }

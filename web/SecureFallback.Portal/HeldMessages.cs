@@ -103,18 +103,26 @@ public sealed class HeldMessages(
 
             var from = headers[HeaderId.From] is { } raw && InternetAddressList.TryParse(raw, out var list) ? list.ToString() : "";
             var date = headers[HeaderId.Date] is { } rawDate && MimeKit.Utils.DateUtils.TryParse(rawDate, out var parsed) ? parsed : grant.CreatedAt;
-            var subject = headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
+            // A message that waits for the sender's PIN shows nothing of itself but its sender.
+            var subject = grant.NeedsPin ? "(opens with the sender's PIN)" : headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
             summaries.Add(new HeldMessageSummary(grant.Id, from, date, subject, grant.ExpiresAt, grant.FirstReadAt is not null));
         }
 
         return summaries;
     }
 
-    /// <summary>Opens one held message of <paramref name="address"/> and records the first reading.</summary>
+    /// <summary>The live grant <paramref name="grantId"/> of <paramref name="address"/>, or null when it is not theirs (or gone).</summary>
+    public async Task<PickupGrant?> FindOwnAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
+        await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
+
+    /// <summary>
+    /// Opens one held message of <paramref name="address"/> and records the first reading; null when it is not theirs,
+    /// or still waits for the sender's PIN.
+    /// </summary>
     public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, CancellationToken cancellationToken)
     {
         var grant = await LiveGrantsAsync(address).SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
-        if (grant is null)
+        if (grant is null || grant.NeedsPin)
         {
             return null;
         }

@@ -66,6 +66,7 @@ public static class PortalServiceCollectionExtensions
                 : new FileSystemXmlRepository(new DirectoryInfo(sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve("dataprotection")), sp.GetRequiredService<ILoggerFactory>()));
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
+        services.AddScoped<PickupPins>();
         services.AddScoped<PortalAccounts>();
         services.AddSingleton<MailHtml>();
         return services;

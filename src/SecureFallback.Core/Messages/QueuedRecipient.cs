@@ -52,6 +52,12 @@ public sealed partial class QueuedRecipient
     /// <summary>True while the pickup notice to this (held) recipient is still to be queued (an outbox flag).</summary>
     public bool PickupNoticePending { get; private set; }
 
+    /// <summary>
+    /// Held under a policy, rule or default that asks for the sender's PIN: the pickup grant requires it and the held
+    /// DSN carries it. Set by <see cref="HoldForPickup"/>.
+    /// </summary>
+    public bool PickupPinRequired { get; private set; }
+
     /// <summary>While held for pickup: when the held copy expires and is destroyed.</summary>
     public DateTimeOffset? HoldUntil { get; private set; }
 

@@ -80,7 +80,7 @@ public sealed partial class QueuedRecipient
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when policy.ForcePickup || policy.OnFailure != FailureAction.Bounce:
                 // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
-                HoldForPickup(attempt, now + rules.PickupRetention);
+                HoldForPickup(attempt, now + rules.PickupRetention, policy.RequirePin);
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
@@ -144,14 +144,16 @@ public sealed partial class QueuedRecipient
 
     /// <summary>
     /// Queued → HeldForPickup until <paramref name="holdUntil"/>, status 2.0.0: TLS could not be had (or a rule
-    /// forces pickup). Nothing is sent in clear. A DSN and a pickup notice are owed.
+    /// forces pickup). Nothing is sent in clear. A DSN and a pickup notice are owed. With <paramref name="pinRequired"/>
+    /// the copy opens only with the sender's PIN (<see cref="PickupPinRequired"/>); a PIN asked for once stays.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not queued, or the message is not loaded.</exception>
     /// <exception cref="ArgumentException">The attempt's outcome does not lead to this transition.</exception>
-    public void HoldForPickup(RecipientAttempt attempt, DateTimeOffset holdUntil)
+    public void HoldForPickup(RecipientAttempt attempt, DateTimeOffset holdUntil, bool pinRequired = false)
     {
         EndAttempt(nameof(HoldForPickup), attempt, DeliveryOutcome.TlsUnavailable, DeliveryOutcome.TlsFailed);
         (Status, HoldUntil, StatusCode) = (RecipientStatus.HeldForPickup, holdUntil, "2.0.0");
+        PickupPinRequired |= pinRequired;
         DsnPending = ReportOwed();
         PickupNoticePending = true;
     }

@@ -42,6 +42,49 @@ public sealed class PickupGrant
     /// <summary>True while the read receipt (MDN) to the sender is still to be queued (an outbox flag, set once).</summary>
     public bool ReadReceiptPending { get; set; }
 
+    /// <summary>The message opens only after the sender's PIN (<see cref="PickupPin"/>) was entered once.</summary>
+    public bool PinRequired { get; set; }
+
+    /// <summary>Salt and PBKDF2 hash of the current PIN; null until the held DSN (or an admin) issued one.</summary>
+    public byte[]? PinHash { get; set; }
+
+    /// <summary>Wrong PINs since the current one was issued; at <see cref="PickupPin.MaxFailures"/> the message is locked.</summary>
+    public int PinFailures { get; set; }
+
+    /// <summary>When the right PIN was entered: from then on the message opens for its recipient without one.</summary>
+    public DateTimeOffset? PinUnlockedAt { get; set; }
+
+    /// <summary>SHA-256 of the token in the held DSN's "issue a new PIN" link; the token exists only in that DSN.</summary>
+    public byte[]? PinResetTokenHash { get; set; }
+
+    /// <summary>When the current PIN was issued (audit).</summary>
+    public DateTimeOffset? PinIssuedAt { get; set; }
+
+    /// <summary>Who issued the current PIN (audit): the held DSN, the sender's link, or an admin by name. Never the PIN.</summary>
+    public string? PinIssuedBy { get; set; }
+
+    /// <summary>The message still waits for its PIN.</summary>
+    public bool NeedsPin => PinRequired && PinUnlockedAt is null;
+
+    /// <summary>Five wrong PINs: only a new PIN opens it again.</summary>
+    public bool PinLocked => NeedsPin && PinFailures >= PickupPin.MaxFailures;
+
+    /// <summary>Sets a fresh PIN (its hash only) and clears the wrong tries; returns the PIN, to be shown or sent once.</summary>
+    public string IssuePin(DateTimeOffset now, string issuedBy)
+    {
+        var pin = PickupPin.New();
+        (PinHash, PinFailures, PinIssuedAt, PinIssuedBy) = (PickupPin.Hash(pin), 0, now, issuedBy);
+        return pin;
+    }
+
+    /// <summary>Sets a fresh 256-bit token for the sender's "issue a new PIN" link (its hash only) and returns it once.</summary>
+    public string IssuePinResetToken()
+    {
+        var token = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        PinResetTokenHash = HashToken(token);
+        return token;
+    }
+
     /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
     public static (PickupGrant Grant, string Token) Issue(long recipientId, Guid messageId, string address, DateTimeOffset now, DateTimeOffset expiresAt)
     {

@@ -16,4 +16,10 @@ public sealed class PickupOptions
 
     /// <summary>How often expired holds are looked for. Default 1 minute.</summary>
     public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Every held message needs the sender's PIN at its first opening (default false). Domain policies
+    /// (<c>Policies:&lt;domain&gt;:PickupPin</c>) and rules (<c>Action=pickup-with-pin</c>) ask for it case by case.
+    /// </summary>
+    public bool RequirePin { get; set; }
 }

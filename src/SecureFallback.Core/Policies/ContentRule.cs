@@ -25,7 +25,10 @@ public sealed class ContentRule
     /// <summary>Recipient domain: exact, or <c>*.example.com</c> for every domain below it.</summary>
     public string? RecipientDomain { get; set; }
 
-    /// <summary><c>pickup</c>, or a level name (<c>encrypt</c>, <c>verify</c>, <c>secure</c>, <c>dane-only</c>).</summary>
+    /// <summary>
+    /// <c>pickup</c>, <c>pickup-with-pin</c> (pickup, and the sender's PIN at the first opening), or a level name
+    /// (<c>encrypt</c>, <c>verify</c>, <c>secure</c>, <c>dane-only</c>).
+    /// </summary>
     public string Action { get; set; } = "pickup";
 
     public string Source { get; set; } = "settings";

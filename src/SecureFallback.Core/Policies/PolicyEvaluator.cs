@@ -11,8 +11,15 @@ public sealed record MessageFacts(string? Subject, Func<string, string?> Header,
 /// Picks the policy for a recipient domain (exact beats the most specific <c>*.</c> pattern, which beats
 /// <c>default</c>) and applies the first matching content rule on top.
 /// </summary>
-public sealed class PolicyEvaluator(IReadOnlyCollection<TlsPolicy> policies, IReadOnlyList<ContentRule> rules)
+/// <param name="policies">The TLS policies in force.</param>
+/// <param name="rules">The content rules in force.</param>
+/// <param name="requirePinByDefault"><c>Pickup:RequirePin</c>: every held copy needs the sender's PIN.</param>
+public sealed class PolicyEvaluator(IReadOnlyCollection<TlsPolicy> policies, IReadOnlyList<ContentRule> rules, bool requirePinByDefault = false)
 {
+    /// <summary>The rule action that forces pickup and, at the first opening, the sender's PIN.</summary>
+    public const string PickupWithPinAction = "pickup-with-pin";
+
+    /// <summary>The decision of the recipient domain's policy alone, with the PIN the policy or the default asks for.</summary>
     public PolicyDecision DomainPolicy(string domain)
     {
         domain = domain.ToLowerInvariant();
@@ -20,11 +27,14 @@ public sealed class PolicyEvaluator(IReadOnlyCollection<TlsPolicy> policies, IRe
             ?? policies.Where(p => p.Pattern.StartsWith("*.", StringComparison.Ordinal) && IsBelow(domain, p.Pattern[2..]))
                 .MaxBy(p => p.Pattern.Length)
             ?? policies.FirstOrDefault(p => p.Pattern == TlsPolicy.DefaultPattern);
-        return policy is null
+        var decision = policy is null
             ? PolicyDecision.Default
             : new PolicyDecision(policy.Level, policy.OnFailure, policy.RetryTlsFor, false, $"policy {policy.Pattern}", HonourTlsRequiredNo: policy.HonourTlsRequiredNo);
+        // A PIN is only ever added, never taken away: the global default or the domain's policy each suffice.
+        return decision with { RequirePin = requirePinByDefault || policy?.PickupPin == true };
     }
 
+    /// <summary>The domain's decision with the first matching rule applied: a level, <c>pickup</c> or <c>pickup-with-pin</c>.</summary>
     public PolicyDecision Decide(MessageFacts facts)
     {
         var decision = DomainPolicy(facts.RecipientDomain);
@@ -40,7 +50,8 @@ public sealed class PolicyEvaluator(IReadOnlyCollection<TlsPolicy> policies, IRe
             return decision with { Level = level, Source = source };
         }
 
-        return decision with { ForcePickup = true, Source = source };
+        var withPin = string.Equals(rule.Action, PickupWithPinAction, StringComparison.OrdinalIgnoreCase);
+        return decision with { ForcePickup = true, RequirePin = decision.RequirePin || withPin, Source = source };
     }
 
     public static bool Matches(ContentRule rule, MessageFacts facts)

@@ -30,6 +30,12 @@ public sealed class TlsPolicy
     /// </summary>
     public bool HonourTlsRequiredNo { get; set; }
 
+    /// <summary>
+    /// Whether a message held for pickup to this domain needs the sender's PIN at its first opening
+    /// (<c>SecureFallback:Policies:&lt;domain&gt;:PickupPin</c>).
+    /// </summary>
+    public bool PickupPin { get; set; }
+
     /// <summary>True for <c>default</c>, a domain with a dot (<c>partner.example</c>) or <c>*.domain</c>.</summary>
     public static bool IsValidPattern(string pattern)
     {
@@ -51,7 +57,11 @@ public sealed class TlsPolicy
 /// <param name="Source">For the audit trail, e.g. <c>policy *.partner.test</c> or <c>rule 2 (subject contains [secure])</c>.</param>
 /// <param name="RequireTls">REQUIRETLS (RFC 8689): the next hop must also advertise REQUIRETLS.</param>
 /// <param name="HonourTlsRequiredNo">The domain's policy lets a <c>TLS-Required: No</c> header lower the level.</param>
-public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source, bool RequireTls = false, bool HonourTlsRequiredNo = false)
+/// <param name="RequirePin">
+/// A copy held for pickup opens only with a PIN the sender passes on out of band: the domain's <c>PickupPin</c>, a rule
+/// <c>pickup-with-pin</c> or the global <c>Pickup:RequirePin</c> asked for it.
+/// </param>
+public sealed record PolicyDecision(TlsLevel Level, FailureAction OnFailure, TimeSpan RetryTlsFor, bool ForcePickup, string Source, bool RequireTls = false, bool HonourTlsRequiredNo = false, bool RequirePin = false)
 {
     /// <summary>The built-in default: encrypt, and pickup when TLS cannot be had.</summary>
     public static PolicyDecision Default { get; } = new(TlsLevel.Encrypt, FailureAction.Pickup, TimeSpan.FromHours(4), false, "policy default");

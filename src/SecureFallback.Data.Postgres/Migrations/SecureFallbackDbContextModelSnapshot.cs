@@ -366,6 +366,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<bool>("PickupNoticePending")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("PickupPinRequired")
+                        .HasColumnType("boolean");
+
                     b.Property<int?>("PolicyAction")
                         .HasColumnType("integer");
 
@@ -458,6 +461,30 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("PinFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("PinHash")
+                        .HasMaxLength(48)
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("PinIssuedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PinIssuedBy")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<bool>("PinRequired")
+                        .HasColumnType("boolean");
+
+                    b.Property<byte[]>("PinResetTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("PinUnlockedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("ReadReceiptPending")
                         .HasColumnType("boolean");
 
@@ -480,6 +507,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("Address");
+
+                    b.HasIndex("PinResetTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("ReadReceiptPending")
                         .HasFilter("\"ReadReceiptPending\"");
@@ -590,6 +620,9 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.Property<int>("OnFailure")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("PickupPin")
+                        .HasColumnType("boolean");
 
                     b.Property<TimeSpan>("RetryTlsFor")
                         .HasColumnType("interval");

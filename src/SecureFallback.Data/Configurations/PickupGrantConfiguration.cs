@@ -18,5 +18,9 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.HasIndex(g => g.Address);
         builder.HasIndex(g => g.RecipientId).IsUnique();
         builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\"");
+        builder.Property(g => g.PinHash).HasMaxLength(48);
+        builder.Property(g => g.PinResetTokenHash).HasMaxLength(32);
+        builder.HasIndex(g => g.PinResetTokenHash).IsUnique();
+        builder.Property(g => g.PinIssuedBy).HasMaxLength(300);
     }
 }

@@ -7,6 +7,11 @@ using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Delivery.Notices;
 
+/// <summary>A held recipient's PIN as the held DSN gives it to the sender, with the link that issues a new one.</summary>
+/// <param name="Pin">The PIN, formatted; it exists in clear only here and inside the sealed DSN.</param>
+/// <param name="NewPinLink">The sender's link to issue a new PIN, or null when the PIN of an earlier report still applies.</param>
+internal sealed record HeldPin(string? Pin, Uri? NewPinLink);
+
 /// <summary>
 /// Builds RFC 3464 delivery status notifications with MimeKit: a human-readable part, the
 /// <c>message/delivery-status</c> fields, and the original headers only (<c>text/rfc822-headers</c>) — never
@@ -14,7 +19,11 @@ namespace SecureFallback.Delivery.Notices;
 /// </summary>
 internal sealed class DsnComposer(string reportingMta, MailboxAddress from, TimeProvider timeProvider)
 {
-    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders)
+    /// <param name="original">The message reported on.</param>
+    /// <param name="failed">Its recipients to report.</param>
+    /// <param name="originalHeaders">Its headers, attached.</param>
+    /// <param name="pins">For held recipients whose copy needs the sender's PIN: the PIN to pass on, by recipient id.</param>
+    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders, IReadOnlyDictionary<long, HeldPin>? pins = null)
     {
         var dsn = new MimeMessage();
         dsn.From.Add(from);
@@ -31,7 +40,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
 
         var report = new MultipartReport("delivery-status")
         {
-            new TextPart("plain") { Text = HumanReadable(original, failed) },
+            new TextPart("plain") { Text = HumanReadable(original, failed, pins ?? new Dictionary<long, HeldPin>()) },
             StatusPart(original, failed),
             new TextRfc822Headers { Message = new MimeMessage((IEnumerable<Header>)originalHeaders) },
         };
@@ -98,7 +107,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
         return status;
     }
 
-    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported)
+    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta} (SecureFallback).");
@@ -113,11 +122,32 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
                 text.AppendLine(CultureInfo.InvariantCulture, $"    {(recipient.RemoteHost is null ? "" : recipient.RemoteHost + ": ")}{OneLine(diagnostic)}");
             }
 
+            if (pins.TryGetValue(recipient.Id, out var pin))
+            {
+                AppendPin(text, recipient.Address, pin);
+            }
+
             text.AppendLine();
         }
 
         text.AppendLine("The original message's headers are attached; its content is not.");
         return text.ToString();
+    }
+
+    private static void AppendPin(StringBuilder text, string address, HeldPin pin)
+    {
+        text.AppendLine();
+        if (pin.Pin is null)
+        {
+            text.AppendLine("    The message opens only with the PIN given in our earlier report about it; that PIN still applies.");
+            return;
+        }
+
+        text.AppendLine("    The message opens only with this PIN. Give it to the recipient yourself by PHONE or TEXT MESSAGE,");
+        text.AppendLine("    NEVER BY E-MAIL: their mail travels without encryption, so whoever can read it must not get the PIN.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"        PIN for <{address}>: {pin.Pin}");
+        text.AppendLine("    After five wrong PINs the message is locked for the recipient. To give them a new PIN, open:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"        {pin.NewPinLink}");
     }
 
     private static string Explain(QueuedRecipient recipient) => recipient.Status switch

@@ -14,7 +14,8 @@ internal sealed record PickupNotice(
     string ReferenceCode,
     string Token,
     DateTimeOffset ExpiresAt,
-    bool HeldByRule = false);
+    bool HeldByRule = false,
+    bool PinRequired = false);
 
 /// <summary>
 /// Builds the notice a recipient gets when a message is held for them. Written against what makes such notices look
@@ -46,6 +47,10 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         ? $"{organization} delivers messages like this one only through its secure portal, where it keeps it for you."
         : $"{organization} protects confidential mail. Your mail server could not receive this message over an encrypted connection, so instead of sending it in clear text, {organization} keeps it for you on its secure portal.";
 
+    private static string PinLine(PickupNotice notice, string senderName) => notice.PinRequired
+        ? $"The message also needs a PIN: {senderName} will give it to you by phone or text message, never by e-mail. Do not trust a PIN that arrives by e-mail."
+        : "";
+
     private Uri PickupLink(string token) => new(portal, $"pickup/{token}");
 
     private string Text(PickupNotice notice, string senderName)
@@ -61,7 +66,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
             To read it, go to the portal yourself:
                 {portal}
             and enter this reference code:
-                {notice.ReferenceCode}
+                {notice.ReferenceCode}{(notice.PinRequired ? "\n\n" + PinLine(notice, senderName) : "")}
 
             Or open your personal link (it works once):
                 {PickupLink(notice.Token)}
@@ -91,6 +96,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
             <p>{E(Why(notice))}</p>
             <p>To read it, go to the portal yourself: <strong>{E(portal.ToString())}</strong><br>
             and enter this reference code: <strong style="font-family:monospace;font-size:1.2em">{E(notice.ReferenceCode)}</strong></p>
+            {(notice.PinRequired ? $"<p><strong>{E(PinLine(notice, senderName))}</strong></p>" : "")}
             <p>Or open your personal link (it works once): <a href="{E(link)}">{E(link)}</a></p>
             <p>The message can be picked up until {notice.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
             <p><strong>How to check that this notice is genuine</strong></p>

@@ -3,8 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SecureFallback.Core;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
@@ -17,6 +19,13 @@ namespace SecureFallback.Delivery.Outboxes;
 /// <summary>
 /// Turns "DSN owed" flags into queued DSN messages: one DSN per original message for all its recipients
 /// flagged so far, queued and un-flagged in one transaction, so a crash neither loses nor doubles a DSN.
+/// <para>
+/// The held DSN also carries the PIN of each held copy that needs one. The PIN is made here, in the transaction that
+/// queues the DSN: the DSN is sealed at rest (AES-GCM, like every queued message) and its plain text exists only in
+/// memory, while the grant keeps only the PIN's salted hash, written in the same commit. So the PIN is never stored in
+/// clear, never logged, and never exists without the DSN that tells it (a crash rolls back both). The DSN then goes
+/// only over mandatory TLS (generated reports never travel in clear) to the sender's own organisation.
+/// </para>
 /// </summary>
 internal sealed class DsnOutbox(
     IServiceScopeFactory scopeFactory,
@@ -25,6 +34,7 @@ internal sealed class DsnOutbox(
     IDeliverySignal signal,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
+    IOptions<PortalOptions> portalOptions,
     TimeProvider timeProvider,
     ILogger<DsnOutbox> logger)
 {
@@ -39,6 +49,8 @@ internal sealed class DsnOutbox(
             .Select(r => r.MessageId)
             .Distinct()
             .Where(id => !db.Recipients.Any(other => other.MessageId == id && other.Status == RecipientStatus.Queued && other.AttemptCount == 0))
+            // A PIN goes on the recipient's grant, which the pickup notice outbox creates: wait for it.
+            .Where(id => !db.Recipients.Any(other => other.MessageId == id && other.PickupNoticePending && other.PickupPinRequired))
             .OrderBy(id => id)
             .Take(200)
             .ToListAsync(cancellationToken);
@@ -54,7 +66,6 @@ internal sealed class DsnOutbox(
             var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
             var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
             var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), messageId, logger, cancellationToken);
-            var dsn = TryCompose(composer, original, failed, headers);
             var now = timeProvider.GetUtcNow();
 
             await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, cancellationToken);
@@ -62,6 +73,9 @@ internal sealed class DsnOutbox(
             {
                 continue; // another instance is reporting these recipients; the transaction rolls back
             }
+
+            var pins = await IssuePinsAsync(db, original, failed, now, cancellationToken);
+            var dsn = TryCompose(composer, original, failed, headers, pins);
 
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnQueued());
@@ -79,11 +93,11 @@ internal sealed class DsnOutbox(
     }
 
     /// <summary>Builds the DSN, or gives up (logged) when the envelope sender is not an address MimeKit can write to.</summary>
-    private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers)
+    private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers, Dictionary<long, HeldPin> pins)
     {
         try
         {
-            return composer.Compose(original, failed, headers);
+            return composer.Compose(original, failed, headers, pins);
         }
         catch (Exception ex) when (ex is ParseException or FormatException)
         {
@@ -91,6 +105,31 @@ internal sealed class DsnOutbox(
             DeliveryLog.DsnUndeliverable(logger, original.Id, ex);
             return null;
         }
+    }
+
+    /// <summary>
+    /// A PIN and a new-PIN link for each held recipient whose grant needs a PIN and has none yet (its hash and the
+    /// link's hash are set on the grant, saved with the DSN); a recipient held again keeps the PIN it was given.
+    /// No PIN is made for a sender no DSN can reach: an admin issues one then.
+    /// </summary>
+    private async Task<Dictionary<long, HeldPin>> IssuePinsAsync(SecureFallbackDbContext db, QueuedMessage original, List<QueuedRecipient> reported, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pins = new Dictionary<long, HeldPin>();
+        var held = reported.Where(r => r.Status == RecipientStatus.HeldForPickup && r.PickupPinRequired).Select(r => r.Id).ToList();
+        if (held.Count == 0 || !MailboxAddress.TryParse(original.EnvelopeFrom, out _))
+        {
+            return pins;
+        }
+
+        var portal = new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/");
+        foreach (var grant in await db.PickupGrants.Where(g => held.Contains(g.RecipientId) && g.PinRequired && g.PinUnlockedAt == null).ToListAsync(cancellationToken))
+        {
+            pins[grant.RecipientId] = grant.PinHash is not null
+                ? new HeldPin(null, null)
+                : new HeldPin(grant.IssuePin(now, "held DSN to the sender"), new Uri(portal, $"pin/{grant.IssuePinResetToken()}"));
+        }
+
+        return pins;
     }
 
 }

@@ -76,13 +76,16 @@ internal sealed class PickupNoticeOutbox(
                 if (await db.PickupGrants.SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken) is { } existing)
                 {
                     existing.ExpiresAt = recipient.HoldUntil ?? existing.ExpiresAt;
+                    existing.PinRequired |= recipient.PickupPinRequired;
                     recipient.PickupNoticeQueued();
                     continue;
                 }
 
                 var (grant, token) = PickupGrant.Issue(recipient.Id, messageId, recipient.Address, now, recipient.HoldUntil ?? now);
+                // The PIN itself is made with the held DSN to the sender (DsnOutbox), which waits for this grant.
+                grant.PinRequired = recipient.PickupPinRequired;
                 db.PickupGrants.Add(grant);
-                var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup));
+                var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup, grant.PinRequired));
                 var noticeId = NoticeQueue.Enqueue(db, protector, signer, notice, recipient.Address, MessageKind.PickupNotice, now);
                 recipient.PickupNoticeQueued();
                 PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);

@@ -45,7 +45,7 @@ public sealed class PolicyCatalog(
 
             var policies = await db.TlsPolicies.AsNoTracking().ToListAsync(cancellationToken);
             var rules = await db.ContentRules.AsNoTracking().OrderBy(r => r.Position).ToListAsync(cancellationToken);
-            (_current, _loadedAt) = (new PolicyEvaluator(policies, rules), now);
+            (_current, _loadedAt) = (new PolicyEvaluator(policies, rules, pickup.Value.RequirePin), now);
             return _current;
         }
         finally
@@ -76,6 +76,7 @@ public sealed class PolicyCatalog(
             policy.OnFailure = PolicyNames.TryParseAction(setting.OnFailure, out var action) ? action : pickup.Value.Enabled ? FailureAction.Pickup : FailureAction.Bounce;
             policy.RetryTlsFor = setting.RetryTlsFor ?? TimeSpan.FromHours(4);
             policy.HonourTlsRequiredNo = setting.HonourTlsRequiredNo;
+            policy.PickupPin = setting.PickupPin;
             policy.Source = "settings";
             policy.UpdatedAt = now;
         }

@@ -21,6 +21,12 @@ public sealed class PolicySetting
     /// without TLS (RFC 8689 5). Default false: the header is ignored and the level holds.
     /// </summary>
     public bool HonourTlsRequiredNo { get; set; }
+
+    /// <summary>
+    /// Whether a message held for pickup to this domain opens only with a PIN that the sender gets in the held DSN and
+    /// passes on by phone or text message. Default false (then <c>Pickup:RequirePin</c> decides).
+    /// </summary>
+    public bool PickupPin { get; set; }
 }
 
 /// <summary>One entry under <c>SecureFallback:Rules:&lt;n&gt;</c>; every condition that is set must match.</summary>
@@ -36,7 +42,7 @@ public sealed class RuleSetting
 
     public string? RecipientDomain { get; set; }
 
-    /// <summary><c>pickup</c> or a level name.</summary>
+    /// <summary><c>pickup</c>, <c>pickup-with-pin</c> or a level name.</summary>
     public string? Action { get; set; }
 }
 
@@ -100,9 +106,11 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
                 errors.Add($"{key} needs at least one condition: SubjectContains, HeaderName, SenderAddress or RecipientDomain.");
             }
 
-            if (!string.Equals(rule.Action?.Trim(), "pickup", StringComparison.OrdinalIgnoreCase) && !PolicyNames.TryParseLevel(rule.Action, out _))
+            if (!string.Equals(rule.Action?.Trim(), "pickup", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(rule.Action?.Trim(), PolicyEvaluator.PickupWithPinAction, StringComparison.OrdinalIgnoreCase)
+                && !PolicyNames.TryParseLevel(rule.Action, out _))
             {
-                errors.Add($"{key}:Action '{rule.Action}' must be pickup or a level (encrypt, verify, secure, dane-only).");
+                errors.Add($"{key}:Action '{rule.Action}' must be pickup, pickup-with-pin or a level (encrypt, verify, secure, dane-only).");
             }
         }
 

@@ -9,8 +9,16 @@ using SecureFallback.Core.Messages;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
 {
+    /// <summary>The message waits for the sender's PIN: the page asks for it and shows nothing of the message.</summary>
+    public bool NeedsPin { get; private set; }
+
+    /// <summary>Five wrong PINs: the page says only to ask the sender for a new PIN.</summary>
+    public bool PinLocked { get; private set; }
+
+    public string? PinError { get; private set; }
+
     /// <summary>The stored copy failed its integrity check: nothing of it is shown, the page says so.</summary>
     public bool Damaged { get; private set; }
 
@@ -23,6 +31,12 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<M
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
+        if (await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { NeedsPin: true } grant)
+        {
+            (NeedsPin, PinLocked, Id) = (true, grant.PinLocked, id);
+            return Page();
+        }
+
         var (message, refusal) = await OpenAsync(id, cancellationToken);
         if (message is null)
         {
@@ -31,6 +45,26 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<M
 
         (Message, Id) = (message, id);
         CleanHtml = message.HtmlBody is { } html ? mailHtml.Clean(html) : null;
+        return Page();
+    }
+
+    /// <summary>The sender's PIN, typed by the recipient: the right one opens the message for good.</summary>
+    public async Task<IActionResult> OnPostPinAsync(Guid id, string? pin, CancellationToken cancellationToken)
+    {
+        var grant = await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken);
+        if (grant is null)
+        {
+            return NotFound();
+        }
+
+        var result = await pins.EnterAsync(grant, pin, cancellationToken);
+        if (result == PinResult.Opened)
+        {
+            return Redirect($"/messages/{id}");
+        }
+
+        (NeedsPin, PinLocked, Id) = (true, result == PinResult.Locked, id);
+        PinError = result == PinResult.Wrong ? "That is not the PIN. Check it with the sender." : null;
         return Page();
     }
 
@@ -77,12 +111,20 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<M
         return await StreamDownloadAsync("message/rfc822", "message.eml", body => message.WriteToAsync(body, cancellationToken));
     }
 
-    /// <summary>The signed-in recipient's message, or why not: 404 when it is not theirs (or gone), the damage page.</summary>
+    /// <summary>
+    /// The signed-in recipient's message, or why not: 404 when it is not theirs (or gone), the PIN page (by redirect)
+    /// while it waits for the sender's PIN, the damage page.
+    /// </summary>
     private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, CancellationToken cancellationToken)
     {
         try
         {
             var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+            if (message is null && await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { NeedsPin: true })
+            {
+                return (null, Redirect($"/messages/{id}"));
+            }
+
             return message is null ? (null, NotFound()) : (message, null);
         }
         catch (ContentTamperedException ex)

@@ -351,6 +351,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("PickupNoticePending")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("PickupPinRequired")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("PolicyAction")
                         .HasColumnType("INTEGER");
 
@@ -441,6 +444,30 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("PinFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PinHash")
+                        .HasMaxLength(48)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("PinIssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PinIssuedBy")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PinRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PinResetTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("PinUnlockedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("ReadReceiptPending")
                         .HasColumnType("INTEGER");
 
@@ -463,6 +490,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("Address");
+
+                    b.HasIndex("PinResetTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("ReadReceiptPending")
                         .HasFilter("\"ReadReceiptPending\"");
@@ -570,6 +600,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("OnFailure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("PickupPin")
                         .HasColumnType("INTEGER");
 
                     b.Property<TimeSpan>("RetryTlsFor")

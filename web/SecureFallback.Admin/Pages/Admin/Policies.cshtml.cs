@@ -86,7 +86,7 @@ public sealed class PoliciesModel(SecureFallbackDbContext db, IPolicyChanges cha
             Errors.Add("A rule needs at least one condition.");
         }
 
-        if (rule.Action != "pickup" && !PolicyNames.TryParseLevel(rule.Action, out _))
+        if (rule.Action != "pickup" && rule.Action != PolicyEvaluator.PickupWithPinAction && !PolicyNames.TryParseLevel(rule.Action, out _))
         {
             Errors.Add("Choose the rule's action.");
         }
