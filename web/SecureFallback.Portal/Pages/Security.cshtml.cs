@@ -29,6 +29,9 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
     /// <summary>An admin whose session has no second step: the console stays closed until it has one.</summary>
     public bool AdminNeedsSecondStep { get; private set; }
 
+    /// <summary>An authenticator app or a passkey is set up.</summary>
+    public bool HasSecondStep { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         var user = await users.GetUserAsync(User);
@@ -56,7 +59,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return Page();
         }
 
-        var first = !await users.GetTwoFactorEnabledAsync(user);
+        var first = !await PortalPasskeys.HasSecondStepAsync(users, user);
         await users.SetTwoFactorEnabledAsync(user, true);
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 8))?.ToList() ?? [];
         if (first && !SecondStepClaim.IsIn(User))
@@ -106,6 +109,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
     private async Task ShowAsync(PortalUser user)
     {
         TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(user);
+        HasSecondStep = await PortalPasskeys.HasSecondStepAsync(users, user);
         AdminNeedsSecondStep = await users.IsInRoleAsync(user, PortalRoles.Admin) && !SecondStepClaim.IsIn(HttpContext.User);
         if (TwoFactorEnabled)
         {
