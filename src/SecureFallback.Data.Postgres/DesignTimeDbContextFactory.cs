@@ -9,5 +9,6 @@ internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<S
     public SecureFallbackDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SecureFallbackDbContext>()
             .UseNpgsql("Host=localhost;Database=design-time", npgsql => npgsql.MigrationsAssembly(DatabaseProvider.PostgresMigrationsAssembly))
+            .UseApplicationServiceProvider(IdentitySchema.DesignTimeServices())
             .Options);
 }

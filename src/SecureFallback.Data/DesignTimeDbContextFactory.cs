@@ -7,5 +7,6 @@ namespace SecureFallback.Data;
 internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<SecureFallbackDbContext>
 {
     public SecureFallbackDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SecureFallbackDbContext>().UseSqlite("Data Source=design-time.db").Options);
+        new(new DbContextOptionsBuilder<SecureFallbackDbContext>().UseSqlite("Data Source=design-time.db")
+            .UseApplicationServiceProvider(IdentitySchema.DesignTimeServices()).Options);
 }

@@ -35,11 +35,7 @@ public sealed class AdminConsoleTests(ChromiumFixture chromium)
         await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
 
-        await page.GotoAsync(new Uri(server.WebAddress, "admin").ToString());
-        Assert.EndsWith("/login", new Uri(page.Url).AbsolutePath);
-        await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
-        await page.GetByLabel("Portal password").FillAsync(AdminPassword);
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await PortalSteps.SignInAsNewAdminAsync(page, server, "admin@ops.test", AdminPassword, "/admin");
         await page.WaitForAddressAsync("**/admin");
         Assert.True(await page.Locator("#count-delivered").CountAsync() == 1, await page.InnerTextAsync("body"));
 
@@ -135,10 +131,7 @@ public sealed class AdminQueueTests(ChromiumFixture chromium)
         await server.WaitForRecipientsAsync(r => r.Count(x => x.AttemptCount == 1) == 2);
         await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(server.WebAddress, "admin/queue").ToString());
-        await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
-        await page.GetByLabel("Portal password").FillAsync("an admin console password");
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await PortalSteps.SignInAsNewAdminAsync(page, server, "admin@ops.test", "an admin console password", "/admin/queue");
         await page.WaitForAddressAsync("**/admin/queue");
 
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Retry keep@later.test now" }).ClickAsync();

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MimeKit;
+using OtpNet;
 using SecureFallback.TestKit;
 
 namespace SecureFallback.Browser.Tests;
@@ -32,6 +33,34 @@ internal static partial class PortalSteps
     {
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
         await page.WaitForAddressAsync("**/login");
+    }
+
+    /// <summary>
+    /// An admin's first sign-in with the password from <c>users add-admin</c>: the portal leads to the security page,
+    /// the admin turns on two-step sign-in there, and then <paramref name="path"/> opens.
+    /// </summary>
+    public static async Task<Totp> SignInAsNewAdminAsync(IPage page, SecureFallbackInstance server, string email, string password, string path)
+    {
+        await page.GotoAsync(new Uri(server.WebAddress, path.TrimStart('/')).ToString());
+        await page.GetByLabel("E-mail address").FillAsync(email);
+        await page.GetByLabel("Portal password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await page.WaitForAddressAsync("**/account/security?admin=1");
+        Assert.Contains("The admin console opens only after two-step sign-in.", await page.InnerTextAsync("#admin-second-step"));
+        var authenticator = await TurnOnAuthenticatorAsync(page);
+        await page.GotoAsync(new Uri(server.WebAddress, path.TrimStart('/')).ToString());
+        return authenticator;
+    }
+
+    /// <summary>On the security page: turns on two-step sign-in with an authenticator app; returns the app.</summary>
+    public static async Task<Totp> TurnOnAuthenticatorAsync(IPage page)
+    {
+        var key = Base32Encoding.ToBytes((await page.InnerTextAsync("#setup-key")).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant());
+        var authenticator = new Totp(key);
+        await page.GetByLabel("Code from the app").FillAsync(authenticator.ComputeTotp());
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Turn two-step sign-in on" }).ClickAsync();
+        Assert.Contains("Two-step sign-in is on.", await page.InnerTextAsync(".notice"));
+        return authenticator;
     }
 
     [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]

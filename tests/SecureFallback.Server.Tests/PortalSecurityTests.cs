@@ -67,6 +67,7 @@ public sealed partial class PortalSecurityTests(ITestOutputHelper output)
         using var anonymous = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
         using var signedIn = new PortalVisitor(server.WebAddress, viaHttpsProxy: false);
         await signedIn.SignInAsync(AdminEmail, AdminPassword);
+        await signedIn.TurnOnAuthenticatorAsync(); // the console opens only after a second step
 
         var formsChecked = 0;
         foreach (var (visitor, path) in AnonymousPages.Select(p => (anonymous, p)).Concat(SignedInPages.Select(p => (signedIn, p))))

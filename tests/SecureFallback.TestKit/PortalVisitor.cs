@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using OtpNet;
 
 namespace SecureFallback.TestKit;
 
@@ -81,11 +82,53 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
         }
     }
 
+    /// <summary>
+    /// Turns on two-step sign-in for the signed-in account at /account/security, as its owner would with an
+    /// authenticator app; returns that app. (An admin must do this before the console opens.)
+    /// </summary>
+    public async Task<Totp> TurnOnAuthenticatorAsync()
+    {
+        using var page = await SendAsync(HttpMethod.Get, "/account/security");
+        var html = await page.Content.ReadAsStringAsync();
+        var key = SetupKey().Match(html).Groups[1].Value.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+        var authenticator = new Totp(Base32Encoding.ToBytes(key));
+        using var response = await SendAsync(HttpMethod.Post, "/account/security?handler=Enable", new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = TokenIn(html),
+            ["code"] = authenticator.ComputeTotp(),
+        });
+        if (!(await response.Content.ReadAsStringAsync()).Contains("Two-step sign-in is on.", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("Two-step sign-in did not turn on.");
+        }
+
+        return authenticator;
+    }
+
+    /// <summary>Signs in with the password and then the authenticator's next code (the current one may be spent).</summary>
+    public async Task SignInAsync(string email, string password, Totp authenticator)
+    {
+        await SignInAsync(email, password);
+        using var form = await SendAsync(HttpMethod.Get, "/login/two-factor");
+        using var response = await SendAsync(HttpMethod.Post, "/login/two-factor", new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = TokenIn(await form.Content.ReadAsStringAsync()),
+            ["code"] = authenticator.ComputeTotp(DateTime.UtcNow.AddSeconds(30)),
+        });
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"The second step for {email} answered {(int)response.StatusCode}, not a redirect.");
+        }
+    }
+
     /// <summary>The anti-forgery token in a page's form.</summary>
     public static string TokenIn(string html) => WebUtility.HtmlDecode(AntiforgeryToken().Match(html).Groups[1].Value);
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     public static partial Regex AntiforgeryToken();
+
+    [GeneratedRegex("<code id=\"setup-key\">([^<]+)</code>")]
+    private static partial Regex SetupKey();
 
     public void Dispose() => _http.Dispose();
 }

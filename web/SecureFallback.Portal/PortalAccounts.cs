@@ -16,7 +16,8 @@ public enum CodeCheck
 /// <summary>
 /// Recipient accounts: registration once the mailbox is proven (link token, reference code or a mailed confirmation
 /// code), and password reset by a mailed code. Codes are <see cref="OneTimeCode"/>s kept by <see cref="MailedCodes"/>:
-/// single use, 15 minutes, dead after 3 wrong tries, counted apart from the password lockout.
+/// single use, 15 minutes, dead after 3 wrong tries, counted apart from the password lockout. Admin accounts are never
+/// reached here (<see cref="IsReachableAsync"/>): they answer exactly as an address without an account.
 /// </summary>
 public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail mail, HeldMessages held, TimeProvider timeProvider)
 {
@@ -46,7 +47,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
             return (created, created.Succeeded ? user : null);
         }
 
-        if (await users.HasPasswordAsync(existing))
+        if (await users.HasPasswordAsync(existing) || !await IsReachableAsync(existing))
         {
             return (IdentityResult.Failed(new IdentityError { Code = "AlreadyRegistered", Description = "This address already has an account. Sign in instead." }), null);
         }
@@ -83,7 +84,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
                 return;
             }
         }
-        else if (await users.HasPasswordAsync(user))
+        else if (await users.HasPasswordAsync(user) || !await IsReachableAsync(user))
         {
             return;
         }
@@ -101,7 +102,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
         }
 
         var user = await users.FindByEmailAsync(address);
-        if (user is null || await users.HasPasswordAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.Registration, code))
+        if (user is null || await users.HasPasswordAsync(user) || !await IsReachableAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.Registration, code))
         {
             return (CodeCheck.Wrong, null, null);
         }
@@ -113,7 +114,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
     /// <summary>Mails a password reset code to a finished account; silent for unknown addresses.</summary>
     public async Task RequestPasswordResetAsync(string address, CancellationToken cancellationToken)
     {
-        if (await users.FindByEmailAsync(address) is { } user && await users.HasPasswordAsync(user))
+        if (await users.FindByEmailAsync(address) is { } user && await users.HasPasswordAsync(user) && await IsReachableAsync(user))
         {
             await MailCodeAsync(user, AccountMailPurpose.PasswordReset, cancellationToken);
         }
@@ -128,7 +129,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
         }
 
         var user = await users.FindByEmailAsync(address);
-        if (user is null || !await users.HasPasswordAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.PasswordReset, code))
+        if (user is null || !await users.HasPasswordAsync(user) || !await IsReachableAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.PasswordReset, code))
         {
             return (CodeCheck.Wrong, null);
         }
@@ -144,6 +145,13 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
 
         return (CodeCheck.Accepted, result);
     }
+
+    /// <summary>
+    /// False for admin accounts: they are made and reset only by the CLI (<c>users add-admin</c>), so no mailed code,
+    /// link or reference code, read on the unencrypted path the hold exists for, can create, finish, reset or take
+    /// one over. Every portal path that changes an account asks this first, and answers as for an unknown address.
+    /// </summary>
+    public async Task<bool> IsReachableAsync(PortalUser user) => !await users.IsInRoleAsync(user, PortalRoles.Admin);
 
     /// <summary>The password rules alone, judged without any account, so the answer says nothing about the address.</summary>
     private async Task<IdentityResult> ValidatePasswordAsync(string password)

@@ -24,6 +24,7 @@ public static class PortalServiceCollectionExtensions
                 options.Conventions.AuthorizePage("/Inbox");
                 options.Conventions.AuthorizePage("/Message");
                 options.Conventions.AuthorizePage("/Security");
+                options.Conventions.AuthorizePage("/Passkeys");
             })
             // Named explicitly: part discovery starts from the entry assembly, which is not ours under a test host.
             .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
@@ -47,6 +48,7 @@ public static class PortalServiceCollectionExtensions
             options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             options.SlidingExpiration = true;
         });
+        services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PortalOptions>>((passkeys, portal) => PortalPasskeys.Configure(passkeys, portal.Value));
         services.AddAuthorization();
         services.AddAntiforgery(options =>
         {
@@ -79,6 +81,7 @@ public static class PortalServiceCollectionExtensions
         // a&b+x=y@…, xn--… domains) must be able to register, so no character is refused. Lookups stay
         // case-insensitive (Identity's upper-case normalizer), as grants are matched to accounts.
         options.User.AllowedUserNameCharacters = "";
+        IdentitySchema.Configure(options); // version 3: passkeys
         options.User.RequireUniqueEmail = false; // see AddressIsUserNameValidator: unique, without refusing "a@b"@x
         options.SignIn.RequireConfirmedEmail = true;
         options.Password.RequiredLength = 12;
@@ -109,7 +112,7 @@ public static class PortalServiceCollectionExtensions
                 headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
             }
 
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.ContentSecurityPolicy = PortalPasskeys.Csp; // no script; the passkey pages alone widen it ([PasskeyScript])
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             await next();
@@ -121,6 +124,12 @@ public static class PortalServiceCollectionExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/portal.css", () => Results.Text(PortalStyle.Css, "text/css; charset=utf-8"));
+        app.MapGet("/passkey.js", () => Results.Text(PortalPasskeys.Script, "text/javascript; charset=utf-8"));
+        if (!PortalPasskeys.AreAvailable(app.Services.GetRequiredService<IOptions<PortalOptions>>().Value))
+        {
+            PortalLog.PasskeysUnavailable(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PortalPasskeys)), app.Services.GetRequiredService<IOptions<PortalOptions>>().Value.PublicUrl);
+        }
+
         app.MapRazorPages();
         return app;
     }

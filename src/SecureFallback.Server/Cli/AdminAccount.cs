@@ -4,7 +4,10 @@ using SecureFallback.Data;
 
 namespace SecureFallback.Server.Cli;
 
-/// <summary><c>securefallback users add-admin EMAIL</c>: an Identity account in the role Admin (the console's only door).</summary>
+/// <summary>
+/// <c>securefallback users add-admin EMAIL</c>: an Identity account in the role Admin (the console's only door, and the
+/// only way to make or reset an admin: the portal's registration and reset never reach one).
+/// </summary>
 internal static class AdminAccount
 {
     public static async Task<int> AddAsync(IServiceProvider services, string email)
@@ -62,6 +65,11 @@ internal static class AdminAccount
         }
 
         Console.WriteLine(created ? $"Created admin '{email}'." : $"'{email}' is an admin; password changed.");
+        if (!await users.GetTwoFactorEnabledAsync(user))
+        {
+            Console.WriteLine("The console opens only after two-step sign-in: at the first sign-in, set up an authenticator app or a passkey (the portal leads there).");
+        }
+
         return 0;
     }
 }

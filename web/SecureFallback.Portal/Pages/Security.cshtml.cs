@@ -26,6 +26,12 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
 
     public string? Notice { get; private set; }
 
+    /// <summary>An admin whose session has no second step: the console stays closed until it has one.</summary>
+    public bool AdminNeedsSecondStep { get; private set; }
+
+    /// <summary>An authenticator app or a passkey is set up.</summary>
+    public bool HasSecondStep { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         var user = await users.GetUserAsync(User);
@@ -53,9 +59,19 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return Page();
         }
 
+        var first = !await PortalPasskeys.HasSecondStepAsync(users, user);
         await users.SetTwoFactorEnabledAsync(user, true);
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 8))?.ToList() ?? [];
-        await signIn.RefreshSignInAsync(user);
+        if (first && !SecondStepClaim.IsIn(User))
+        {
+            // The account's first second step, proven just now with its code: this session has passed it too.
+            await signIn.SignInWithClaimsAsync(user, isPersistent: false, [SecondStepClaim.Create()]);
+        }
+        else
+        {
+            await signIn.RefreshSignInAsync(user);
+        }
+
         Notice = "Two-step sign-in is on.";
         await ShowAsync(user);
         return Page();
@@ -93,6 +109,8 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
     private async Task ShowAsync(PortalUser user)
     {
         TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(user);
+        HasSecondStep = await PortalPasskeys.HasSecondStepAsync(users, user);
+        AdminNeedsSecondStep = await users.IsInRoleAsync(user, PortalRoles.Admin) && !SecondStepClaim.IsIn(HttpContext.User);
         if (TwoFactorEnabled)
         {
             (SetupKey, SetupUri) = (null, null);

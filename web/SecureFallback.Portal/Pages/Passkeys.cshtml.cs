@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using SecureFallback.Core;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal.Pages;
+
+/// <summary>
+/// The account's passkeys: add one (WebAuthn attestation through Identity, user verification required) or remove one.
+/// The first second step an account gets counts for the session that added it, as with an authenticator app.
+/// </summary>
+[EnableRateLimiting(PortalRateLimits.Credentials)]
+[PasskeyScript]
+public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+{
+    public bool Available => PortalPasskeys.AreAvailable(portal.Value);
+
+    public IReadOnlyList<UserPasskeyInfo> Passkeys { get; private set; } = [];
+
+    public string? Error { get; private set; }
+
+    public string? Notice { get; private set; }
+
+    public static string IdOf(UserPasskeyInfo passkey) => WebEncoders.Base64UrlEncode(passkey.CredentialId);
+
+    public async Task<IActionResult> OnGetAsync() => await ShowAsync(null, null);
+
+    /// <summary>Step one, fetched by /passkey.js: the WebAuthn creation options (the challenge is kept in a cookie).</summary>
+    public async Task<IActionResult> OnPostOptionsAsync()
+    {
+        if (!Available || await users.GetUserAsync(User) is not { } user)
+        {
+            return NotFound();
+        }
+
+        var entity = new PasskeyUserEntity { Id = user.Id, Name = user.Email!, DisplayName = user.Email! };
+        return Content(await signIn.MakePasskeyCreationOptionsAsync(entity), "application/json");
+    }
+
+    /// <summary>Step two: the browser's new credential, checked against the challenge, and kept.</summary>
+    public async Task<IActionResult> OnPostAddAsync(string credential)
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Redirect("/login");
+        }
+
+        PasskeyAttestationResult? result = null;
+        if (Available && !string.IsNullOrEmpty(credential))
+        {
+            try
+            {
+                result = await signIn.PerformPasskeyAttestationAsync(credential);
+            }
+            catch (InvalidOperationException)
+            {
+                // no creation under way in this browser (the challenge cookie is gone): the same answer as a bad one
+            }
+        }
+
+        if (result is not { Succeeded: true } || result.UserEntity.Id != user.Id)
+        {
+            return await ShowAsync("That passkey could not be added. Try again.", null);
+        }
+
+        var first = !await PortalPasskeys.HasSecondStepAsync(users, user);
+        result.Passkey.Name = $"Added {result.Passkey.CreatedAt:yyyy-MM-dd HH:mm} UTC";
+        await users.AddOrUpdatePasskeyAsync(user, result.Passkey);
+        await SignInAgainAsync(user, first);
+        return await ShowAsync(null, "Passkey added.");
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(string id)
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Redirect("/login");
+        }
+
+        try
+        {
+            await users.RemovePasskeyAsync(user, WebEncoders.Base64UrlDecode(id ?? ""));
+        }
+        catch (FormatException)
+        {
+            return await ShowAsync("No such passkey.", null);
+        }
+
+        await signIn.RefreshSignInAsync(user);
+        return await ShowAsync(null, "Passkey removed.");
+    }
+
+    private async Task SignInAgainAsync(PortalUser user, bool firstSecondStep)
+    {
+        if (firstSecondStep && !SecondStepClaim.IsIn(User))
+        {
+            // The account's first second step, just proven with user verification: this session has passed it too.
+            await signIn.SignInWithClaimsAsync(user, isPersistent: false, [SecondStepClaim.Create()]);
+        }
+        else
+        {
+            await signIn.RefreshSignInAsync(user);
+        }
+    }
+
+    private async Task<IActionResult> ShowAsync(string? error, string? notice)
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Redirect("/login");
+        }
+
+        (Error, Notice) = (error, notice);
+        Passkeys = [.. await users.GetPasskeysAsync(user)];
+        return Page();
+    }
+}

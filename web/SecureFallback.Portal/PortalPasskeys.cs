@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Filters;
+using SecureFallback.Core;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal;
+
+/// <summary>
+/// Passkeys (WebAuthn, through Identity's passkey handler) bound to the portal's public address
+/// (<c>SecureFallback:Portal:PublicUrl</c>): its host is the relying party, its origin the only one accepted.
+/// </summary>
+public static class PortalPasskeys
+{
+    /// <summary>The script-free policy of every page.</summary>
+    public const string Csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>The passkey pages' policy: our own /passkey.js, and its requests to our own origin; nothing inline.</summary>
+    public const string CspWithOwnScript = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>
+    /// Browsers offer WebAuthn only to a domain name (never an IP address) in a secure context: https, or
+    /// http on localhost.
+    /// </summary>
+    public static bool AreAvailable(PortalOptions portal) =>
+        Uri.TryCreate(portal.PublicUrl, UriKind.Absolute, out var url)
+        && !IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out _)
+        && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback);
+
+    public static void Configure(IdentityPasskeyOptions options, PortalOptions portal)
+    {
+        if (!AreAvailable(portal))
+        {
+            return;
+        }
+
+        var url = new Uri(portal.PublicUrl);
+        var origin = url.GetLeftPart(UriPartial.Authority);
+        options.ServerDomain = url.IdnHost;
+        options.UserVerificationRequirement = "required"; // a passkey is then both steps: possession and PIN or biometrics
+        options.ResidentKeyRequirement = "required"; // sign-in without typing the address
+        options.ValidateOrigin = context => ValueTask.FromResult(!context.CrossOrigin && string.Equals(context.Origin, origin, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>True when the account has a second step: an authenticator app or a passkey.</summary>
+    public static async Task<bool> HasSecondStepAsync(UserManager<PortalUser> users, PortalUser user) =>
+        await users.GetTwoFactorEnabledAsync(user) || (await users.GetPasskeysAsync(user)).Count > 0;
+
+    /// <summary>The script for the passkey pages, served from our origin as /passkey.js.</summary>
+    public static string Script { get; } = ReadScript();
+
+    private static string ReadScript()
+    {
+        using var stream = typeof(PortalPasskeys).Assembly.GetManifestResourceStream("SecureFallback.Portal.passkey.js")
+            ?? throw new InvalidOperationException("passkey.js is not embedded in the portal assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+/// <summary>Marks a page that runs /passkey.js: its response carries <see cref="PortalPasskeys.CspWithOwnScript"/>.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class PasskeyScriptAttribute : ResultFilterAttribute
+{
+    public override void OnResultExecuting(ResultExecutingContext context) =>
+        context.HttpContext.Response.Headers.ContentSecurityPolicy = PortalPasskeys.CspWithOwnScript;
+}
