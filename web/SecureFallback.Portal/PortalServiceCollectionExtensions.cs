@@ -46,6 +46,9 @@ public static class PortalServiceCollectionExtensions
             options.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             options.SlidingExpiration = true;
         });
+        // Every request checks the session's security stamp against the account: when its owner disowns it ("this was
+        // not me") the stamp changes and the other person's session ends at once, not up to 30 minutes later.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.AddAuthorization();
         services.AddAntiforgery(options =>
         {
@@ -66,6 +69,7 @@ public static class PortalServiceCollectionExtensions
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
         services.AddScoped<PortalAccounts>();
+        services.AddScoped<AccountDisowning>();
         services.AddSingleton<MailHtml>();
         return services;
     }

@@ -18,5 +18,11 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.HasIndex(g => g.Address);
         builder.HasIndex(g => g.RecipientId).IsUnique();
         builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\"");
+        builder.HasIndex(g => g.ReopenNoticePending).HasFilter("\"ReopenNoticePending\"");
+        builder.Property(g => g.FirstReadNetwork).HasMaxLength(64);
+        builder.Property(g => g.LastReadNetwork).HasMaxLength(64);
+        builder.Property(g => g.FirstReadBrowser).HasMaxLength(16);
+        builder.Property(g => g.LastReadBrowser).HasMaxLength(16);
+        builder.Property(g => g.ReadNetworks).HasMaxLength(320); // 1 + MaxReopenNotices networks
     }
 }

@@ -77,12 +77,15 @@ public sealed class MessageModel(HeldMessages held, MailHtml mailHtml, ILogger<M
         return await StreamDownloadAsync("message/rfc822", "message.eml", body => message.WriteToAsync(body, cancellationToken));
     }
 
-    /// <summary>The signed-in recipient's message, or why not: 404 when it is not theirs (or gone), the damage page.</summary>
+    /// <summary>
+    /// The signed-in recipient's message, or why not: 404 when it is not theirs, gone, or locked ("this was not me":
+    /// the account is locked too, so only a session that should be dead could ask), the damage page.
+    /// </summary>
     private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, CancellationToken cancellationToken)
     {
         try
         {
-            var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+            var message = await held.ReadAsync(User.Identity!.Name!, id, Reader.Of(HttpContext), cancellationToken);
             return message is null ? (null, NotFound()) : (message, null);
         }
         catch (ContentTamperedException ex)
