@@ -30,4 +30,28 @@ public static class ClientNetwork
         bytes[8..].Clear();
         return new IPAddress(bytes).ToString() + "/64";
     }
+
+    /// <summary>
+    /// The network a portal reader is reported (and remembered) by: the IPv6 /64 of <see cref="KeyOf"/>, and for
+    /// IPv4 the /24. A home or mobile connection is handed other addresses of its provider's block from day to day
+    /// (DHCP, carrier-grade NAT pools), mostly within one /24, so a /24 tells "the same place again" from "somewhere
+    /// else" without a notice for every reshuffle; and the full address, which identifies one subscriber, is never
+    /// stored.
+    /// </summary>
+    public static string ReadingNetworkOf(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return KeyOf(address);
+        }
+
+        var bytes = address.GetAddressBytes();
+        return $"{bytes[0]}.{bytes[1]}.{bytes[2]}.0/24";
+    }
 }

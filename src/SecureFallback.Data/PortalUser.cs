@@ -12,4 +12,16 @@ public sealed class PortalUser : IdentityUser
 
     /// <summary>When the last one-time code was mailed; limits how often anyone can make us mail this address.</summary>
     public DateTimeOffset? CodeSentAt { get; set; }
+
+    /// <summary>The pickup grant whose link or reference code created this account; null for other ways in.</summary>
+    public Guid? CreatedByGrantId { get; set; }
+
+    /// <summary>
+    /// When the owner of the address reported this account as not theirs ("this was not me"): it is locked for
+    /// good, and only an administrator can deal with it. Password reset codes are no longer mailed for it.
+    /// </summary>
+    public DateTimeOffset? DisownedAt { get; set; }
+
+    /// <summary>True while the administrators are still to be told of the report (an outbox flag).</summary>
+    public bool DisownReportPending { get; set; }
 }

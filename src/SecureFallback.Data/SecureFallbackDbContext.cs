@@ -45,6 +45,7 @@ public sealed partial class SecureFallbackDbContext(DbContextOptions<SecureFallb
             key.HasKey(k => k.Version);
             key.Property(k => k.Version).ValueGeneratedNever();
         });
+        modelBuilder.Entity<PortalUser>().HasIndex(u => u.DisownReportPending).HasFilter("\"DisownReportPending\"");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

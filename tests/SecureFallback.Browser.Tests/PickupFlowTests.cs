@@ -73,6 +73,9 @@ public sealed class PickupFlowTests(ChromiumFixture chromium)
         await using var other = await chromium.NewContextAsync();
         var second = await other.NewPageAsync();
         await second.GotoAsync(new Uri(server.WebAddress, $"pickup/{token}").ToString());
+        Assert.True(await second.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "I did not create this account" }).IsVisibleAsync());
+        await second.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await second.WaitForAddressAsync("**/login**");
         Assert.Equal("/login", new Uri(second.Url).AbsolutePath); // signed out: the link leads to sign-in, never past it
         await second.GotoAsync(new Uri(server.WebAddress, "inbox").ToString());
         Assert.EndsWith("/login", new Uri(second.Url).AbsolutePath); // no session, no messages

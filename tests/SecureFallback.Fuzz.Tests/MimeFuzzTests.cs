@@ -117,7 +117,7 @@ public sealed partial class MimeFuzzTests(ITestOutputHelper output)
                 {
                     notices.Compose(new PickupNotice(sender, DateTimeOffset.UtcNow, headers[HeaderId.Subject], "carol@plain.test", "ABC-DEF-GHJ", "token", DateTimeOffset.UtcNow.AddDays(14))),
                     dsns.Compose(original, [held], headers),
-                    receipts.Compose("alice@sender.test", "carol@plain.test", headers, DateTimeOffset.UtcNow),
+                    receipts.Compose("alice@sender.test", "carol@plain.test", headers, new Reading(DateTimeOffset.UtcNow, "192.0.2.0/24", "Firefox", true)),
                 })
                 {
                     using var written = new MemoryStream();

@@ -164,7 +164,7 @@ public sealed class PickupHoldTests
         {
             var held = scope.ServiceProvider.GetRequiredService<SecureFallback.Portal.HeldMessages>();
             var grant = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().PickupGrants.SingleAsync(g => g.Address == "carol@plain.test");
-            Assert.NotNull(await held.ReadAsync("carol@plain.test", grant.Id, CancellationToken.None));
+            Assert.NotNull(await held.ReadAsync("carol@plain.test", grant.Id, SecureFallback.Portal.Reader.Unknown, CancellationToken.None));
         }
 
         await senderServer.WaitForMessagesAsync(2); // carol's read receipt

@@ -4,8 +4,11 @@ using OtpNet;
 
 namespace SecureFallback.TestKit;
 
-/// <summary>A browser-like client that keeps cookies itself (so Secure cookies still travel in a test over http).</summary>
-public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = false, string? forwardedFor = null) : IDisposable
+/// <summary>
+/// A browser-like client that keeps cookies itself (so Secure cookies still travel in a test over http); it may come
+/// through a proxy on loopback (<paramref name="forwardedFor"/>) and name its browser (<paramref name="userAgent"/>).
+/// </summary>
+public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = false, string? forwardedFor = null, string? userAgent = null) : IDisposable
 {
     private readonly HttpClient _http = new(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = address };
     private readonly Dictionary<string, string> _cookies = [];
@@ -23,6 +26,11 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
         if (forwardedFor is not null)
         {
             request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        if (userAgent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         }
 
         if (_cookies.Count > 0)
@@ -57,7 +65,7 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
     /// <summary>The same visitor, cookies and all, at <paramref name="otherAddress"/>: the next request landing on another instance.</summary>
     public PortalVisitor At(Uri otherAddress)
     {
-        var other = new PortalVisitor(otherAddress, viaHttpsProxy, forwardedFor);
+        var other = new PortalVisitor(otherAddress, viaHttpsProxy, forwardedFor, userAgent);
         foreach (var (name, value) in _cookies)
         {
             other._cookies[name] = value;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
+using SecureFallback.Core;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -9,6 +10,20 @@ using SecureFallback.Data;
 using SecureFallback.Data.Content;
 
 namespace SecureFallback.Portal;
+
+/// <summary>
+/// Who is reading, as far as the sender is told: the client's network (<see cref="ClientNetwork.ReadingNetworkOf"/>,
+/// never the full address) and its browser family (<see cref="BrowserFamily"/>).
+/// </summary>
+public sealed record Reader(string Network, string Browser)
+{
+    public static Reader Unknown { get; } = new("unknown", BrowserFamily.Other);
+
+    /// <summary>The reader of a request; forwarded headers (from a trusted proxy) are already applied to its address.</summary>
+    public static Reader Of(Microsoft.AspNetCore.Http.HttpContext http) => new(
+        http.Connection.RemoteIpAddress is { } ip ? ClientNetwork.ReadingNetworkOf(ip) : "unknown",
+        BrowserFamily.Of(http.Request.Headers.UserAgent.ToString()));
+}
 
 /// <summary>A held message as the recipient sees it in the inbox.</summary>
 public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffset Date, string Subject, DateTimeOffset ExpiresAt, bool Read);
@@ -116,10 +131,11 @@ public sealed class HeldMessages(
         await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
 
     /// <summary>
-    /// Opens one held message of <paramref name="address"/> and records the first reading; null when it is not theirs,
-    /// or still waits for the sender's PIN.
+    /// Opens one held message of <paramref name="address"/> and records the reading: the first one whole (it owes the
+    /// read receipt), later ones only from a new network (each owes one "opened again" notice, boundedly). Null when
+    /// it is not theirs, or still waits for the sender's PIN.
     /// </summary>
-    public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, CancellationToken cancellationToken)
+    public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken)
     {
         var grant = await LiveGrantsAsync(address).SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
         if (grant is null || grant.NeedsPin)
@@ -128,21 +144,31 @@ public sealed class HeldMessages(
         }
 
         var message = await OpenAsync(grant.MessageId, cancellationToken);
-        if (message is not null && grant.FirstReadAt is null)
+        if (message is null)
         {
-            // The first reading and the read receipt it owes are saved together (outbox): never lost, never twice.
-            grant.FirstReadAt = timeProvider.GetUtcNow();
-            grant.ReadReceiptPending = true;
+            return null;
+        }
+
+        var normalizedEmail = address.ToUpperInvariant(); // Identity's normalizer
+        var createdBy = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefaultAsync(cancellationToken);
+        var reading = grant.RecordReading(timeProvider.GetUtcNow(), reader.Network, reader.Browser, createdBy == grant.Id);
+        if (reading != GrantReading.Nothing)
+        {
+            // The reading and the report it owes are saved together (outbox): never lost, never twice.
             await db.SaveChangesAsync(cancellationToken);
-            metrics.Read();
-            signal.Notify(); // the delivery loop queues and sends the receipt now, not at its next idle wake-up
+            if (reading == GrantReading.First)
+            {
+                metrics.Read();
+            }
+
+            signal.Notify(); // the delivery loop queues and sends the report now, not at its next idle wake-up
         }
 
         return message;
     }
 
     /// <summary>
-    /// Live grants of an address. The account name and the grant's address are both in
+    /// Live grants of an address: held, and not locked by "this was not me". The account name and the grant's address are both in
     /// <see cref="PickupGrant.NormalizeAddress"/> form; the match ignores case throughout, like Identity's look-ups,
     /// so grants issued before that form existed (an upper-case domain) still match.
     /// </summary>
@@ -153,7 +179,7 @@ public sealed class HeldMessages(
         return db.PickupGrants.Where(g =>
             g.Address.ToLower() == normalized &&
             g.ExpiresAt > now &&
-            db.Recipients.Any(r => r.Id == g.RecipientId && r.Status == RecipientStatus.HeldForPickup));
+            db.Recipients.Any(r => r.Id == g.RecipientId && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt == null));
     }
 
     private async Task<MimeMessage?> OpenAsync(Guid messageId, CancellationToken cancellationToken)

@@ -35,14 +35,17 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
     public async Task<bool> IsRegisteredAsync(string address) =>
         await users.FindByEmailAsync(address) is { } user && await users.HasPasswordAsync(user);
 
-    /// <summary>Creates the account for an address whose mailbox was proven, or finishes a pending one.</summary>
-    public async Task<(IdentityResult Result, PortalUser? User)> RegisterAsync(string address, string password)
+    /// <summary>
+    /// Creates the account for an address whose mailbox was proven, or finishes a pending one; <paramref name="grantId"/>
+    /// names the grant whose link or reference code proved it (the read receipt says "created for this message").
+    /// </summary>
+    public async Task<(IdentityResult Result, PortalUser? User)> RegisterAsync(string address, string password, Guid? grantId = null)
     {
         address = PickupGrant.NormalizeAddress(address);
         var existing = await users.FindByEmailAsync(address);
         if (existing is null)
         {
-            var user = new PortalUser { UserName = address, Email = address, EmailConfirmed = true, CreatedAt = timeProvider.GetUtcNow() };
+            var user = new PortalUser { UserName = address, Email = address, EmailConfirmed = true, CreatedAt = timeProvider.GetUtcNow(), CreatedByGrantId = grantId };
             var created = await users.CreateAsync(user, password);
             return (created, created.Succeeded ? user : null);
         }
@@ -58,7 +61,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
             return (added, null);
         }
 
-        existing.EmailConfirmed = true;
+        (existing.EmailConfirmed, existing.CreatedByGrantId) = (true, grantId);
         await users.ResetAccessFailedCountAsync(existing);
         return (await users.UpdateAsync(existing), existing);
     }
@@ -114,7 +117,8 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
     /// <summary>Mails a password reset code to a finished account; silent for unknown addresses.</summary>
     public async Task RequestPasswordResetAsync(string address, CancellationToken cancellationToken)
     {
-        if (await users.FindByEmailAsync(address) is { } user && await users.HasPasswordAsync(user) && await IsReachableAsync(user))
+        // A disowned account ("this was not me") stays locked: a reset would hand it back to whoever reads the mail path.
+        if (await users.FindByEmailAsync(address) is { DisownedAt: null } user && await users.HasPasswordAsync(user) && await IsReachableAsync(user))
         {
             await MailCodeAsync(user, AccountMailPurpose.PasswordReset, cancellationToken);
         }
@@ -129,7 +133,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
         }
 
         var user = await users.FindByEmailAsync(address);
-        if (user is null || !await users.HasPasswordAsync(user) || !await IsReachableAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.PasswordReset, code))
+        if (user is null || user.DisownedAt is not null || !await users.HasPasswordAsync(user) || !await IsReachableAsync(user) || !await _codes.ConsumeAsync(user, AccountMailPurpose.PasswordReset, code))
         {
             return (CodeCheck.Wrong, null);
         }

@@ -49,6 +49,9 @@ public static class PortalServiceCollectionExtensions
             options.SlidingExpiration = true;
         });
         services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PortalOptions>>((passkeys, portal) => PortalPasskeys.Configure(passkeys, portal.Value));
+        // Every request checks the session's security stamp against the account: when its owner disowns it ("this was
+        // not me") the stamp changes and the other person's session ends at once, not up to 30 minutes later.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.AddAuthorization();
         services.AddAntiforgery(options =>
         {
@@ -70,6 +73,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<HeldMessages>();
         services.AddScoped<PickupPins>();
         services.AddScoped<PortalAccounts>();
+        services.AddScoped<AccountDisowning>();
         services.AddSingleton<MailHtml>();
         return services;
     }

@@ -68,6 +68,15 @@ public sealed partial class QueuedRecipient
     public bool DsnPending { get; private set; }
 
     /// <summary>
+    /// While held: when the copy was locked because the owner of the address reported that its portal account was
+    /// not theirs ("this was not me"). A locked copy opens for nobody; it still expires and is shredded as any.
+    /// </summary>
+    public DateTimeOffset? PickupLockedAt { get; private set; }
+
+    /// <summary>True while the sender is still to be told that the copy was locked (an outbox flag).</summary>
+    public bool LockReportPending { get; private set; }
+
+    /// <summary>
     /// The instance (<c>SecureFallback:InstanceName</c>) that has claimed this recipient for an attempt, so that
     /// instances sharing one database never attempt it twice; <c>null</c> when nobody has. Claims are taken by
     /// the data layer in SQL; recording an attempt ends them.

@@ -17,6 +17,7 @@ namespace SecureFallback.Core.Messages;
 /// Queued, HeldForPickup ── Requeue (admin retry) ──► Queued
 /// Queued, HeldForPickup ── DeleteByAdmin ──────────► Failed 5.3.0 (DSN)
 /// HeldForPickup ── ExpireHold (HoldUntil passed) ──► PickupExpired (final; DSN only when never read)
+/// HeldForPickup ── LockPickup ("this was not me") ──► HeldForPickup, locked: opens for nobody (report to the sender)
 /// </code>
 /// Delivered, Failed and PickupExpired are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
@@ -233,29 +234,38 @@ public sealed partial class QueuedRecipient
         Diagnostic = "no pickup notice can be addressed to this recipient: the address is not an RFC 5321 mailbox";
     }
 
-    /// <summary>Clears <see cref="PickupNoticePending"/>: the notice (or the extension of an existing grant) is queued.</summary>
-    /// <exception cref="InvalidOperationException">No notice was owed.</exception>
-    public void PickupNoticeQueued()
+    /// <summary>
+    /// HeldForPickup → HeldForPickup, locked: the owner of the address reported that its portal account was created
+    /// by someone else, so the copy opens for nobody (it still expires and is shredded as any held copy). A report to
+    /// the sender is owed (<see cref="LockReportPending"/>; never to the null sender).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not held, already locked, or the message is not loaded.</exception>
+    public void LockPickup(DateTimeOffset now)
     {
-        if (!PickupNoticePending)
+        RequireStatus(nameof(LockPickup), RecipientStatus.HeldForPickup);
+        if (PickupLockedAt is not null)
         {
-            throw new InvalidOperationException($"No pickup notice is owed for recipient {Id}.");
+            throw new InvalidOperationException($"Recipient {Id} was locked at {PickupLockedAt:O} already.");
         }
 
-        PickupNoticePending = false;
+        var reportOwed = ReportOwed();
+        (PickupLockedAt, LockReportPending) = (now, reportOwed);
     }
+
+    /// <summary>Clears <see cref="LockReportPending"/>: the report of the lock is queued.</summary>
+    /// <exception cref="InvalidOperationException">No report was owed.</exception>
+    public void LockReportQueued() => LockReportPending = Cleared(LockReportPending, "lock report");
+
+    /// <summary>Clears <see cref="PickupNoticePending"/>: the notice (or the extension of an existing grant) is queued.</summary>
+    /// <exception cref="InvalidOperationException">No notice was owed.</exception>
+    public void PickupNoticeQueued() => PickupNoticePending = Cleared(PickupNoticePending, "pickup notice");
 
     /// <summary>Clears <see cref="DsnPending"/>: the DSN is queued (or given up on, for a sender MimeKit cannot address).</summary>
     /// <exception cref="InvalidOperationException">No DSN was owed.</exception>
-    public void DsnQueued()
-    {
-        if (!DsnPending)
-        {
-            throw new InvalidOperationException($"No DSN is owed for recipient {Id}.");
-        }
+    public void DsnQueued() => DsnPending = Cleared(DsnPending, "DSN");
 
-        DsnPending = false;
-    }
+    private bool Cleared(bool owed, string what) =>
+        owed ? false : throw new InvalidOperationException($"No {what} is owed for recipient {Id}.");
 
     private QueuedMessage LoadedMessage =>
         Message ?? throw new InvalidOperationException($"Recipient {Id}'s message must be loaded for this transition.");

@@ -85,6 +85,60 @@ public sealed class PickupGrant
         return token;
     }
 
+    /// <summary>The network of the first reading (<c>ClientNetwork.ReadingNetworkOf</c>): never the full address.</summary>
+    public string? FirstReadNetwork { get; set; }
+
+    /// <summary>The browser family of the first reading (<see cref="BrowserFamily"/>).</summary>
+    public string? FirstReadBrowser { get; set; }
+
+    /// <summary>True when the account that first read the message was created through this grant (its link or code).</summary>
+    public bool FirstReadAccountCreatedHere { get; set; }
+
+    /// <summary>The networks the message was read from, space-separated, first one first; at most 1 + <see cref="MaxReopenNotices"/>.</summary>
+    public string? ReadNetworks { get; set; }
+
+    /// <summary>How many "opened again from another network" notices were raised (at most <see cref="MaxReopenNotices"/>).</summary>
+    public int ReopenCount { get; set; }
+
+    /// <summary>True while an "opened again from another network" notice to the sender is still to be queued (an outbox flag).</summary>
+    public bool ReopenNoticePending { get; set; }
+
+    /// <summary>The latest reading from a new network, for that notice.</summary>
+    public DateTimeOffset? LastReadAt { get; set; }
+
+    public string? LastReadNetwork { get; set; }
+
+    public string? LastReadBrowser { get; set; }
+
+    /// <summary>"Opened again from another network" notices per grant: a reader hopping networks is no mail cannon.</summary>
+    public const int MaxReopenNotices = 3;
+
+    /// <summary>
+    /// Records a reading: the first one whole (it owes the read receipt); later ones only when they come from a
+    /// network not seen before, each owing one more notice to the sender, up to <see cref="MaxReopenNotices"/>.
+    /// </summary>
+    public GrantReading RecordReading(DateTimeOffset now, string network, string browser, bool accountCreatedHere)
+    {
+        if (FirstReadAt is null)
+        {
+            (FirstReadAt, FirstReadNetwork, FirstReadBrowser, FirstReadAccountCreatedHere) = (now, network, browser, accountCreatedHere);
+            (ReadNetworks, ReadReceiptPending) = (network, true);
+            return GrantReading.First;
+        }
+
+        var seen = (ReadNetworks ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (ReopenCount >= MaxReopenNotices || seen.Contains(network, StringComparer.Ordinal))
+        {
+            return GrantReading.Nothing;
+        }
+
+        ReadNetworks = string.Join(' ', seen.Append(network));
+        (LastReadAt, LastReadNetwork, LastReadBrowser) = (now, network, browser);
+        ReopenCount++;
+        ReopenNoticePending = true;
+        return GrantReading.FromNewNetwork;
+    }
+
     /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
     public static (PickupGrant Grant, string Token) Issue(long recipientId, Guid messageId, string address, DateTimeOffset now, DateTimeOffset expiresAt)
     {
@@ -126,4 +180,17 @@ public sealed class PickupGrant
 
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>What <see cref="PickupGrant.RecordReading"/> made of a reading.</summary>
+public enum GrantReading
+{
+    /// <summary>Seen before, or past the notice limit: nothing owed.</summary>
+    Nothing,
+
+    /// <summary>The first reading: the read receipt is owed.</summary>
+    First,
+
+    /// <summary>A reading from a network not seen before: one "opened again" notice is owed.</summary>
+    FromNewNetwork,
 }

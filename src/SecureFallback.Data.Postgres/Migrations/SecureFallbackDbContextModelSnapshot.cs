@@ -378,10 +378,16 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("bigint");
 
+                    b.Property<bool>("LockReportPending")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid");
 
                     b.Property<long>("NextAttemptAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("PickupLockedAt")
                         .HasColumnType("bigint");
 
                     b.Property<bool>("PickupNoticePending")
@@ -418,6 +424,9 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.HasIndex("DsnPending")
                         .HasFilter("\"DsnPending\"");
+
+                    b.HasIndex("LockReportPending")
+                        .HasFilter("\"LockReportPending\"");
 
                     b.HasIndex("MessageId");
 
@@ -476,8 +485,30 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 
+                    b.Property<bool>("FirstReadAccountCreatedHere")
+                        .HasColumnType("boolean");
+
                     b.Property<long?>("FirstReadAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("FirstReadBrowser")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("FirstReadNetwork")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("LastReadAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastReadBrowser")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("LastReadNetwork")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid");
@@ -506,6 +537,10 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long?>("PinUnlockedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ReadNetworks")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
                     b.Property<bool>("ReadReceiptPending")
                         .HasColumnType("boolean");
 
@@ -516,6 +551,12 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<int>("ReopenCount")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("ReopenNoticePending")
+                        .HasColumnType("boolean");
 
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
@@ -540,6 +581,9 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.HasIndex("ReferenceCode")
                         .IsUnique();
+
+                    b.HasIndex("ReopenNoticePending")
+                        .HasFilter("\"ReopenNoticePending\"");
 
                     b.HasIndex("TokenHash")
                         .IsUnique();
@@ -679,6 +723,15 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("CreatedByGrantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("DisownReportPending")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("DisownedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -721,6 +774,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasColumnType("character varying(256)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DisownReportPending")
+                        .HasFilter("\"DisownReportPending\"");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");

@@ -21,6 +21,7 @@ internal sealed class QueuedRecipientConfiguration : IEntityTypeConfiguration<Qu
         // Bare boolean filters: valid in SQLite and PostgreSQL alike, and the form EF writes for `Where(r => r.DsnPending)`.
         builder.HasIndex(r => r.DsnPending).HasFilter("\"DsnPending\"");
         builder.HasIndex(r => r.PickupNoticePending).HasFilter("\"PickupNoticePending\"");
+        builder.HasIndex(r => r.LockReportPending).HasFilter("\"LockReportPending\"");
         builder.HasIndex(r => new { r.Status, r.HoldUntil });
     }
 }

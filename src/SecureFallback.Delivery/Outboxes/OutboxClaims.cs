@@ -26,9 +26,20 @@ internal static class OutboxClaims
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.PickupNoticePending, false), cancellationToken) == ids.Count;
     }
 
-    public static async Task<bool> TakeReadReceiptFlagAsync(SecureFallbackDbContext db, PickupGrant grant, CancellationToken cancellationToken) =>
-        await db.PickupGrants.Where(g => g.Id == grant.Id && g.ReadReceiptPending)
-            .ExecuteUpdateAsync(s => s.SetProperty(g => g.ReadReceiptPending, false), cancellationToken) == 1;
+    /// <summary>Takes the read-receipt flag, the "opened again" flag, or both, as they were when the grant was read.</summary>
+    public static async Task<bool> TakeReadReceiptFlagsAsync(SecureFallbackDbContext db, PickupGrant grant, bool receipt, bool reopen, CancellationToken cancellationToken) =>
+        await db.PickupGrants.Where(g => g.Id == grant.Id && (!receipt || g.ReadReceiptPending) && (!reopen || g.ReopenNoticePending))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(g => g.ReadReceiptPending, g => g.ReadReceiptPending && !receipt)
+                .SetProperty(g => g.ReopenNoticePending, g => g.ReopenNoticePending && !reopen), cancellationToken) == 1;
+
+    public static async Task<bool> TakeLockReportFlagAsync(SecureFallbackDbContext db, QueuedRecipient recipient, CancellationToken cancellationToken) =>
+        await db.Recipients.Where(r => r.Id == recipient.Id && r.LockReportPending)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LockReportPending, false), cancellationToken) == 1;
+
+    public static async Task<bool> TakeDisownReportFlagAsync(SecureFallbackDbContext db, PortalUser user, CancellationToken cancellationToken) =>
+        await db.Users.Where(u => u.Id == user.Id && u.DisownReportPending)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.DisownReportPending, false), cancellationToken) == 1;
 
     public static async Task<bool> TakeExpiredHoldsAsync(SecureFallbackDbContext db, IReadOnlyCollection<QueuedRecipient> recipients, CancellationToken cancellationToken)
     {

@@ -13,8 +13,9 @@ using SecureFallback.Delivery.Notices;
 namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
-/// Turns "read receipt owed" flags, set by the portal with the first reading, into queued MDNs to the sender.
-/// Receipts travel like DSNs: over mandatory TLS, from the null sender.
+/// Turns "read receipt owed" flags, set by the portal with the first reading, into queued MDNs to the sender, and
+/// "opened again from another network" flags into one notice each. Both travel like DSNs: over mandatory TLS, from
+/// the null sender.
 /// </summary>
 internal sealed class ReadReceiptOutbox(
     IServiceScopeFactory scopeFactory,
@@ -30,36 +31,49 @@ internal sealed class ReadReceiptOutbox(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var grants = await db.PickupGrants.Where(g => g.ReadReceiptPending).OrderBy(g => g.Id).Take(200).ToListAsync(cancellationToken);
+        var grants = await db.PickupGrants.Where(g => g.ReadReceiptPending || g.ReopenNoticePending).OrderBy(g => g.Id).Take(200).ToListAsync(cancellationToken);
         if (grants.Count == 0)
         {
             return 0;
         }
 
-        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
+        var from = MailboxAddress.Parse(noticeOptions.Value.From);
+        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, from, timeProvider);
+        var reports = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider);
         foreach (var grant in grants)
         {
             var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
             var now = timeProvider.GetUtcNow();
-            MimeMessage? mdn = null;
-            if (sender.Length > 0 && EnvelopeMailbox.TryCreate(sender, out _)) // else no receipt: nobody to address it to
+            var first = new Reading(grant.FirstReadAt ?? now, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere);
+            var (receiptOwed, reopenOwed) = (grant.ReadReceiptPending, grant.ReopenNoticePending);
+            var mails = new List<MimeMessage>();
+            if (sender.Length > 0 && EnvelopeMailbox.TryCreate(sender, out _)) // else nobody to address them to
             {
                 var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), grant.MessageId, logger, cancellationToken);
-                mdn = composer.Compose(sender, grant.Address, headers, grant.FirstReadAt ?? now);
+                if (receiptOwed)
+                {
+                    mails.Add(composer.Compose(sender, grant.Address, headers, first));
+                }
+
+                if (reopenOwed)
+                {
+                    var again = new Reading(grant.LastReadAt ?? now, grant.LastReadNetwork, grant.LastReadBrowser, grant.FirstReadAccountCreatedHere);
+                    mails.Add(reports.ComposeReopened(sender, grant.Address, headers, first, again));
+                }
             }
 
             await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
-            if (!await OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken))
+            if (!await OutboxClaims.TakeReadReceiptFlagsAsync(db, grant, receiptOwed, reopenOwed, cancellationToken))
             {
-                continue; // another instance is sending this receipt; the transaction rolls back
+                continue; // another instance is sending these; the transaction rolls back
             }
 
-            if (mdn is not null)
+            foreach (var mail in mails)
             {
-                NoticeQueue.Enqueue(db, protector, signer, mdn, sender, MessageKind.ReadReceipt, now);
+                NoticeQueue.Enqueue(db, protector, signer, mail, sender, MessageKind.ReadReceipt, now);
             }
 
-            grant.ReadReceiptPending = false;
+            (grant.ReadReceiptPending, grant.ReopenNoticePending) = (grant.ReadReceiptPending && !receiptOwed, grant.ReopenNoticePending && !reopenOwed);
             await db.SaveChangesAsync(cancellationToken);
             await write.CommitAsync(cancellationToken);
         }

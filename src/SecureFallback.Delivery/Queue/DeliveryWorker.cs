@@ -22,6 +22,7 @@ internal sealed class DeliveryWorker(
     DsnOutbox dsnOutbox,
     PickupNoticeOutbox pickupNoticeOutbox,
     ReadReceiptOutbox readReceiptOutbox,
+    DisownReportOutbox disownReportOutbox,
     SessionCache sessionCache,
     DeliverySignal signal,
     DeliveryReadiness readiness,
@@ -56,6 +57,7 @@ internal sealed class DeliveryWorker(
                     await DispatchDueAsync(stoppingToken);
                     await pickupNoticeOutbox.ProcessAsync(stoppingToken);
                     await readReceiptOutbox.ProcessAsync(stoppingToken);
+                    await disownReportOutbox.ProcessAsync(stoppingToken);
                     await dsnOutbox.ProcessAsync(stoppingToken);
                     await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains

@@ -57,7 +57,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, SignIn
             return Page();
         }
 
-        var (created, user) = await accounts.RegisterAsync(grant.Address, password ?? "");
+        var (created, user) = await accounts.RegisterAsync(grant.Address, password ?? "", grant.Id);
         if (user is null)
         {
             Error = string.Join(" ", created.Errors.Select(e => e.Description));

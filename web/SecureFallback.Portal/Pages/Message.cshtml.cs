@@ -112,14 +112,15 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
     }
 
     /// <summary>
-    /// The signed-in recipient's message, or why not: 404 when it is not theirs (or gone), the PIN page (by redirect)
-    /// while it waits for the sender's PIN, the damage page.
+    /// The signed-in recipient's message, or why not: 404 when it is not theirs, gone, or locked ("this was not me":
+    /// the account is locked too, so only a session that should be dead could ask), the PIN page (by redirect) while
+    /// it waits for the sender's PIN, the damage page.
     /// </summary>
     private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, CancellationToken cancellationToken)
     {
         try
         {
-            var message = await held.ReadAsync(User.Identity!.Name!, id, cancellationToken);
+            var message = await held.ReadAsync(User.Identity!.Name!, id, Reader.Of(HttpContext), cancellationToken);
             if (message is null && await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { NeedsPin: true })
             {
                 return (null, Redirect($"/messages/{id}"));

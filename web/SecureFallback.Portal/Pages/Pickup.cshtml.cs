@@ -11,12 +11,21 @@ namespace SecureFallback.Portal.Pages;
 /// The personal link from the pickup notice. The token proves the mailbox, so its first use registers an account for
 /// exactly the grant's address (e-mail confirmed). Once that address has an account, the link means "sign in and open
 /// this message": its owner goes to the message (through sign-in when signed out); it never signs anyone in by itself,
-/// and to anyone else signed in it looks exactly like an unknown link.
+/// and to anyone else signed in it looks exactly like an unknown link. Signed out, its owner is offered both "Sign in"
+/// and "I did not create this account" (<see cref="AccountDisowning"/>): the link's holder reads that mailbox, so if
+/// they did not make the account, someone else who reads it did.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
+public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, AccountDisowning disowning, SignInManager<PortalUser> signIn) : PageModel
 {
+    /// <summary>The grant, while its link can still create the account.</summary>
     public PickupGrant? Grant { get; private set; }
+
+    /// <summary>Set for a signed-out visitor when the address has an account: where "Sign in" leads.</summary>
+    public string? SignInUrl { get; private set; }
+
+    /// <summary>The address's account was disowned: its messages are locked.</summary>
+    public bool Disowned { get; private set; }
 
     public List<string> Errors { get; } = [];
 
@@ -35,9 +44,16 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Sign
         }
 
         var message = $"/messages/{grant.Id}";
+        if (await disowning.IsDisownedAsync(grant.Address))
+        {
+            Disowned = true;
+            return Page();
+        }
+
         if (User.Identity?.IsAuthenticated != true)
         {
-            return Redirect("/login?ReturnUrl=" + Uri.EscapeDataString(message));
+            SignInUrl = "/login?ReturnUrl=" + Uri.EscapeDataString(message);
+            return Page();
         }
 
         // Someone else's link: the same page as an unknown one, so it tells them nothing about the grant.
@@ -58,7 +74,7 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Sign
             return Page();
         }
 
-        var (created, user) = await accounts.RegisterAsync(Grant.Address, password ?? "");
+        var (created, user) = await accounts.RegisterAsync(Grant.Address, password ?? "", Grant.Id);
         if (user is null)
         {
             Errors.AddRange(created.Errors.Select(e => e.Description));
@@ -68,5 +84,19 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Sign
         await held.MarkTokenUsedAsync(Grant, cancellationToken);
         await signIn.SignInAsync(user, isPersistent: false);
         return Redirect("/inbox");
+    }
+
+    /// <summary>"I did not create this account": locks the account and its messages, and tells the senders and admins.</summary>
+    public async Task<IActionResult> OnPostNotMeAsync(string token, CancellationToken cancellationToken)
+    {
+        var grant = await held.FindGrantAsync(token, cancellationToken);
+        if (grant is null || !await accounts.IsRegisteredAsync(grant.Address))
+        {
+            return Page(); // the same page as an unknown link
+        }
+
+        await disowning.DisownAsync(grant, cancellationToken);
+        Disowned = true;
+        return Page();
     }
 }

@@ -121,6 +121,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         if (string.IsNullOrEmpty(key))
         {
             await users.ResetAuthenticatorKeyAsync(user);
+            await signIn.RefreshSignInAsync(user); // the reset renews the security stamp, which every request checks
             key = await users.GetAuthenticatorKeyAsync(user) ?? "";
         }
 

@@ -363,10 +363,16 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("LockReportPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PickupLockedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("PickupNoticePending")
@@ -403,6 +409,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
 
                     b.HasIndex("DsnPending")
                         .HasFilter("\"DsnPending\"");
+
+                    b.HasIndex("LockReportPending")
+                        .HasFilter("\"LockReportPending\"");
 
                     b.HasIndex("MessageId");
 
@@ -459,8 +468,30 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("FirstReadAccountCreatedHere")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("FirstReadAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstReadBrowser")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FirstReadNetwork")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastReadBrowser")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastReadNetwork")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
@@ -489,6 +520,10 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long?>("PinUnlockedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ReadNetworks")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("ReadReceiptPending")
                         .HasColumnType("INTEGER");
 
@@ -499,6 +534,12 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ReopenCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ReopenNoticePending")
+                        .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
@@ -523,6 +564,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
 
                     b.HasIndex("ReferenceCode")
                         .IsUnique();
+
+                    b.HasIndex("ReopenNoticePending")
+                        .HasFilter("\"ReopenNoticePending\"");
 
                     b.HasIndex("TokenHash")
                         .IsUnique();
@@ -660,6 +704,15 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("CreatedByGrantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("DisownReportPending")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DisownedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -702,6 +755,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DisownReportPending")
+                        .HasFilter("\"DisownReportPending\"");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");

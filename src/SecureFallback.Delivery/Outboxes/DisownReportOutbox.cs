@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SecureFallback.Core.Intake;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data;
+using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
+using SecureFallback.Delivery.Notices;
+
+namespace SecureFallback.Delivery.Outboxes;
+
+/// <summary>
+/// "This was not me": turns the flags the portal set with the lock into reports, durable like every outbox — to
+/// each sender of a held copy that was locked (<see cref="QueuedRecipient.LockReportPending"/>), and to every
+/// account in the role Admin (<see cref="PortalUser.DisownReportPending"/>). They travel like DSNs: over mandatory
+/// TLS, from the null sender, never held for pickup, retried until they go.
+/// </summary>
+internal sealed class DisownReportOutbox(
+    IServiceScopeFactory scopeFactory,
+    IContentProtector protector,
+    NoticeSigner signer,
+    IDeliverySignal signal,
+    IOptions<DeliveryOptions> deliveryOptions,
+    IOptions<NoticeOptions> noticeOptions,
+    TimeProvider timeProvider,
+    ILogger<DisownReportOutbox> logger)
+{
+    /// <summary>The role whose accounts hear of disowned accounts (the admin console's role).</summary>
+    public const string AdminRole = "Admin";
+
+    public async Task<int> ProcessAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        var composer = new ReaderReportComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
+        var done = 0;
+        foreach (var recipient in await db.Recipients.Include(r => r.Message).Where(r => r.LockReportPending).OrderBy(r => r.Id).Take(200).ToListAsync(cancellationToken))
+        {
+            var grant = await db.PickupGrants.AsNoTracking().SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken);
+            var first = grant?.FirstReadAt is { } at ? new Reading(at, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere) : null;
+            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), recipient.MessageId, logger, cancellationToken);
+            var sender = recipient.Message!.EnvelopeFrom;
+            var report = TryCompose(() => composer.ComposeLocked(sender, recipient.Address, headers, first));
+
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+            if (!await OutboxClaims.TakeLockReportFlagAsync(db, recipient, cancellationToken))
+            {
+                continue; // another instance is reporting this one; the transaction rolls back
+            }
+
+            if (report is not null)
+            {
+                NoticeQueue.Enqueue(db, protector, signer, report, sender, MessageKind.ReadReceipt, timeProvider.GetUtcNow());
+            }
+
+            recipient.LockReportQueued();
+            await db.SaveChangesAsync(cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            done++;
+        }
+
+        var disowned = await db.Users.Where(u => u.DisownReportPending).OrderBy(u => u.Id).Take(50).ToListAsync(cancellationToken);
+        if (disowned.Count > 0)
+        {
+            var admins = await AdminAddressesAsync(db, cancellationToken);
+            foreach (var user in disowned)
+            {
+                var now = timeProvider.GetUtcNow();
+                var locked = await db.Recipients.CountAsync(r => r.Address.ToLower() == user.Email!.ToLower() && r.PickupLockedAt != null, cancellationToken);
+                await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+                if (!await OutboxClaims.TakeDisownReportFlagAsync(db, user, cancellationToken))
+                {
+                    continue;
+                }
+
+                foreach (var admin in admins)
+                {
+                    if (TryCompose(() => composer.ComposeDisowned(admin, user.Email!, user.CreatedAt, locked, user.DisownedAt ?? now)) is { } report)
+                    {
+                        NoticeQueue.Enqueue(db, protector, signer, report, admin, MessageKind.ReadReceipt, now);
+                    }
+                }
+
+                user.DisownReportPending = false;
+                await db.SaveChangesAsync(cancellationToken);
+                await write.CommitAsync(cancellationToken);
+                DisownLog.AdminsTold(logger, admins.Count);
+                done++;
+            }
+        }
+
+        if (done > 0)
+        {
+            signal.Notify();
+        }
+
+        return done;
+    }
+
+    private static async Task<List<string>> AdminAddressesAsync(SecureFallbackDbContext db, CancellationToken cancellationToken) =>
+        await (from role in db.Roles
+               where role.NormalizedName == AdminRole.ToUpperInvariant()
+               join link in db.UserRoles on role.Id equals link.RoleId
+               join admin in db.Users on link.UserId equals admin.Id
+               where admin.Email != null
+               select admin.Email!).ToListAsync(cancellationToken);
+
+    /// <summary>A report, or none for an address MimeKit cannot write (the flag is cleared all the same).</summary>
+    private static MimeMessage? TryCompose(Func<MimeMessage> compose)
+    {
+        try
+        {
+            return compose();
+        }
+        catch (ParseException)
+        {
+            return null;
+        }
+    }
+}
+
+internal static partial class DisownLog
+{
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "An account was disowned by the owner of its address; {Admins} administrator(s) told")]
+    public static partial void AdminsTold(ILogger logger, int admins);
+}

@@ -1,0 +1,55 @@
+using SecureFallback.Core.Pickup;
+
+namespace SecureFallback.Core.Tests;
+
+/// <summary>What a grant remembers of its readings: the first one for the read receipt, then each new network, boundedly.</summary>
+public sealed class PickupGrantReadingTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void FirstReading_IsRecordedWhole_AndOwesTheReadReceipt()
+    {
+        var grant = NewGrant();
+
+        Assert.Equal(GrantReading.First, grant.RecordReading(Now, "192.0.2.0/24", "Firefox", accountCreatedHere: true));
+
+        Assert.Equal((Now, "192.0.2.0/24", "Firefox", true), (grant.FirstReadAt, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere));
+        Assert.True(grant.ReadReceiptPending);
+        Assert.False(grant.ReopenNoticePending);
+    }
+
+    [Fact]
+    public void ReadingAgain_FromTheSameNetwork_OwesNothing_FromANewOne_OwesOneNotice()
+    {
+        var grant = NewGrant();
+        grant.RecordReading(Now, "192.0.2.0/24", "Firefox", accountCreatedHere: true);
+        grant.ReadReceiptPending = false; // the receipt went out
+
+        Assert.Equal(GrantReading.Nothing, grant.RecordReading(Now.AddMinutes(5), "192.0.2.0/24", "Chrome", accountCreatedHere: true));
+        Assert.False(grant.ReopenNoticePending);
+        Assert.Equal(GrantReading.FromNewNetwork, grant.RecordReading(Now.AddMinutes(9), "2001:db8:1:2::/64", "Chrome", accountCreatedHere: true));
+
+        Assert.True(grant.ReopenNoticePending);
+        Assert.Equal((Now.AddMinutes(9), "2001:db8:1:2::/64", "Chrome"), (grant.LastReadAt, grant.LastReadNetwork, grant.LastReadBrowser));
+        Assert.Equal(Now, grant.FirstReadAt); // the first reading is never overwritten
+        Assert.Equal(GrantReading.Nothing, grant.RecordReading(Now.AddMinutes(10), "2001:db8:1:2::/64", "Chrome", accountCreatedHere: true));
+    }
+
+    [Fact]
+    public void NewNetworks_RaiseAtMostThreeNotices_SoTheSenderIsNeverFlooded()
+    {
+        var grant = NewGrant();
+        grant.RecordReading(Now, "192.0.2.0/24", "Firefox", accountCreatedHere: false);
+
+        var readings = Enumerable.Range(1, 6).Select(i => grant.RecordReading(Now.AddMinutes(i), $"198.51.{i}.0/24", "Chrome", accountCreatedHere: false)).ToList();
+
+        Assert.Equal(PickupGrant.MaxReopenNotices, readings.Count(r => r == GrantReading.FromNewNetwork));
+        Assert.Equal(3, PickupGrant.MaxReopenNotices);
+        Assert.Equal(PickupGrant.MaxReopenNotices, grant.ReopenCount);
+        Assert.Equal(4, grant.ReadNetworks!.Split(' ').Length); // nothing more is kept after the last notice
+    }
+
+    private static PickupGrant NewGrant() =>
+        PickupGrant.Issue(1, Guid.NewGuid(), "carol@plain.test", Now, Now.AddDays(30)).Grant;
+}
