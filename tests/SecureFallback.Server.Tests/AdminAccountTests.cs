@@ -57,6 +57,12 @@ public sealed partial class AdminAccountTests
         using var later = new PortalVisitor(server.WebAddress);
         await later.SignInAsync(Admin, Password, authenticator);
         Assert.Equal(HttpStatusCode.OK, (await later.SendAsync(HttpMethod.Get, "/admin/queue")).StatusCode);
+
+        // The security stamp is checked at every request once the cookie is older than a second, and Identity then
+        // rebuilds the session from the account: the two-step sign-in must survive that.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(HttpStatusCode.OK, (await later.SendAsync(HttpMethod.Get, "/admin/queue")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await later.SendAsync(HttpMethod.Get, "/admin")).StatusCode);
     }
 
     private static async Task<SecureFallbackInstance> StartAsync(CapturedCodes mail)

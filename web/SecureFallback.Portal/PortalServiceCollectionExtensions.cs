@@ -51,7 +51,20 @@ public static class PortalServiceCollectionExtensions
         services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PortalOptions>>((passkeys, portal) => PortalPasskeys.Configure(passkeys, portal.Value));
         // Every request checks the session's security stamp against the account: when its owner disowns it ("this was
         // not me") the stamp changes and the other person's session ends at once, not up to 30 minutes later.
-        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
+        // Identity rebuilds the principal from the account at each check and drops how the session signed in; the
+        // sign-in method claims ("amr") are carried over, or an admin's two-step sign-in would be forgotten at the next request.
+        services.Configure<SecurityStampValidatorOptions>(options =>
+        {
+            options.ValidationInterval = TimeSpan.Zero;
+            options.OnRefreshingPrincipal = refreshing =>
+            {
+                var methods = refreshing.CurrentPrincipal?.Claims
+                    .Where(c => c.Type is SecondStepClaim.Type or System.Security.Claims.ClaimTypes.AuthenticationMethod)
+                    .Select(c => new System.Security.Claims.Claim(c.Type, c.Value)) ?? [];
+                refreshing.NewPrincipal?.Identities.First().AddClaims(methods);
+                return Task.CompletedTask;
+            };
+        });
         services.AddAuthorization();
         services.AddAntiforgery(options =>
         {
