@@ -14,8 +14,7 @@ namespace SecureFallback.Smtp;
 /// A PROXY line (HAProxy's header, which SmtpServer parses as a command at any point, and which faults it when
 /// truncated) becomes <see cref="RefusedProxyCommand"/>, an unknown command: we never take a client's word for its
 /// address, so SmtpServer answers it as unrecognised and the session goes on.
-/// A quoted local part in a MAIL or RCPT path has its quoted pairs spelled so SmtpServer reads them as RFC 5321 means
-/// them (see <see cref="RespellQuotedPairs"/>).
+/// A MAIL or RCPT path is first respelled so SmtpServer reads the mailbox RFC 5321 means (<see cref="MailboxPathSpelling"/>).
 /// </summary>
 internal static partial class CommandLineRewriter
 {
@@ -36,7 +35,7 @@ internal static partial class CommandLineRewriter
         }
 
         var text = Encoding.Latin1.GetString(line);
-        if (RespellQuotedPairs(text) is { } respelled)
+        if (MailboxPathSpelling.Respell(text) is { } respelled)
         {
             line = Encoding.Latin1.GetBytes(text = respelled);
         }
@@ -74,46 +73,6 @@ internal static partial class CommandLineRewriter
         }
 
         return changed ? Encoding.Latin1.GetBytes($"{text[..(pathEnd + 1)]} {string.Join(' ', words)}{ending}") : line;
-    }
-
-    /// <summary>
-    /// SmtpServer reads a quoted local part by trimming every '"' from both ends and passing the rest to
-    /// <see cref="Regex.Unescape"/>: <c>"a\n"</c> becomes a line feed and <c>"a\x41"</c> becomes <c>aA</c>, where RFC 5321
-    /// 4.1.2 means <c>an</c> and <c>ax41</c>, and <c>"a\""</c> loses its last quote. Each quoted pair <c>\c</c> is therefore
-    /// spelled the way that reading gives back <c>c</c>: '"' and '\' as <c>\x22</c> and <c>\x5C</c>, anything else as
-    /// itself (it is qtext). Returns null when the line is not a MAIL or RCPT path with a quoted pair.
-    /// </summary>
-    internal static string? RespellQuotedPairs(string text)
-    {
-        var command = MailOrRcpt().Match(text);
-        if (!command.Success || !text.Contains('\\', StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var respelled = new StringBuilder(text.Length + 8).Append(text, 0, command.Length);
-        var quoted = false;
-        var changed = false;
-        for (var i = command.Length; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\\' && quoted && i + 1 < text.Length)
-            {
-                var escaped = text[++i];
-                respelled.Append(escaped switch { '"' => @"\x22", '\\' => @"\x5C", _ => escaped.ToString() });
-                changed = true;
-                continue;
-            }
-
-            quoted ^= c == '"';
-            respelled.Append(c);
-            if (c == '>' && !quoted)
-            {
-                return changed ? respelled.Append(text, i + 1, text.Length - i - 1).ToString() : null;
-            }
-        }
-
-        return null; // no end of path: SmtpServer refuses the line as it stands
     }
 
     /// <summary>Where the reverse-path's closing '&gt;' is, skipping quoted strings (with their backslash escapes); -1 if none.</summary>
@@ -157,10 +116,6 @@ internal static partial class CommandLineRewriter
     /// <summary>MAIL and FROM: with any run of blanks between, as SmtpServer skips them.</summary>
     [GeneratedRegex(@"\AMAIL[\x00-\x20]+FROM:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MailFrom();
-
-    /// <summary>MAIL FROM: or RCPT TO: up to the path's opening '&lt;', as SmtpServer skips blanks.</summary>
-    [GeneratedRegex(@"\A(?:MAIL[\x00-\x20]+FROM|RCPT[\x00-\x20]+TO):[\x00-\x20]*<", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex MailOrRcpt();
 
     /// <summary>PROXY as SmtpServer's tokenizer sees it: the word, not followed by another letter.</summary>
     [GeneratedRegex(@"\APROXY(?![A-Za-z])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
