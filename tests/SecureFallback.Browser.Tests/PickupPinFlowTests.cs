@@ -76,8 +76,13 @@ public sealed partial class PickupPinFlowTests(ChromiumFixture chromium)
     private static async Task EnterPinAsync(IPage page, string pin)
     {
         await page.GetByLabel("PIN").FillAsync(pin);
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Open the message" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // Waits for the answer page to be committed, not for its load event (see PageNavigation.WaitForAddressAsync).
+        // The answer has the same address, so WaitForURL cannot tell it from the form: the older API it replaced can.
+#pragma warning disable CS0612
+        await page.RunAndWaitForNavigationAsync(
+            () => page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Open the message" }).ClickAsync(),
+            new PageRunAndWaitForNavigationOptions { WaitUntil = WaitUntilState.Commit });
+#pragma warning restore CS0612
     }
 
     [GeneratedRegex(@"PIN for <carol@plain\.test>: (\S+)")]
