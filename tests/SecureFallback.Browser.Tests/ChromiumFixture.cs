@@ -21,9 +21,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>A fresh browser profile (cookies, storage) for one recipient, with the suite's step timeout.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
     {
-        var context = await Browser.NewContextAsync();
+        var context = await Browser.NewContextAsync(options);
         context.SetDefaultTimeout(StepTimeoutMs);
         context.SetDefaultNavigationTimeout(StepTimeoutMs);
         return context;
