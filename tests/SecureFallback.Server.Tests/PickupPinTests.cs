@@ -130,6 +130,7 @@ public sealed partial class PickupPinTests
         await held.Server.AddPortalUserAsync(AdminEmail, AdminPassword, "Admin");
         using var admin = new PortalVisitor(held.Server.WebAddress);
         await admin.SignInAsync(AdminEmail, AdminPassword);
+        await admin.TurnOnAuthenticatorAsync(); // the console opens only after two-step sign-in
         var recipient = (await held.Server.RecipientsAsync()).Single(r => r.Address == "carol@plain.test" && r.Message!.Kind == Core.Messages.MessageKind.Submitted);
 
         var page = $"/admin/messages/{recipient.MessageId}";
