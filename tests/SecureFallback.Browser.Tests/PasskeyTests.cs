@@ -66,6 +66,48 @@ public sealed class PasskeyTests(ChromiumFixture chromium)
         Assert.True(await page.Locator("#count-delivered").CountAsync() == 1, await page.InnerTextAsync("body"));
     }
 
+    [Fact]
+    public async Task Admin_WithAPasskey_PasswordAloneLeadsToThePasskey_AndASessionFromThePasswordAloneEnds()
+    {
+        var (server, portal) = await StartAsync([]);
+        await using var _ = server;
+        await server.AddPortalUserAsync("admin@ops.test", "an admin console password", "Admin");
+        await using var intruderContext = await chromium.NewContextAsync();
+        var intruder = await intruderContext.NewPageAsync();
+        await SignInWithPasswordAsync(intruder, portal, "admin");
+        await intruder.WaitForAddressAsync("**/account/security?admin=1");
+        await using var context = await chromium.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await AddVirtualAuthenticatorAsync(context, page);
+        await SignInWithPasswordAsync(page, portal, "admin");
+        await page.WaitForAddressAsync("**/account/security?admin=1");
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "add a passkey" }).ClickAsync();
+        await AddPasskeyAsync(page);
+
+        // The session someone opened with the password alone, before the passkey, ends with it: no passkey of their own.
+        await intruder.GotoAsync(new Uri(portal, "account/passkeys").ToString());
+        await intruder.WaitForAddressAsync("**/login**");
+        await PortalSteps.SignOutAsync(page);
+
+        await SignInWithPasswordAsync(page, portal, "admin");
+        await page.Locator("#use-passkey").WaitForAsync();
+        Assert.Contains("This account signs in with a passkey", await page.InnerTextAsync("main"));
+        Assert.Equal(0, await page.GetByLabel("Portal password").CountAsync());
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Sign in with a passkey" }).ClickAsync();
+        await SignInWithPasskeyAsync(page);
+        await page.WaitForAddressAsync("**/admin");
+        Assert.True(await page.Locator("#count-delivered").CountAsync() == 1, await page.InnerTextAsync("body"));
+    }
+
+    /// <summary>Opens <paramref name="path"/>, which leads to /login, and signs in there with the admin's password.</summary>
+    private static async Task SignInWithPasswordAsync(IPage page, Uri portal, string path)
+    {
+        await page.GotoAsync(new Uri(portal, path).ToString());
+        await page.GetByLabel("E-mail address").FillAsync("admin@ops.test");
+        await page.GetByLabel("Portal password").FillAsync("an admin console password");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+    }
+
     private static async Task<(SecureFallbackInstance Server, Uri Portal)> StartAsync(Dictionary<string, string> settings)
     {
         var port = TestPorts.Free();

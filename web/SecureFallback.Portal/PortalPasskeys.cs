@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Filters;
 using SecureFallback.Core;
@@ -45,6 +46,18 @@ public static class PortalPasskeys
     /// <summary>True when the account has a second step: an authenticator app or a passkey.</summary>
     public static async Task<bool> HasSecondStepAsync(UserManager<PortalUser> users, PortalUser user) =>
         await users.GetTwoFactorEnabledAsync(user) || (await users.GetPasskeysAsync(user)).Count > 0;
+
+    /// <summary>
+    /// True when <paramref name="session"/> may add, remove or reset a second step of the account: it passed one
+    /// (<see cref="SecondStepClaim"/>), or the account has none yet and this is its first. A session from the password
+    /// alone must never replace the step that guards the account, or the password would be all an attacker needs.
+    /// </summary>
+    public static async Task<bool> MayChangeSecondStepAsync(UserManager<PortalUser> users, PortalUser user, ClaimsPrincipal session) =>
+        SecondStepClaim.IsIn(session) || !await HasSecondStepAsync(users, user);
+
+    /// <summary>What a session without a passed second step is told when it tries to change one.</summary>
+    public const string SignInWithSecondStepFirst =
+        "To change how this account signs in, sign out and sign in again with your passkey or your authenticator code.";
 
     /// <summary>The script for the passkey pages, served from our origin as /passkey.js.</summary>
     public static string Script { get; } = ReadScript();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +12,9 @@ namespace SecureFallback.Portal.Pages;
 
 /// <summary>
 /// The account's passkeys: add one (WebAuthn attestation through Identity, user verification required) or remove one.
-/// The first second step an account gets counts for the session that added it, as with an authenticator app.
+/// Only a session that passed a second step may do either, except when the account has none yet: the first second step
+/// an account gets counts for the session that added it, as with an authenticator app. Each change renews the
+/// account's security stamp, so every other session of the account ends.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 [PasskeyScript]
@@ -25,6 +28,11 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
 
     public string? Notice { get; private set; }
 
+    /// <summary>This session may add and remove passkeys (<see cref="PortalPasskeys.MayChangeSecondStepAsync"/>).</summary>
+    public bool MayChange { get; private set; }
+
+    private bool _passedSecondStep;
+
     public static string IdOf(UserPasskeyInfo passkey) => WebEncoders.Base64UrlEncode(passkey.CredentialId);
 
     public async Task<IActionResult> OnGetAsync() => await ShowAsync(null, null);
@@ -37,6 +45,11 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
             return NotFound();
         }
 
+        if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
         var entity = new PasskeyUserEntity { Id = user.Id, Name = user.Email!, DisplayName = user.Email! };
         return Content(await signIn.MakePasskeyCreationOptionsAsync(entity), "application/json");
     }
@@ -47,6 +60,11 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         if (await users.GetUserAsync(User) is not { } user)
         {
             return Redirect("/login");
+        }
+
+        if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
+        {
+            return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
         }
 
         PasskeyAttestationResult? result = null;
@@ -70,6 +88,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         var first = !await PortalPasskeys.HasSecondStepAsync(users, user);
         result.Passkey.Name = $"Added {result.Passkey.CreatedAt:yyyy-MM-dd HH:mm} UTC";
         await users.AddOrUpdatePasskeyAsync(user, result.Passkey);
+        await users.UpdateSecurityStampAsync(user); // a session from the password alone, elsewhere, ends now
         await SignInAgainAsync(user, first);
         return await ShowAsync(null, "Passkey added.");
     }
@@ -81,6 +100,11 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
             return Redirect("/login");
         }
 
+        if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
+        {
+            return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
+        }
+
         try
         {
             await users.RemovePasskeyAsync(user, WebEncoders.Base64UrlDecode(id ?? ""));
@@ -90,6 +114,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
             return await ShowAsync("No such passkey.", null);
         }
 
+        await users.UpdateSecurityStampAsync(user);
         await signIn.RefreshSignInAsync(user);
         return await ShowAsync(null, "Passkey removed.");
     }
@@ -100,6 +125,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         {
             // The account's first second step, just proven with user verification: this session has passed it too.
             await signIn.SignInWithClaimsAsync(user, isPersistent: false, [SecondStepClaim.Create()]);
+            _passedSecondStep = true; // the new cookie goes out with this answer; User is still the old principal
         }
         else
         {
@@ -115,6 +141,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         }
 
         (Error, Notice) = (error, notice);
+        MayChange = _passedSecondStep || await PortalPasskeys.MayChangeSecondStepAsync(users, user, User);
         Passkeys = [.. await users.GetPasskeysAsync(user)];
         return Page();
     }

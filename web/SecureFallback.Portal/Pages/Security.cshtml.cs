@@ -8,7 +8,11 @@ using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
 
-/// <summary>Optional two-step sign-in with an authenticator app (TOTP, RFC 6238), with recovery codes.</summary>
+/// <summary>
+/// Two-step sign-in with an authenticator app (TOTP, RFC 6238), with recovery codes: optional for recipients, one of
+/// the two ways (with a passkey) an admin must have. Turning it on or off needs a session that passed a second step,
+/// unless this is the account's first.
+/// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
 {
@@ -32,6 +36,16 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
     /// <summary>An authenticator app or a passkey is set up.</summary>
     public bool HasSecondStep { get; private set; }
 
+    /// <summary>The account has at least one passkey.</summary>
+    public bool HasPasskey { get; private set; }
+
+    public bool IsAdmin { get; private set; }
+
+    /// <summary>This session may turn the authenticator on or off (<see cref="PortalPasskeys.MayChangeSecondStepAsync"/>).</summary>
+    public bool MayChange { get; private set; }
+
+    private bool _passedSecondStep;
+
     public async Task<IActionResult> OnGetAsync()
     {
         var user = await users.GetUserAsync(User);
@@ -52,6 +66,11 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return Redirect("/login");
         }
 
+        if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
+        {
+            return await RefuseAsync(user);
+        }
+
         if (!await VerifyAsync(user, code))
         {
             Error = "That code is not right. Check that the app shows the code for this portal, and use the current one.";
@@ -66,6 +85,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         {
             // The account's first second step, proven just now with its code: this session has passed it too.
             await signIn.SignInWithClaimsAsync(user, isPersistent: false, [SecondStepClaim.Create()]);
+            _passedSecondStep = true; // the new cookie goes out with this answer; User is still the old principal
         }
         else
         {
@@ -85,6 +105,11 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return Redirect("/login");
         }
 
+        if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
+        {
+            return await RefuseAsync(user);
+        }
+
         if (!await VerifyAsync(user, code))
         {
             Error = "That code is not right. Two-step sign-in stays on.";
@@ -100,6 +125,13 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         return Page();
     }
 
+    private async Task<IActionResult> RefuseAsync(PortalUser user)
+    {
+        Error = PortalPasskeys.SignInWithSecondStepFirst;
+        await ShowAsync(user);
+        return Page();
+    }
+
     private async Task<bool> VerifyAsync(PortalUser user, string code)
     {
         var typed = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
@@ -109,10 +141,15 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
     private async Task ShowAsync(PortalUser user)
     {
         TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(user);
-        HasSecondStep = await PortalPasskeys.HasSecondStepAsync(users, user);
-        AdminNeedsSecondStep = await users.IsInRoleAsync(user, PortalRoles.Admin) && !SecondStepClaim.IsIn(HttpContext.User);
-        if (TwoFactorEnabled)
+        HasPasskey = (await users.GetPasskeysAsync(user)).Count > 0;
+        HasSecondStep = TwoFactorEnabled || HasPasskey;
+        IsAdmin = await users.IsInRoleAsync(user, PortalRoles.Admin);
+        var passed = _passedSecondStep || SecondStepClaim.IsIn(User);
+        AdminNeedsSecondStep = IsAdmin && !passed;
+        MayChange = passed || !HasSecondStep;
+        if (TwoFactorEnabled || !MayChange)
         {
+            // A session that may not turn it on never sees the key (it could add it to an app of its own for later).
             (SetupKey, SetupUri) = (null, null);
             return;
         }
