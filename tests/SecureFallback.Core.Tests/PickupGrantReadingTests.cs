@@ -50,6 +50,21 @@ public sealed class PickupGrantReadingTests
         Assert.Equal(4, grant.ReadNetworks!.Split(' ').Length); // nothing more is kept after the last notice
     }
 
+    [Fact]
+    public void AGrantReadBeforeNetworksWereKept_RemembersTheNetwork_WithoutANotice()
+    {
+        var grant = NewGrant();
+        (grant.FirstReadAt, grant.ReadNetworks) = (Now, null); // read before the upgrade that added the networks
+
+        Assert.Equal(GrantReading.NetworkRemembered, grant.RecordReading(Now.AddDays(1), "192.0.2.0/24", "Firefox", accountCreatedHere: false));
+
+        Assert.False(grant.ReopenNoticePending);
+        Assert.Equal(0, grant.ReopenCount);
+        Assert.Equal("192.0.2.0/24", grant.ReadNetworks);
+        Assert.Equal(GrantReading.Nothing, grant.RecordReading(Now.AddDays(2), "192.0.2.0/24", "Firefox", accountCreatedHere: false));
+        Assert.Equal(GrantReading.FromNewNetwork, grant.RecordReading(Now.AddDays(3), "198.51.100.0/24", "Firefox", accountCreatedHere: false));
+    }
+
     private static PickupGrant NewGrant() =>
         PickupGrant.Issue(1, Guid.NewGuid(), "carol@plain.test", Now, Now.AddDays(30)).Grant;
 }

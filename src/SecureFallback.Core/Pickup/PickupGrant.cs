@@ -126,7 +126,15 @@ public sealed class PickupGrant
             return GrantReading.First;
         }
 
-        var seen = (ReadNetworks ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (ReadNetworks is null)
+        {
+            // Read before networks were kept: the first reading's network is unknown, so this one is no evidence of
+            // another reader. Remember it; report only networks new from here on.
+            ReadNetworks = network;
+            return GrantReading.NetworkRemembered;
+        }
+
+        var seen = ReadNetworks.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (ReopenCount >= MaxReopenNotices || seen.Contains(network, StringComparer.Ordinal))
         {
             return GrantReading.Nothing;
@@ -193,4 +201,10 @@ public enum GrantReading
 
     /// <summary>A reading from a network not seen before: one "opened again" notice is owed.</summary>
     FromNewNetwork,
+
+    /// <summary>
+    /// The first reading since the grant's networks are kept, of a grant read before: its network is remembered (to
+    /// be saved), nothing is owed, since where the first reading came from is unknown.
+    /// </summary>
+    NetworkRemembered,
 }
