@@ -25,6 +25,9 @@ public sealed partial class SecureFallbackDbContext(DbContextOptions<SecureFallb
 
     public DbSet<PickupGrant> PickupGrants => Set<PickupGrant>();
 
+    /// <summary>Readings from new networks waiting to be reported to the sender (an outbox).</summary>
+    public DbSet<ReadingReport> ReadingReports => Set<ReadingReport>();
+
     public DbSet<TlsPolicy> TlsPolicies => Set<TlsPolicy>();
 
     public DbSet<ContentRule> ContentRules => Set<ContentRule>();

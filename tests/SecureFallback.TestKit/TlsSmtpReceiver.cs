@@ -43,7 +43,7 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
     /// <summary>SMTP sessions (connections) opened to this receiver so far.</summary>
     public int Sessions => Volatile.Read(ref Recorder.SessionCount);
 
-    /// <summary>Recipients answered <c>550 5.1.1</c>.</summary>
+    /// <summary>Recipients answered <c>550 5.1.1</c> (matched exactly: a local part is case-sensitive in principle).</summary>
     public ISet<string> RejectPermanently => Recorder.RejectPermanently;
 
     /// <summary>Recipients answered <c>450 4.2.1</c>.</summary>
@@ -145,9 +145,9 @@ public sealed class TlsSmtpReceiver : IAsyncDisposable
 
         public IReadOnlyCollection<ReceivedMessage> Messages => Queue.ToArray();
 
-        public ISet<string> RejectPermanently { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        public ISet<string> RejectPermanently { get; } = new HashSet<string>(StringComparer.Ordinal);
 
-        public ISet<string> RejectTemporarily { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        public ISet<string> RejectTemporarily { get; } = new HashSet<string>(StringComparer.Ordinal);
 
         public TimeSpan ReplyDelay { get; set; }
 

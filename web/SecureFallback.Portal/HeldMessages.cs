@@ -8,6 +8,7 @@ using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data;
 using SecureFallback.Data.Content;
+using SecureFallback.Data.Writes;
 
 namespace SecureFallback.Portal;
 
@@ -137,7 +138,7 @@ public sealed class HeldMessages(
     /// </summary>
     public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken)
     {
-        var grant = await LiveGrantsAsync(address).SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
+        var grant = await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
         if (grant is null || grant.NeedsPin)
         {
             return null;
@@ -151,20 +152,67 @@ public sealed class HeldMessages(
 
         var normalizedEmail = address.ToUpperInvariant(); // Identity's normalizer
         var createdBy = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefaultAsync(cancellationToken);
-        var reading = grant.RecordReading(timeProvider.GetUtcNow(), reader.Network, reader.Browser, createdBy == grant.Id);
-        if (reading != GrantReading.Nothing)
+        var reading = await RecordReadingAsync(grant, reader, createdBy == grant.Id, cancellationToken);
+        if (reading == GrantReading.First)
         {
-            // The reading and the report it owes are saved together (outbox): never lost, never twice.
-            await db.SaveChangesAsync(cancellationToken);
-            if (reading == GrantReading.First)
-            {
-                metrics.Read();
-            }
+            metrics.Read();
+        }
 
+        if (reading is GrantReading.First or GrantReading.FromNewNetwork)
+        {
             signal.Notify(); // the delivery loop queues and sends the report now, not at its next idle wake-up
         }
 
         return message;
+    }
+
+    /// <summary>
+    /// Records a reading (<see cref="PickupGrant.RecordReading"/>) and saves it with the report it owes (outbox): never
+    /// lost, never twice. The grant is updated only while its reading state is what this request read; when another
+    /// reading got there first, the grant is read again and this reading recorded on top of it.
+    /// </summary>
+    private async Task<GrantReading> RecordReadingAsync(PickupGrant grant, Reader reader, bool accountCreatedHere, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var (firstReadAt, readNetworks) = (grant.FirstReadAt, grant.ReadNetworks);
+            var recorded = grant.RecordReading(now, reader.Network, reader.Browser, accountCreatedHere);
+            if (recorded.Kind == GrantReading.Nothing)
+            {
+                return GrantReading.Nothing;
+            }
+
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+            var unchanged = db.PickupGrants.Where(g => g.Id == grant.Id && g.FirstReadAt == firstReadAt && g.ReadNetworks == readNetworks);
+            var updated = recorded.Kind == GrantReading.First
+                ? await unchanged.ExecuteUpdateAsync(s => s
+                    .SetProperty(g => g.FirstReadAt, grant.FirstReadAt)
+                    .SetProperty(g => g.FirstReadNetwork, grant.FirstReadNetwork)
+                    .SetProperty(g => g.FirstReadBrowser, grant.FirstReadBrowser)
+                    .SetProperty(g => g.FirstReadAccountCreatedHere, grant.FirstReadAccountCreatedHere)
+                    .SetProperty(g => g.ReadNetworks, grant.ReadNetworks)
+                    .SetProperty(g => g.ReadReceiptPending, true), cancellationToken)
+                : await unchanged.ExecuteUpdateAsync(s => s
+                    .SetProperty(g => g.ReadNetworks, grant.ReadNetworks)
+                    .SetProperty(g => g.ReopenCount, grant.ReopenCount), cancellationToken);
+            if (updated == 1)
+            {
+                if (recorded.Report is { } report)
+                {
+                    db.ReadingReports.Add(report);
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+
+                await write.CommitAsync(cancellationToken);
+                return recorded.Kind;
+            }
+
+            // Another reading was saved since this grant was read: nothing was written (rolled back); read it again.
+            grant = await db.PickupGrants.AsNoTracking().SingleAsync(g => g.Id == grant.Id, cancellationToken);
+        }
+
+        return GrantReading.Nothing; // readings racing this one ten times over: each of theirs is recorded
     }
 
     /// <summary>

@@ -100,43 +100,42 @@ public sealed class PickupGrant
     /// <summary>How many "opened again from another network" notices were raised (at most <see cref="MaxReopenNotices"/>).</summary>
     public int ReopenCount { get; set; }
 
-    /// <summary>True while an "opened again from another network" notice to the sender is still to be queued (an outbox flag).</summary>
-    public bool ReopenNoticePending { get; set; }
-
-    /// <summary>The latest reading from a new network, for that notice.</summary>
-    public DateTimeOffset? LastReadAt { get; set; }
-
-    public string? LastReadNetwork { get; set; }
-
-    public string? LastReadBrowser { get; set; }
-
     /// <summary>"Opened again from another network" notices per grant: a reader hopping networks is no mail cannon.</summary>
     public const int MaxReopenNotices = 3;
 
     /// <summary>
     /// Records a reading: the first one whole (it owes the read receipt); later ones only when they come from a
-    /// network not seen before, each owing one more notice to the sender, up to <see cref="MaxReopenNotices"/>.
+    /// network not seen before, each owing a report of its own (<see cref="RecordedReading.Report"/>), up to
+    /// <see cref="MaxReopenNotices"/>. Pure: the caller saves the grant only if its reading state is still what it was
+    /// when loaded (<see cref="FirstReadAt"/>, <see cref="ReadNetworks"/>), else reloads and records again, so
+    /// readings at the same time neither overwrite each other nor share one report.
     /// </summary>
-    public GrantReading RecordReading(DateTimeOffset now, string network, string browser, bool accountCreatedHere)
+    public RecordedReading RecordReading(DateTimeOffset now, string network, string browser, bool accountCreatedHere)
     {
         if (FirstReadAt is null)
         {
             (FirstReadAt, FirstReadNetwork, FirstReadBrowser, FirstReadAccountCreatedHere) = (now, network, browser, accountCreatedHere);
             (ReadNetworks, ReadReceiptPending) = (network, true);
-            return GrantReading.First;
+            return new(GrantReading.First, null);
         }
 
-        var seen = (ReadNetworks ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (ReadNetworks is null)
+        {
+            // Read before networks were kept: the first reading's network is unknown, so this one is no evidence of
+            // another reader. Remember it; report only networks new from here on.
+            ReadNetworks = network;
+            return new(GrantReading.NetworkRemembered, null);
+        }
+
+        var seen = ReadNetworks.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (ReopenCount >= MaxReopenNotices || seen.Contains(network, StringComparer.Ordinal))
         {
-            return GrantReading.Nothing;
+            return new(GrantReading.Nothing, null);
         }
 
         ReadNetworks = string.Join(' ', seen.Append(network));
-        (LastReadAt, LastReadNetwork, LastReadBrowser) = (now, network, browser);
         ReopenCount++;
-        ReopenNoticePending = true;
-        return GrantReading.FromNewNetwork;
+        return new(GrantReading.FromNewNetwork, new ReadingReport { GrantId = Id, ReadAt = now, Network = network, Browser = browser });
     }
 
     /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
@@ -182,6 +181,9 @@ public sealed class PickupGrant
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
+/// <summary>What <see cref="PickupGrant.RecordReading"/> made of a reading, and the report it owes, if any (to be saved with the grant).</summary>
+public sealed record RecordedReading(GrantReading Kind, ReadingReport? Report);
+
 /// <summary>What <see cref="PickupGrant.RecordReading"/> made of a reading.</summary>
 public enum GrantReading
 {
@@ -191,6 +193,12 @@ public enum GrantReading
     /// <summary>The first reading: the read receipt is owed.</summary>
     First,
 
-    /// <summary>A reading from a network not seen before: one "opened again" notice is owed.</summary>
+    /// <summary>A reading from a network not seen before: one "opened again" notice is owed (its <see cref="ReadingReport"/>).</summary>
     FromNewNetwork,
+
+    /// <summary>
+    /// The first reading since the grant's networks are kept, of a grant read before: its network is remembered (to
+    /// be saved), nothing is owed, since where the first reading came from is unknown.
+    /// </summary>
+    NetworkRemembered,
 }

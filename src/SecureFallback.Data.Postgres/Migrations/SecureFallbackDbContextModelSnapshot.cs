@@ -499,17 +499,6 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<long?>("LastReadAt")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("LastReadBrowser")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("LastReadNetwork")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid");
 
@@ -555,9 +544,6 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<int>("ReopenCount")
                         .HasColumnType("integer");
 
-                    b.Property<bool>("ReopenNoticePending")
-                        .HasColumnType("boolean");
-
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -582,13 +568,41 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.HasIndex("ReferenceCode")
                         .IsUnique();
 
-                    b.HasIndex("ReopenNoticePending")
-                        .HasFilter("\"ReopenNoticePending\"");
-
                     b.HasIndex("TokenHash")
                         .IsUnique();
 
                     b.ToTable("PickupGrants", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Core.Pickup.ReadingReport", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Browser")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<Guid>("GrantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Network")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantId");
+
+                    b.ToTable("ReadingReports", (string)null);
                 });
 
             modelBuilder.Entity("SecureFallback.Core.Policies.ContentRule", b =>

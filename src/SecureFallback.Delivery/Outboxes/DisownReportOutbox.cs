@@ -43,7 +43,9 @@ internal sealed class DisownReportOutbox(
             var first = grant?.FirstReadAt is { } at ? new Reading(at, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere) : null;
             var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), recipient.MessageId, logger, cancellationToken);
             var sender = recipient.Message!.EnvelopeFrom;
-            var report = TryCompose(() => composer.ComposeLocked(sender, recipient.Address, headers, first));
+            // A sender no mail can be written to (an older intake's unquoted local part) gets no report: logged, and
+            // the flag is cleared all the same, so it never holds up the reports behind it.
+            var report = EnvelopeMailbox.TryCreate(sender, out _) ? composer.ComposeLocked(sender, recipient.Address, headers, first) : null;
 
             await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
             if (!await OutboxClaims.TakeLockReportFlagAsync(db, recipient, cancellationToken))
@@ -54,6 +56,10 @@ internal sealed class DisownReportOutbox(
             if (report is not null)
             {
                 NoticeQueue.Enqueue(db, protector, signer, report, sender, MessageKind.ReadReceipt, timeProvider.GetUtcNow());
+            }
+            else
+            {
+                DisownLog.SenderUnaddressable(logger, recipient.MessageId, recipient.Id);
             }
 
             recipient.LockReportQueued();
@@ -78,10 +84,8 @@ internal sealed class DisownReportOutbox(
 
                 foreach (var admin in admins)
                 {
-                    if (TryCompose(() => composer.ComposeDisowned(admin, user.Email!, user.CreatedAt, locked, user.DisownedAt ?? now)) is { } report)
-                    {
-                        NoticeQueue.Enqueue(db, protector, signer, report, admin, MessageKind.ReadReceipt, now);
-                    }
+                    var report = composer.ComposeDisowned(admin, user.Email!, user.CreatedAt, locked, user.DisownedAt ?? now);
+                    NoticeQueue.Enqueue(db, protector, signer, report, admin, MessageKind.ReadReceipt, now);
                 }
 
                 user.DisownReportPending = false;
@@ -100,25 +104,24 @@ internal sealed class DisownReportOutbox(
         return done;
     }
 
-    private static async Task<List<string>> AdminAddressesAsync(SecureFallbackDbContext db, CancellationToken cancellationToken) =>
-        await (from role in db.Roles
-               where role.NormalizedName == AdminRole.ToUpperInvariant()
-               join link in db.UserRoles on role.Id equals link.RoleId
-               join admin in db.Users on link.UserId equals admin.Id
-               where admin.Email != null
-               select admin.Email!).ToListAsync(cancellationToken);
-
-    /// <summary>A report, or none for an address MimeKit cannot write (the flag is cleared all the same).</summary>
-    private static MimeMessage? TryCompose(Func<MimeMessage> compose)
+    /// <summary>
+    /// The admins' addresses that mail can be written to; an admin e-mail that is no RFC 5321 mailbox (such as
+    /// <c>Ops &lt;ops@x.test&gt;</c>) is skipped and logged, so the other admins are still told.
+    /// </summary>
+    private async Task<List<string>> AdminAddressesAsync(SecureFallbackDbContext db, CancellationToken cancellationToken)
     {
-        try
+        var admins = await (from role in db.Roles
+                            where role.NormalizedName == AdminRole.ToUpperInvariant()
+                            join link in db.UserRoles on role.Id equals link.RoleId
+                            join admin in db.Users on link.UserId equals admin.Id
+                            where admin.Email != null
+                            select new { admin.Id, Email = admin.Email! }).ToListAsync(cancellationToken);
+        foreach (var admin in admins.Where(a => !EnvelopeMailbox.TryCreate(a.Email, out _)))
         {
-            return compose();
+            DisownLog.AdminUnaddressable(logger, admin.Id);
         }
-        catch (ParseException)
-        {
-            return null;
-        }
+
+        return [.. admins.Where(a => EnvelopeMailbox.TryCreate(a.Email, out _)).Select(a => a.Email)];
     }
 }
 
@@ -126,4 +129,10 @@ internal static partial class DisownLog
 {
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "An account was disowned by the owner of its address; {Admins} administrator(s) told")]
     public static partial void AdminsTold(ILogger logger, int admins);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Administrator {UserId} is not told of disowned accounts: the account's e-mail is not an RFC 5321 mailbox")]
+    public static partial void AdminUnaddressable(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "No lock report for recipient {RecipientId} of message {MessageId}: its envelope sender is not an RFC 5321 mailbox")]
+    public static partial void SenderUnaddressable(ILogger logger, Guid messageId, long recipientId);
 }

@@ -110,13 +110,14 @@ internal sealed class DsnOutbox(
     /// <summary>
     /// A PIN and a new-PIN link for each held recipient whose grant needs a PIN and has none yet (its hash and the
     /// link's hash are set on the grant, saved with the DSN); a recipient held again keeps the PIN it was given.
-    /// No PIN is made for a sender no DSN can reach: an admin issues one then.
+    /// No PIN is made for a sender no DSN can be written to (<see cref="EnvelopeMailbox"/> decides, as for the DSN's
+    /// own To): a PIN no DSN carries would only lock the message; an admin issues one then.
     /// </summary>
     private async Task<Dictionary<long, HeldPin>> IssuePinsAsync(SecureFallbackDbContext db, QueuedMessage original, List<QueuedRecipient> reported, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pins = new Dictionary<long, HeldPin>();
         var held = reported.Where(r => r.Status == RecipientStatus.HeldForPickup && r.PickupPinRequired).Select(r => r.Id).ToList();
-        if (held.Count == 0 || !MailboxAddress.TryParse(original.EnvelopeFrom, out _))
+        if (held.Count == 0 || !EnvelopeMailbox.TryCreate(original.EnvelopeFrom, out _))
         {
             return pins;
         }

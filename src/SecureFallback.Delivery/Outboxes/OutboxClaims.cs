@@ -26,12 +26,13 @@ internal static class OutboxClaims
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.PickupNoticePending, false), cancellationToken) == ids.Count;
     }
 
-    /// <summary>Takes the read-receipt flag, the "opened again" flag, or both, as they were when the grant was read.</summary>
-    public static async Task<bool> TakeReadReceiptFlagsAsync(SecureFallbackDbContext db, PickupGrant grant, bool receipt, bool reopen, CancellationToken cancellationToken) =>
-        await db.PickupGrants.Where(g => g.Id == grant.Id && (!receipt || g.ReadReceiptPending) && (!reopen || g.ReopenNoticePending))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(g => g.ReadReceiptPending, g => g.ReadReceiptPending && !receipt)
-                .SetProperty(g => g.ReopenNoticePending, g => g.ReopenNoticePending && !reopen), cancellationToken) == 1;
+    public static async Task<bool> TakeReadReceiptFlagAsync(SecureFallbackDbContext db, PickupGrant grant, CancellationToken cancellationToken) =>
+        await db.PickupGrants.Where(g => g.Id == grant.Id && g.ReadReceiptPending)
+            .ExecuteUpdateAsync(s => s.SetProperty(g => g.ReadReceiptPending, false), cancellationToken) == 1;
+
+    /// <summary>Takes one reading's report: its row is removed with the notice queued in the same transaction.</summary>
+    public static async Task<bool> TakeReadingReportAsync(SecureFallbackDbContext db, ReadingReport report, CancellationToken cancellationToken) =>
+        await db.ReadingReports.Where(r => r.Id == report.Id).ExecuteDeleteAsync(cancellationToken) == 1;
 
     public static async Task<bool> TakeLockReportFlagAsync(SecureFallbackDbContext db, QueuedRecipient recipient, CancellationToken cancellationToken) =>
         await db.Recipients.Where(r => r.Id == recipient.Id && r.LockReportPending)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
@@ -14,7 +15,7 @@ namespace SecureFallback.Delivery.Outboxes;
 
 /// <summary>
 /// Turns "read receipt owed" flags, set by the portal with the first reading, into queued MDNs to the sender, and
-/// "opened again from another network" flags into one notice each. Both travel like DSNs: over mandatory TLS, from
+/// each reading from a new network (a <see cref="ReadingReport"/> row) into an "opened again" notice of its own. Both travel like DSNs: over mandatory TLS, from
 /// the null sender.
 /// </summary>
 internal sealed class ReadReceiptOutbox(
@@ -31,54 +32,62 @@ internal sealed class ReadReceiptOutbox(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var grants = await db.PickupGrants.Where(g => g.ReadReceiptPending || g.ReopenNoticePending).OrderBy(g => g.Id).Take(200).ToListAsync(cancellationToken);
-        if (grants.Count == 0)
+        var grants = await db.PickupGrants.AsNoTracking().Where(g => g.ReadReceiptPending).OrderBy(g => g.Id).Take(200).ToListAsync(cancellationToken);
+        var reports = await db.ReadingReports.AsNoTracking().OrderBy(r => r.Id).Take(200).ToListAsync(cancellationToken);
+        if (grants.Count == 0 && reports.Count == 0)
         {
             return 0;
         }
 
         var from = MailboxAddress.Parse(noticeOptions.Value.From);
         var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, from, timeProvider);
-        var reports = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider);
+        var reopened = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider);
         foreach (var grant in grants)
         {
-            var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
-            var now = timeProvider.GetUtcNow();
-            var first = new Reading(grant.FirstReadAt ?? now, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere);
-            var (receiptOwed, reopenOwed) = (grant.ReadReceiptPending, grant.ReopenNoticePending);
-            var mails = new List<MimeMessage>();
-            if (sender.Length > 0 && EnvelopeMailbox.TryCreate(sender, out _)) // else nobody to address them to
-            {
-                var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), grant.MessageId, logger, cancellationToken);
-                if (receiptOwed)
-                {
-                    mails.Add(composer.Compose(sender, grant.Address, headers, first));
-                }
+            await ReportAsync(scope, db, grant, (sender, headers) => composer.Compose(sender, grant.Address, headers, FirstReading(grant)), () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken), cancellationToken);
+        }
 
-                if (reopenOwed)
-                {
-                    var again = new Reading(grant.LastReadAt ?? now, grant.LastReadNetwork, grant.LastReadBrowser, grant.FirstReadAccountCreatedHere);
-                    mails.Add(reports.ComposeReopened(sender, grant.Address, headers, first, again));
-                }
-            }
-
-            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
-            if (!await OutboxClaims.TakeReadReceiptFlagsAsync(db, grant, receiptOwed, reopenOwed, cancellationToken))
-            {
-                continue; // another instance is sending these; the transaction rolls back
-            }
-
-            foreach (var mail in mails)
-            {
-                NoticeQueue.Enqueue(db, protector, signer, mail, sender, MessageKind.ReadReceipt, now);
-            }
-
-            (grant.ReadReceiptPending, grant.ReopenNoticePending) = (grant.ReadReceiptPending && !receiptOwed, grant.ReopenNoticePending && !reopenOwed);
-            await db.SaveChangesAsync(cancellationToken);
-            await write.CommitAsync(cancellationToken);
+        foreach (var report in reports)
+        {
+            // The grant is read after the report: its first reading is set (a report is only owed after it).
+            var grant = await db.PickupGrants.AsNoTracking().SingleAsync(g => g.Id == report.GrantId, cancellationToken);
+            var again = new Reading(report.ReadAt, report.Network, report.Browser, grant.FirstReadAccountCreatedHere);
+            await ReportAsync(scope, db, grant, (sender, headers) => reopened.ComposeReopened(sender, grant.Address, headers, FirstReading(grant), again), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
         }
 
         signal.Notify();
-        return grants.Count;
+        return grants.Count + reports.Count;
+    }
+
+    private Reading FirstReading(PickupGrant grant) =>
+        new(grant.FirstReadAt ?? timeProvider.GetUtcNow(), grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere);
+
+    /// <summary>
+    /// Takes one claim and queues its mail in one transaction; a sender no mail can be written to (the null sender,
+    /// an older intake's unquoted local part) gets none, and the claim is taken all the same.
+    /// </summary>
+    private async Task ReportAsync(AsyncServiceScope scope, SecureFallbackDbContext db, PickupGrant grant, Func<string, HeaderList, MimeMessage> compose, Func<Task<bool>> claim, CancellationToken cancellationToken)
+    {
+        var sender = await db.Messages.Where(m => m.Id == grant.MessageId).Select(m => m.EnvelopeFrom).SingleAsync(cancellationToken);
+        MimeMessage? mail = null;
+        if (sender.Length > 0 && EnvelopeMailbox.TryCreate(sender, out _))
+        {
+            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), grant.MessageId, logger, cancellationToken);
+            mail = compose(sender, headers);
+        }
+
+        await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+        if (!await claim())
+        {
+            return; // another instance is sending this one; the transaction rolls back
+        }
+
+        if (mail is not null)
+        {
+            NoticeQueue.Enqueue(db, protector, signer, mail, sender, MessageKind.ReadReceipt, timeProvider.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await write.CommitAsync(cancellationToken);
     }
 }

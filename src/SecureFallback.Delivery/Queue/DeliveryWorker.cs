@@ -36,6 +36,17 @@ internal sealed class DeliveryWorker(
 
     /// <summary>Recipients claimed per round, over all dispatched domains.</summary>
     private const int ClaimLimit = 5000;
+    private readonly OutboxRunner _outboxRunner = new(timeProvider, logger);
+
+    /// <summary>Pickup notices first: a held DSN with a PIN waits for the grant its notice creates.</summary>
+    private readonly OutboxPass[] _outboxes =
+    [
+        new("pickup notice", pickupNoticeOutbox.ProcessAsync),
+        new("read receipt", readReceiptOutbox.ProcessAsync),
+        new("disown report", disownReportOutbox.ProcessAsync),
+        new("DSN", dsnOutbox.ProcessAsync),
+    ];
+
     private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>Domains whose last run failed unexpectedly, with when they may run again (no tight retry loop).</summary>
@@ -55,10 +66,7 @@ internal sealed class DeliveryWorker(
                 {
                     ReapFinished();
                     await DispatchDueAsync(stoppingToken);
-                    await pickupNoticeOutbox.ProcessAsync(stoppingToken);
-                    await readReceiptOutbox.ProcessAsync(stoppingToken);
-                    await disownReportOutbox.ProcessAsync(stoppingToken);
-                    await dsnOutbox.ProcessAsync(stoppingToken);
+                    await _outboxRunner.RunAsync(_outboxes, stoppingToken);
                     await sessionCache.RetireIdleAsync();
                     wait = _inFlight.Count >= options.Value.MaxParallelDomains
                         ? options.Value.PollInterval // full: an in-flight domain finishing wakes the loop

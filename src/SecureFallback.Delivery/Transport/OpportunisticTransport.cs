@@ -50,6 +50,6 @@ internal static class OpportunisticTransport
             return (results, tls);
         }
 
-        return (recipients.ToDictionary(r => r, _ => failure!, StringComparer.OrdinalIgnoreCase), null);
+        return (recipients.ToDictionary(r => r, _ => failure!, StringComparer.Ordinal), null);
     }
 }

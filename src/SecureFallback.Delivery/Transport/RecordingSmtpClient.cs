@@ -44,7 +44,11 @@ internal sealed class RecordingSmtpClient : SmtpClient
         }
     }
 
-    public Dictionary<string, SmtpResponse> RecipientReplies { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// RCPT replies by the exact stored address: a local part is case-sensitive in principle (RFC 5321 2.4), so
+    /// <c>A@x</c> and <c>a@x</c> in one transaction keep a reply each.
+    /// </summary>
+    public Dictionary<string, SmtpResponse> RecipientReplies { get; } = new(StringComparer.Ordinal);
 
     private readonly Dictionary<MailboxAddress, string> _storedAddress = new(ReferenceEqualityComparer.Instance);
 
@@ -59,17 +63,27 @@ internal sealed class RecordingSmtpClient : SmtpClient
 
     /// <summary>
     /// The envelope as MimeKit mailboxes (<see cref="EnvelopeMailbox"/>). A recipient none can be made of fails alone
-    /// (5.1.3); a sender none can be made of fails them all (5.1.7). Null sender: the empty reverse-path.
+    /// (5.1.3); a sender none can be made of fails them all (5.1.7); a recipient that differs from an earlier one only
+    /// in case waits for a later transaction (4.5.3). Null sender: the empty reverse-path.
     /// </summary>
     private (MailboxAddress? Sender, List<MailboxAddress> Recipients) Mailboxes(
         string envelopeFrom, IReadOnlyList<string> recipients, Dictionary<string, HostAttemptResult> results)
     {
         var sender = envelopeFrom.Length == 0 ? new MailboxAddress("", "") : EnvelopeMailbox.TryCreate(envelopeFrom, out var from) ? from : null;
         var mailboxes = new List<MailboxAddress>();
+        var inTransaction = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // as MailKit weeds out RCPTs
         foreach (var recipient in recipients)
         {
             if (sender is not null && EnvelopeMailbox.TryCreate(recipient, out var mailbox))
             {
+                if (!inTransaction.Add(mailbox.Address))
+                {
+                    // MailKit would send one RCPT for both: this one goes in a transaction of its own, later, rather
+                    // than be reported on the other's reply.
+                    results[recipient] = HostAttemptResult.Transient(FailureReason.TemporaryReply, "another recipient of this transaction differs only in case; sent in a later transaction", "4.5.3");
+                    continue;
+                }
+
                 mailboxes.Add(mailbox);
                 _storedAddress[mailbox] = recipient;
                 continue;
@@ -92,7 +106,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
     {
         RecipientReplies.Clear();
         _storedAddress.Clear();
-        var results = new Dictionary<string, HostAttemptResult>(StringComparer.OrdinalIgnoreCase);
+        var results = new Dictionary<string, HostAttemptResult>(StringComparer.Ordinal);
         var (sender, mailboxes) = Mailboxes(envelopeFrom, recipients, results);
         recipients = [.. mailboxes.Select(m => _storedAddress[m])];
         if (sender is null || mailboxes.Count == 0)

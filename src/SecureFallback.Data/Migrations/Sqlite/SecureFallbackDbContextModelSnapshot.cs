@@ -482,17 +482,6 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<long?>("LastReadAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("LastReadBrowser")
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("LastReadNetwork")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
                     b.Property<Guid>("MessageId")
                         .HasColumnType("TEXT");
 
@@ -538,9 +527,6 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<int>("ReopenCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool>("ReopenNoticePending")
-                        .HasColumnType("INTEGER");
-
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -565,13 +551,39 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasIndex("ReferenceCode")
                         .IsUnique();
 
-                    b.HasIndex("ReopenNoticePending")
-                        .HasFilter("\"ReopenNoticePending\"");
-
                     b.HasIndex("TokenHash")
                         .IsUnique();
 
                     b.ToTable("PickupGrants", (string)null);
+                });
+
+            modelBuilder.Entity("SecureFallback.Core.Pickup.ReadingReport", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Browser")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("GrantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Network")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantId");
+
+                    b.ToTable("ReadingReports", (string)null);
                 });
 
             modelBuilder.Entity("SecureFallback.Core.Policies.ContentRule", b =>
