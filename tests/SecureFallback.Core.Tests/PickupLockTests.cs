@@ -47,4 +47,27 @@ public sealed class PickupLockTests
         Assert.Null(queued.PickupLockedAt);
         Assert.Throws<InvalidOperationException>(() => queued.LockReportQueued());
     }
+
+    [Fact]
+    public void UnlockPickup_OfALockedCopy_OpensItAgain_AndLeavesAnOwedReportOwed()
+    {
+        var carol = Held(HoldUntil);
+        carol.LockPickup(After(TimeSpan.FromHours(2)));
+
+        carol.UnlockPickup();
+
+        Assert.Equal(RecipientStatus.HeldForPickup, carol.Status);
+        Assert.Null(carol.PickupLockedAt);
+        Assert.True(carol.LockReportPending); // the sender still hears that it was locked
+    }
+
+    [Fact]
+    public void UnlockPickup_OfACopyNotLockedOrNotHeld_Throws()
+    {
+        var held = Held(HoldUntil);
+        var queued = Queued();
+
+        Assert.Throws<InvalidOperationException>(() => held.UnlockPickup());
+        Assert.Throws<InvalidOperationException>(() => queued.UnlockPickup());
+    }
 }

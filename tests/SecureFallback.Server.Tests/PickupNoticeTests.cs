@@ -54,6 +54,31 @@ public sealed class PickupNoticeTests
     }
 
     [Fact]
+    public async Task Notice_OfAMessageThatNeedsAPin_CarriesNoSubject_EvenWithIncludeSubject()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:pin.plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+            ["SecureFallback:Notices:IncludeSubject"] = "true",
+            ["SecureFallback:Policies:pin.plain.test:PickupPin"] = "true",
+        });
+
+        await server.SendAsync("alice@sender.test", ["dave@pin.plain.test"], "Confidential diagnosis", "held body");
+        await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Quarterly figures", "held body");
+
+        var notices = (await plain.WaitForMessagesAsync(2)).Select(n => n.Parse()).ToList();
+        var pinNotice = notices.Single(n => n.To.Mailboxes.Single().Address == "dave@pin.plain.test");
+        var plainNotice = notices.Single(n => n.To.Mailboxes.Single().Address == "carol@plain.test");
+        Assert.Contains("phone or text message", pinNotice.TextBody);
+        Assert.DoesNotContain("Confidential diagnosis", pinNotice.TextBody + pinNotice.HtmlBody + pinNotice.Subject);
+        Assert.Contains("Quarterly figures", plainNotice.TextBody); // the setting still works without a PIN
+    }
+
+    [Fact]
     public async Task Notice_WithADkimKeyConfigured_CarriesASignatureThatVerifies()
     {
         using var rsa = System.Security.Cryptography.RSA.Create(2048);

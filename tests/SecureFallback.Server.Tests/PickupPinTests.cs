@@ -208,7 +208,7 @@ public sealed partial class PickupPinTests
         return match.Groups[1].Value;
     }
 
-    private static async Task<Held> HeldAsync(string[] recipients)
+    private static async Task<Held> HeldAsync(string[] recipients, Action<IServiceCollection>? services = null)
     {
         var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
@@ -218,7 +218,7 @@ public sealed partial class PickupPinTests
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Policies:plain.test:PickupPin"] = "true",
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000",
-        });
+        }, services: services);
         await server.SendAsync("alice@sender.test", recipients, "Lab results", "carol-marker-body");
         var notices = (await plain.WaitForMessagesAsync(recipients.Length)).Select(n => n.Parse()).ToList();
         var dsn = Assert.Single(await senderServer.WaitForMessagesAsync(1)).Parse();

@@ -10,14 +10,18 @@ using SecureFallback.Data.Writes;
 namespace SecureFallback.Portal;
 
 /// <summary>
-/// "This was not me": the holder of a pickup link (the token proves they read that mailbox) reports that the account
-/// for its address was created by someone else. In one write: the account is locked for good and its sessions end
+/// "This was not me": the holder of a pickup link or reference code (either proves they read that mailbox) reports
+/// that the account for its address was created by someone else. It is offered and honoured only for a non-admin
+/// account created after the grant was issued (<see cref="IsOfferedAsync"/>): someone who registered in answer to this
+/// very notice, by its link, its reference code or a mailed registration code. An account made before the notice, or
+/// an admin account, is never locked by whoever holds a live link. In one write: the account is locked for good and its sessions end
 /// (security stamp), every held copy for the address is locked (<see cref="QueuedRecipient.LockPickup"/>), and the
 /// reports to each sender and to the admins are owed (outbox flags, sent by the delivery loop).
 /// </summary>
 public sealed class AccountDisowning(
     SecureFallbackDbContext db,
     UserManager<PortalUser> users,
+    PortalAccounts accounts,
     IDeliverySignal signal,
     TimeProvider timeProvider,
     ILogger<AccountDisowning> logger)
@@ -26,13 +30,23 @@ public sealed class AccountDisowning(
     public async Task<bool> IsDisownedAsync(string address) =>
         await users.FindByEmailAsync(address) is { DisownedAt: not null };
 
-    /// <summary>Disowns the account of <paramref name="grant"/>'s address; false when it has none (or was disowned before).</summary>
+    /// <summary>
+    /// True when the holder of <paramref name="grant"/> may say "I did not create this account": the address has a
+    /// finished, not yet disowned, non-admin account that was created after the grant was issued.
+    /// </summary>
+    public async Task<bool> IsOfferedAsync(PickupGrant grant) =>
+        await users.FindByEmailAsync(grant.Address) is { } user && await IsOfferedToAsync(grant, user);
+
+    /// <summary>
+    /// Disowns the account of <paramref name="grant"/>'s address; false (and nothing changes) when it has none, was
+    /// disowned before, is an admin account or was created before the grant (<see cref="IsOfferedAsync"/>).
+    /// </summary>
     public async Task<bool> DisownAsync(PickupGrant grant, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
         var user = await users.FindByEmailAsync(grant.Address);
-        if (user is null || user.DisownedAt is not null || !await users.HasPasswordAsync(user))
+        if (user is null || !await IsOfferedToAsync(grant, user))
         {
             return false;
         }
@@ -55,4 +69,10 @@ public sealed class AccountDisowning(
         signal.Notify();
         return true;
     }
+
+    private async Task<bool> IsOfferedToAsync(PickupGrant grant, PortalUser user) =>
+        user.DisownedAt is null
+        && user.CreatedAt >= grant.CreatedAt
+        && await users.HasPasswordAsync(user)
+        && await accounts.IsReachableAsync(user);
 }

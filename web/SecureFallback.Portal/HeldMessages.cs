@@ -97,6 +97,7 @@ public sealed class HeldMessages(
     public async Task<List<HeldMessageSummary>> ListAsync(string address, CancellationToken cancellationToken)
     {
         var summaries = new List<HeldMessageSummary>();
+        var stamp = await AccountStampAsync(address, cancellationToken);
         foreach (var grant in await LiveGrantsAsync(address).OrderByDescending(g => g.CreatedAt).ToListAsync(cancellationToken))
         {
             // The inbox needs headers only: just the chunks holding them are read and decrypted.
@@ -120,7 +121,7 @@ public sealed class HeldMessages(
             var from = headers[HeaderId.From] is { } raw && InternetAddressList.TryParse(raw, out var list) ? list.ToString() : "";
             var date = headers[HeaderId.Date] is { } rawDate && MimeKit.Utils.DateUtils.TryParse(rawDate, out var parsed) ? parsed : grant.CreatedAt;
             // A message that waits for the sender's PIN shows nothing of itself but its sender.
-            var subject = grant.NeedsPin ? "(opens with the sender's PIN)" : headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
+            var subject = grant.NeedsPinFor(stamp) ? "(opens with the sender's PIN)" : headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
             summaries.Add(new HeldMessageSummary(grant.Id, from, date, subject, grant.ExpiresAt, grant.FirstReadAt is not null));
         }
 
@@ -132,6 +133,16 @@ public sealed class HeldMessages(
         await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
 
     /// <summary>
+    /// The security stamp of the account named <paramref name="address"/> (a signed-in user's name): a PIN unlock holds
+    /// only while it is the stamp the unlock was made with (<see cref="PickupGrant.NeedsPinFor"/>).
+    /// </summary>
+    public async Task<string?> AccountStampAsync(string address, CancellationToken cancellationToken)
+    {
+        var normalizedEmail = address.ToUpperInvariant(); // Identity's normalizer
+        return await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Opens one held message of <paramref name="address"/> and records the reading: the first one whole (it owes the
     /// read receipt), later ones only from a new network (each owes one "opened again" notice, boundedly). Null when
     /// it is not theirs, or still waits for the sender's PIN.
@@ -139,7 +150,7 @@ public sealed class HeldMessages(
     public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken)
     {
         var grant = await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
-        if (grant is null || grant.NeedsPin)
+        if (grant is null || grant.NeedsPinFor(await AccountStampAsync(address, cancellationToken)))
         {
             return null;
         }

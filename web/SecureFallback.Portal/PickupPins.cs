@@ -27,10 +27,14 @@ public enum PinResult
 /// </summary>
 public sealed partial class PickupPins(SecureFallbackDbContext db, TimeProvider timeProvider, ILogger<PickupPins> logger)
 {
-    /// <summary>Checks <paramref name="typed"/> against the PIN of <paramref name="grant"/> (the signed-in recipient's own).</summary>
-    public async Task<PinResult> EnterAsync(PickupGrant grant, string? typed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks <paramref name="typed"/> against the PIN of <paramref name="grant"/> (the signed-in recipient's own);
+    /// the right one unlocks the message for the account's current credentials, <paramref name="accountStamp"/> (its
+    /// security stamp): a later password reset or change of second step asks for the PIN again.
+    /// </summary>
+    public async Task<PinResult> EnterAsync(PickupGrant grant, string? typed, string? accountStamp, CancellationToken cancellationToken)
     {
-        if (!grant.NeedsPin)
+        if (!grant.NeedsPinFor(accountStamp))
         {
             return PinResult.Opened;
         }
@@ -42,7 +46,7 @@ public sealed partial class PickupPins(SecureFallbackDbContext db, TimeProvider 
 
         // Claim a try before checking: the count goes up first, only while below the limit and only for this PIN.
         var claimed = await WriteAsync(
-            () => db.PickupGrants.Where(g => g.Id == grant.Id && g.PinUnlockedAt == null && g.PinFailures < PickupPin.MaxFailures && g.PinHash == issued)
+            () => db.PickupGrants.Where(g => g.Id == grant.Id && (g.PinUnlockedAt == null || g.PinUnlockedStamp == null || g.PinUnlockedStamp != accountStamp) && g.PinFailures < PickupPin.MaxFailures && g.PinHash == issued)
                 .ExecuteUpdateAsync(s => s.SetProperty(g => g.PinFailures, g => g.PinFailures + 1), cancellationToken),
             cancellationToken);
         if (claimed == 0)
@@ -59,7 +63,7 @@ public sealed partial class PickupPins(SecureFallbackDbContext db, TimeProvider 
         var now = timeProvider.GetUtcNow();
         var unlocked = await WriteAsync(
             () => db.PickupGrants.Where(g => g.Id == grant.Id && g.PinHash == issued)
-                .ExecuteUpdateAsync(s => s.SetProperty(g => g.PinUnlockedAt, now).SetProperty(g => g.PinFailures, 0), cancellationToken),
+                .ExecuteUpdateAsync(s => s.SetProperty(g => g.PinUnlockedAt, now).SetProperty(g => g.PinUnlockedStamp, accountStamp).SetProperty(g => g.PinFailures, 0), cancellationToken),
             cancellationToken);
         if (unlocked == 1)
         {

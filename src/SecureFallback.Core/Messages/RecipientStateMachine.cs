@@ -18,6 +18,7 @@ namespace SecureFallback.Core.Messages;
 /// Queued, HeldForPickup ── DeleteByAdmin ──────────► Failed 5.3.0 (DSN)
 /// HeldForPickup ── ExpireHold (HoldUntil passed) ──► PickupExpired (final; DSN only when never read)
 /// HeldForPickup ── LockPickup ("this was not me") ──► HeldForPickup, locked: opens for nobody (report to the sender)
+/// HeldForPickup, locked ── UnlockPickup (the admin removed the disowned account) ──► HeldForPickup
 /// </code>
 /// Delivered, Failed and PickupExpired are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
@@ -250,6 +251,17 @@ public sealed partial class QueuedRecipient
 
         var reportOwed = ReportOwed();
         (PickupLockedAt, LockReportPending) = (now, reportOwed);
+    }
+
+    /// <summary>
+    /// HeldForPickup, locked → HeldForPickup: an administrator removed the disowned account, so the copy opens again
+    /// for whoever registers the address next by proving the mailbox. A lock report still owed stays owed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not held, or not locked.</exception>
+    public void UnlockPickup()
+    {
+        RequireStatus(nameof(UnlockPickup), RecipientStatus.HeldForPickup);
+        PickupLockedAt = PickupLockedAt is null ? throw new InvalidOperationException($"Recipient {Id} is not locked.") : null;
     }
 
     /// <summary>Clears <see cref="LockReportPending"/>: the report of the lock is queued.</summary>

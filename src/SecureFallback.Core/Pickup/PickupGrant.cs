@@ -51,8 +51,18 @@ public sealed class PickupGrant
     /// <summary>Wrong PINs since the current one was issued; at <see cref="PickupPin.MaxFailures"/> the message is locked.</summary>
     public int PinFailures { get; set; }
 
-    /// <summary>When the right PIN was entered: from then on the message opens for its recipient without one.</summary>
+    /// <summary>
+    /// When the right PIN was entered: from then on the message opens without one for the account as it was then
+    /// (<see cref="PinUnlockedStamp"/>).
+    /// </summary>
     public DateTimeOffset? PinUnlockedAt { get; set; }
+
+    /// <summary>
+    /// The security stamp of the account that entered the right PIN. The unlock belongs to those credentials, not to
+    /// the message: once the stamp changes (a password reset by mailed code, a changed second step, "this was not
+    /// me"), whoever holds the account now must type the PIN again.
+    /// </summary>
+    public string? PinUnlockedStamp { get; set; }
 
     /// <summary>SHA-256 of the token in the held DSN's "issue a new PIN" link; the token exists only in that DSN.</summary>
     public byte[]? PinResetTokenHash { get; set; }
@@ -63,11 +73,15 @@ public sealed class PickupGrant
     /// <summary>Who issued the current PIN (audit): the held DSN, the sender's link, or an admin by name. Never the PIN.</summary>
     public string? PinIssuedBy { get; set; }
 
-    /// <summary>The message still waits for its PIN.</summary>
-    public bool NeedsPin => PinRequired && PinUnlockedAt is null;
+    /// <summary>
+    /// The message waits for its PIN for the account whose security stamp is now <paramref name="accountStamp"/>:
+    /// it was never unlocked, or unlocked under other credentials.
+    /// </summary>
+    public bool NeedsPinFor(string? accountStamp) =>
+        PinRequired && (PinUnlockedAt is null || PinUnlockedStamp is null || !string.Equals(PinUnlockedStamp, accountStamp, StringComparison.Ordinal));
 
     /// <summary>Five wrong PINs: only a new PIN opens it again.</summary>
-    public bool PinLocked => NeedsPin && PinFailures >= PickupPin.MaxFailures;
+    public bool PinLockedFor(string? accountStamp) => NeedsPinFor(accountStamp) && PinFailures >= PickupPin.MaxFailures;
 
     /// <summary>Sets a fresh PIN (its hash only) and clears the wrong tries; returns the PIN, to be shown or sent once.</summary>
     public string IssuePin(DateTimeOffset now, string issuedBy)

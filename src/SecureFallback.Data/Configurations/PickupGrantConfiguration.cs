@@ -22,6 +22,7 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.Property(g => g.PinResetTokenHash).HasMaxLength(32);
         builder.HasIndex(g => g.PinResetTokenHash).IsUnique();
         builder.Property(g => g.PinIssuedBy).HasMaxLength(300);
+        builder.Property(g => g.PinUnlockedStamp).HasMaxLength(256);
         builder.Property(g => g.FirstReadNetwork).HasMaxLength(64);
         builder.Property(g => g.FirstReadBrowser).HasMaxLength(16);
         builder.Property(g => g.ReadNetworks).HasMaxLength(320); // 1 + MaxReopenNotices networks

@@ -51,11 +51,17 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
         ? $"The message also needs a PIN: {senderName} will give it to you by phone or text message, never by e-mail. Do not trust a PIN that arrives by e-mail."
         : "";
 
+    /// <summary>
+    /// The subject the notice may show (<c>Notices:IncludeSubject</c>): never for a message that needs the sender's
+    /// PIN, whose whole point is that reading the recipient's mail path tells nothing of it.
+    /// </summary>
+    private static string? ShownSubject(PickupNotice notice) => notice.PinRequired ? null : notice.Subject;
+
     private Uri PickupLink(string token) => new(portal, $"pickup/{token}");
 
     private string Text(PickupNotice notice, string senderName)
     {
-        var subjectLine = notice.Subject is null ? "" : $"Subject: {notice.Subject}\n";
+        var subjectLine = ShownSubject(notice) is { } subject ? $"Subject: {subject}\n" : "";
         return string.Create(CultureInfo.InvariantCulture, $"""
             Hello,
 
@@ -85,7 +91,7 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
     private string Html(PickupNotice notice, string senderName)
     {
         static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
-        var subjectLine = notice.Subject is null ? "" : $"<p>Subject: {E(notice.Subject)}</p>";
+        var subjectLine = ShownSubject(notice) is { } subject ? $"<p>Subject: {E(subject)}</p>" : "";
         var link = PickupLink(notice.Token).ToString();
         return string.Create(CultureInfo.InvariantCulture, $"""
             <!doctype html>

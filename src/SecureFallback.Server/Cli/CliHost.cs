@@ -19,4 +19,10 @@ internal static class CliHost
         addModules(builder.Services);
         return builder.Build();
     }
+
+    /// <summary>The host of the verbs that manage accounts: the database with the portal's Identity stores.</summary>
+    public static IHost BuildWithIdentity(string[] settings) =>
+        Build(settings, services => services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
+            .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
+            .AddEntityFrameworkStores<SecureFallbackDbContext>());
 }

@@ -7,7 +7,7 @@ namespace SecureFallback.Server.Cli;
 
 /// <summary>
 /// Admin verbs: <c>securefallback users add NAME</c> (password from standard input or an interactive prompt),
-/// <c>users remove NAME</c>, <c>users list</c>. They use the same settings and database as the server.
+/// <c>users remove NAME</c>, <c>users list</c>, <c>accounts list|remove EMAIL</c> (<see cref="PortalAccountsCommand"/>). They use the same settings and database as the server.
 /// </summary>
 internal static class CliVerbs
 {
@@ -18,6 +18,10 @@ internal static class CliVerbs
           securefallback users remove NAME    delete a relay user
           securefallback users list           list relay users
           securefallback users add-admin EMAIL create an admin console account or reset its password (role Admin)
+          securefallback accounts list        portal accounts: address, created, admin or recipient, disowned, locked
+          securefallback accounts remove EMAIL delete a recipient's portal account (passkeys, tokens) so its owner can
+                                              register again; unlocks the held messages its "not me" lock locked
+                                              (admins are refused: exit 64)
           securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
           securefallback keys list            master key versions and what uses each
           securefallback keys rotate          add a master key version and re-wrap every data key under it (bodies untouched)
@@ -30,13 +34,18 @@ internal static class CliVerbs
     /// <summary>Exit code of an unknown command or a stray argument.</summary>
     public const int UsageError = 2;
 
-    public static bool IsVerb(string word) => word is "users" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
+    public static bool IsVerb(string word) => word is "users" or "accounts" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] words, string[] settings)
     {
         if (words is ["users", "add" or "add-admin" or "remove", _] or ["users", "list"])
         {
             return await RunUsersAsync(words[1..], settings);
+        }
+
+        if (words is ["accounts", "list"] or ["accounts", "remove", _])
+        {
+            return await PortalAccountsCommand.RunAsync(words[1..], settings);
         }
 
         if (words is ["check-tls", var target])
@@ -78,9 +87,7 @@ internal static class CliVerbs
 
     private static async Task<int> RunUsersAsync(string[] words, string[] settings)
     {
-        using var host = CliHost.Build(settings, services => services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<SecureFallbackDbContext>());
+        using var host = CliHost.BuildWithIdentity(settings);
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         await db.MigrateToCurrentAsync();

@@ -8,12 +8,23 @@ namespace SecureFallback.Portal.Pages;
 
 /// <summary>
 /// For the cautious recipient who types the portal address instead of clicking: address + reference code from the
-/// notice lead to registration (or to sign-in when the address already has an account).
+/// notice lead to registration. When the address already has an account they lead to the same choice as the link:
+/// "Sign in" and, under the same rule (<see cref="AccountDisowning.IsOfferedAsync"/>), "I did not create this
+/// account", posted with the address and code as the proof of the mailbox.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, SignInManager<PortalUser> signIn) : PageModel
+public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, AccountDisowning disowning, SignInManager<PortalUser> signIn) : PageModel
 {
     public string? Address { get; private set; }
+
+    /// <summary>The address already has an account: the page offers "Sign in" instead of registration.</summary>
+    public bool HasAccount { get; private set; }
+
+    /// <summary>Set with <see cref="HasAccount"/> when "I did not create this account" is offered.</summary>
+    public bool NotMeOffered { get; private set; }
+
+    /// <summary>The address's account was disowned: its messages are locked.</summary>
+    public bool Disowned { get; private set; }
 
     public string? Code { get; private set; }
 
@@ -32,12 +43,27 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, SignIn
             return Page();
         }
 
+        (Address, Code) = (grant.Address, code);
         if (await accounts.IsRegisteredAsync(grant.Address))
         {
-            return Redirect("/login");
+            Disowned = await disowning.IsDisownedAsync(grant.Address);
+            HasAccount = !Disowned;
+            NotMeOffered = HasAccount && await disowning.IsOfferedAsync(grant);
         }
 
-        (Address, Code) = (grant.Address, code);
+        return Page();
+    }
+
+    /// <summary>"I did not create this account", proven by the address and reference code instead of the link.</summary>
+    public async Task<IActionResult> OnPostNotMeAsync(string email, string code, CancellationToken cancellationToken)
+    {
+        var grant = await held.FindByReferenceAsync(email ?? "", code ?? "", cancellationToken);
+        Disowned = grant is not null && (await disowning.DisownAsync(grant, cancellationToken) || await disowning.IsDisownedAsync(grant.Address));
+        if (!Disowned)
+        {
+            Error = "That address and reference code do not match a waiting message."; // nothing changed
+        }
+
         return Page();
     }
 

@@ -31,9 +31,10 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { NeedsPin: true } grant)
+        var stamp = await held.AccountStampAsync(User.Identity!.Name!, cancellationToken);
+        if (await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } grant && grant.NeedsPinFor(stamp))
         {
-            (NeedsPin, PinLocked, Id) = (true, grant.PinLocked, id);
+            (NeedsPin, PinLocked, Id) = (true, grant.PinLockedFor(stamp), id);
             return Page();
         }
 
@@ -48,7 +49,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
         return Page();
     }
 
-    /// <summary>The sender's PIN, typed by the recipient: the right one opens the message for good.</summary>
+    /// <summary>The sender's PIN, typed by the recipient: the right one opens the message for this account's credentials.</summary>
     public async Task<IActionResult> OnPostPinAsync(Guid id, string? pin, CancellationToken cancellationToken)
     {
         var grant = await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken);
@@ -57,7 +58,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
             return NotFound();
         }
 
-        var result = await pins.EnterAsync(grant, pin, cancellationToken);
+        var result = await pins.EnterAsync(grant, pin, await held.AccountStampAsync(User.Identity!.Name!, cancellationToken), cancellationToken);
         if (result == PinResult.Opened)
         {
             return Redirect($"/messages/{id}");
@@ -121,7 +122,9 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
         try
         {
             var message = await held.ReadAsync(User.Identity!.Name!, id, Reader.Of(HttpContext), cancellationToken);
-            if (message is null && await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { NeedsPin: true })
+            if (message is null
+                && await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } grant
+                && grant.NeedsPinFor(await held.AccountStampAsync(User.Identity!.Name!, cancellationToken)))
             {
                 return (null, Redirect($"/messages/{id}"));
             }

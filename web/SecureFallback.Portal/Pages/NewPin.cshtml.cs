@@ -27,7 +27,7 @@ public sealed class NewPinModel(PickupPins pins) : PageModel
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken cancellationToken)
     {
         Grant = await pins.FindByResetTokenAsync(token, cancellationToken);
-        if (Grant is { PinUnlockedAt: null })
+        if (Grant is not null) // also after an unlock: it holds only for the account's credentials of that moment
         {
             NewPin = await pins.IssueAsync(Grant, "the sender (held-DSN link)", cancellationToken);
         }

@@ -11,9 +11,10 @@ namespace SecureFallback.Portal.Pages;
 /// The personal link from the pickup notice. The token proves the mailbox, so its first use registers an account for
 /// exactly the grant's address (e-mail confirmed). Once that address has an account, the link means "sign in and open
 /// this message": its owner goes to the message (through sign-in when signed out); it never signs anyone in by itself,
-/// and to anyone else signed in it looks exactly like an unknown link. Signed out, its owner is offered both "Sign in"
-/// and "I did not create this account" (<see cref="AccountDisowning"/>): the link's holder reads that mailbox, so if
-/// they did not make the account, someone else who reads it did.
+/// and to anyone else signed in it looks exactly like an unknown link. Signed out, its owner is offered "Sign in" and,
+/// when the account was made after this notice by a non-admin (<see cref="AccountDisowning.IsOfferedAsync"/>), "I did
+/// not create this account": the link's holder reads that mailbox, so if they did not make the account, someone else
+/// who reads it did.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, AccountDisowning disowning, SignInManager<PortalUser> signIn) : PageModel
@@ -23,6 +24,9 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Acco
 
     /// <summary>Set for a signed-out visitor when the address has an account: where "Sign in" leads.</summary>
     public string? SignInUrl { get; private set; }
+
+    /// <summary>Set with <see cref="SignInUrl"/> when "I did not create this account" is offered.</summary>
+    public bool NotMeOffered { get; private set; }
 
     /// <summary>The address's account was disowned: its messages are locked.</summary>
     public bool Disowned { get; private set; }
@@ -53,6 +57,7 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Acco
         if (User.Identity?.IsAuthenticated != true)
         {
             SignInUrl = "/login?ReturnUrl=" + Uri.EscapeDataString(message);
+            NotMeOffered = await disowning.IsOfferedAsync(grant);
             return Page();
         }
 
@@ -90,13 +95,7 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Acco
     public async Task<IActionResult> OnPostNotMeAsync(string token, CancellationToken cancellationToken)
     {
         var grant = await held.FindGrantAsync(token, cancellationToken);
-        if (grant is null || !await accounts.IsRegisteredAsync(grant.Address))
-        {
-            return Page(); // the same page as an unknown link
-        }
-
-        await disowning.DisownAsync(grant, cancellationToken);
-        Disowned = true;
-        return Page();
+        Disowned = grant is not null && (await disowning.DisownAsync(grant, cancellationToken) || await disowning.IsDisownedAsync(grant.Address));
+        return Page(); // when nothing was locked: the same page as an unknown link
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class MessageModel(AdminQueries queries, SecureFallbackDbC
     public async Task<IActionResult> OnPostPinAsync(Guid id, long recipientId, CancellationToken cancellationToken)
     {
         var grant = await db.PickupGrants.SingleOrDefaultAsync(g => g.MessageId == id && g.RecipientId == recipientId && g.PinRequired, cancellationToken);
-        if (grant is not null && grant.PinUnlockedAt is null)
+        if (grant is not null) // also after an unlock: it holds only for the credentials of that moment
         {
             var issuedBy = $"admin {User.Identity?.Name}";
             await using (var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken))
