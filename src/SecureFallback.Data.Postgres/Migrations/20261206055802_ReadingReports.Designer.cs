@@ -529,6 +529,10 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<long?>("PinUnlockedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("PinUnlockedStamp")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("ReadNetworks")
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");

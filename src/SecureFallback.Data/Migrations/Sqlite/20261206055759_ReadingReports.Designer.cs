@@ -512,6 +512,10 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<long?>("PinUnlockedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PinUnlockedStamp")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ReadNetworks")
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
