@@ -70,33 +70,44 @@ public sealed partial class PickupAddressTests
 
     private static async Task RegisterSignInAndReadAsync(SecureFallbackInstance server, string address, string token, string marker)
     {
-        using (var visitor = new PortalVisitor(server.WebAddress))
-        {
-            using var form = await visitor.SendAsync(HttpMethod.Get, $"/pickup/{token}");
-            using var created = await visitor.SendAsync(HttpMethod.Post, $"/pickup/{token}", new Dictionary<string, string>
-            {
-                ["__RequestVerificationToken"] = PortalVisitor.TokenIn(await form.Content.ReadAsStringAsync()),
-                ["password"] = Password,
-                ["confirm"] = Password,
-            });
-            if (created.StatusCode != HttpStatusCode.Redirect)
-            {
-                throw new InvalidOperationException($"registration answered {(int)created.StatusCode}: {ErrorsIn(await created.Content.ReadAsStringAsync())}");
-            }
-        }
+        await RegisterThroughLinkAsync(server, token);
+        await SignInAndReadAsync(server, address, marker);
+    }
 
+    private static async Task RegisterThroughLinkAsync(SecureFallbackInstance server, string token)
+    {
+        using var visitor = new PortalVisitor(server.WebAddress);
+        using var form = await visitor.SendAsync(HttpMethod.Get, $"/pickup/{token}");
+        using var created = await visitor.SendAsync(HttpMethod.Post, $"/pickup/{token}", new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = PortalVisitor.TokenIn(await form.Content.ReadAsStringAsync()),
+            ["password"] = Password,
+            ["confirm"] = Password,
+        });
+        if (created.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"registration answered {(int)created.StatusCode}: {ErrorsIn(await created.Content.ReadAsStringAsync())}");
+        }
+    }
+
+    /// <summary>Signs in typing <paramref name="typed"/>, reads the one message the inbox lists and returns its page.</summary>
+    private static async Task<string> SignInAndReadAsync(SecureFallbackInstance server, string typed, string marker)
+    {
         using var reader = new PortalVisitor(server.WebAddress);
-        await reader.SignInAsync(address, Password);
+        await reader.SignInAsync(typed, Password);
         using var inbox = await reader.SendAsync(HttpMethod.Get, "/inbox");
-        var link = MessageLink().Match(await inbox.Content.ReadAsStringAsync());
-        if (!link.Success)
+        var links = MessageLink().Matches(await inbox.Content.ReadAsStringAsync()).Select(m => m.Value).Distinct().ToList();
+        if (links.Count == 0)
         {
             throw new InvalidOperationException($"the inbox ({(int)inbox.StatusCode}) lists no message");
         }
 
-        using var message = await reader.SendAsync(HttpMethod.Get, link.Value);
+        Assert.Single(links);
+        using var message = await reader.SendAsync(HttpMethod.Get, links[0]);
         Assert.Equal(HttpStatusCode.OK, message.StatusCode);
-        Assert.Contains(marker, await message.Content.ReadAsStringAsync());
+        var page = await message.Content.ReadAsStringAsync();
+        Assert.Contains(marker, page);
+        return page;
     }
 
     private static string ErrorsIn(string html) =>

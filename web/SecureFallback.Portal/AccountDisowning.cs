@@ -56,8 +56,8 @@ public sealed class AccountDisowning(
         user.LockoutEnd = DateTimeOffset.MaxValue; // no end: only an administrator deals with it
         await users.UpdateSecurityStampAsync(user); // saves the user; every existing session dies at its next request
 
-        var address = PickupGrant.NormalizeAddress(grant.Address).ToLowerInvariant();
-        var recipientIds = db.PickupGrants.Where(g => g.Address.ToLower() == address).Select(g => g.RecipientId);
+        var key = PickupGrant.AddressKeyOf(grant.Address);
+        var recipientIds = db.PickupGrants.Where(g => g.AddressKey == key).Select(g => g.RecipientId);
         var held = await db.Recipients.Include(r => r.Message)
             .Where(r => recipientIds.Contains(r.Id) && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt == null)
             .ToListAsync(cancellationToken);

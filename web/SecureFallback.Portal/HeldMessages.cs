@@ -64,7 +64,7 @@ public sealed class HeldMessages(
 
     /// <summary>True when <paramref name="address"/> (a signed-in user's name) is the one <paramref name="grant"/> is for.</summary>
     public static bool IsFor(PickupGrant grant, string? address) =>
-        address is not null && string.Equals(PickupGrant.NormalizeAddress(address), PickupGrant.NormalizeAddress(grant.Address), StringComparison.OrdinalIgnoreCase);
+        address is not null && string.Equals(PickupGrant.AddressKeyOf(address), PickupGrant.AddressKeyOf(grant.Address), StringComparison.Ordinal);
 
     /// <summary>
     /// The live grant for an address and the reference code from its notice. Knowing both proves the notice reached
@@ -74,8 +74,9 @@ public sealed class HeldMessages(
     {
         var wanted = NormalizeCode(code);
         var now = timeProvider.GetUtcNow();
+        var key = PickupGrant.AddressKeyOf(address);
         var candidates = await db.PickupGrants
-            .Where(g => g.Address.ToLower() == address.Trim().ToLower() && g.ExpiresAt > now)
+            .Where(g => g.AddressKey == key && g.ExpiresAt > now)
             .ToListAsync(cancellationToken);
         return candidates.FirstOrDefault(g => CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(NormalizeCode(g.ReferenceCode)), System.Text.Encoding.ASCII.GetBytes(wanted)));
@@ -138,7 +139,7 @@ public sealed class HeldMessages(
     /// </summary>
     public async Task<string?> AccountStampAsync(string address, CancellationToken cancellationToken)
     {
-        var normalizedEmail = address.ToUpperInvariant(); // Identity's normalizer
+        var normalizedEmail = AddressLookupNormalizer.Normalize(address);
         return await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
     }
 
@@ -161,7 +162,7 @@ public sealed class HeldMessages(
             return null;
         }
 
-        var normalizedEmail = address.ToUpperInvariant(); // Identity's normalizer
+        var normalizedEmail = AddressLookupNormalizer.Normalize(address);
         var createdBy = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefaultAsync(cancellationToken);
         var reading = await RecordReadingAsync(grant, reader, createdBy == grant.Id, cancellationToken);
         if (reading == GrantReading.First)
@@ -227,16 +228,17 @@ public sealed class HeldMessages(
     }
 
     /// <summary>
-    /// Live grants of an address: held, and not locked by "this was not me". The account name and the grant's address are both in
-    /// <see cref="PickupGrant.NormalizeAddress"/> form; the match ignores case throughout, like Identity's look-ups,
-    /// so grants issued before that form existed (an upper-case domain) still match.
+    /// Live grants of an address: held, and not locked by "this was not me". Matched by the stored key
+    /// (<see cref="PickupGrant.AddressKeyOf"/>: ASCII case ignored, like the account look-ups, everything else exact),
+    /// so grants issued before the <see cref="PickupGrant.NormalizeAddress"/> form existed (an upper-case domain)
+    /// still match, and the database's own case rules never take part.
     /// </summary>
     private IQueryable<PickupGrant> LiveGrantsAsync(string address)
     {
-        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
+        var key = PickupGrant.AddressKeyOf(address);
         var now = timeProvider.GetUtcNow();
         return db.PickupGrants.Where(g =>
-            g.Address.ToLower() == normalized &&
+            g.AddressKey == key &&
             g.ExpiresAt > now &&
             db.Recipients.Any(r => r.Id == g.RecipientId && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt == null));
     }

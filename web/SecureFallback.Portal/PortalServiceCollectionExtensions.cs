@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
@@ -30,6 +31,7 @@ public static class PortalServiceCollectionExtensions
             .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         services.AddIdentityCore<PortalUser>(ConfigureIdentity)
+            .UseAddressLookups()
             .AddRoles<IdentityRole>() // "Admin" opens the admin console
             .AddEntityFrameworkStores<SecureFallbackDbContext>()
             .AddSignInManager()
@@ -91,12 +93,22 @@ public static class PortalServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Accounts are found by their address in the address rule (<see cref="AddressLookupNormalizer"/>) instead of
+    /// Identity's Unicode upper case: in the portal and in the CLI (<c>users add-admin</c>, <c>accounts</c>) alike.
+    /// </summary>
+    public static IdentityBuilder UseAddressLookups(this IdentityBuilder identity)
+    {
+        identity.Services.Replace(ServiceDescriptor.Singleton<ILookupNormalizer, AddressLookupNormalizer>());
+        return identity;
+    }
+
     /// <summary>Account rules shared by the portal and the CLI (<c>users add-admin</c>), so both accept the same passwords.</summary>
     public static void ConfigureIdentity(IdentityOptions options)
     {
         // A user name is the recipient's address as the intake queued it: any RFC 5321 mailbox (o'brien@…,
-        // a&b+x=y@…, xn--… domains) must be able to register, so no character is refused. Lookups stay
-        // case-insensitive (Identity's upper-case normalizer), as grants are matched to accounts.
+        // a&b+x=y@…, xn--… domains, UTF-8 local parts) must be able to register, so no character is refused. Look-ups
+        // ignore ASCII case only (UseAddressLookups), as grants are matched to accounts (PickupGrant.AddressKeyOf).
         options.User.AllowedUserNameCharacters = "";
         IdentitySchema.Configure(options); // version 3: passkeys
         options.User.RequireUniqueEmail = false; // see AddressIsUserNameValidator: unique, without refusing "a@b"@x

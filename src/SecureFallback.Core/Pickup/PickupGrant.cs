@@ -19,9 +19,21 @@ public sealed class PickupGrant
 
     /// <summary>
     /// The recipient address the grant is for, in <see cref="NormalizeAddress"/> form; only the account for this
-    /// address may use it.
+    /// address may use it. Setting it sets <see cref="AddressKey"/>.
     /// </summary>
-    public string Address { get; set; } = "";
+    public string Address
+    {
+        get => _address;
+        set => (_address, AddressKey) = (value, AddressKeyOf(value));
+    }
+
+    private string _address = "";
+
+    /// <summary>
+    /// <see cref="Address"/> as it is looked up (<see cref="AddressKeyOf"/>): stored and indexed, and compared exactly,
+    /// never with a database's own <c>lower()</c>.
+    /// </summary>
+    public string AddressKey { get; private set; } = "";
 
     /// <summary>SHA-256 of the link token; the token itself exists only inside the (encrypted) notice.</summary>
     public byte[] TokenHash { get; set; } = [];
@@ -174,7 +186,8 @@ public sealed class PickupGrant
     /// The one spelling of an address that grants and portal accounts use: the local part exactly as the intake
     /// queued it (RFC 5321 form, <see cref="Messages.MailboxSyntax"/>: a dot-string, else quoted, as in
     /// <c>"john smith"@x.test</c>), the domain (an A-label for IDNs) lower-cased.
-    /// Accounts are looked up case-insensitively, so the local part's case never splits one mailbox in two.
+    /// Accounts and grants are looked up by <see cref="AddressKeyOf"/>, so the local part's ASCII case never splits
+    /// one mailbox in two.
     /// </summary>
     public static string NormalizeAddress(string address)
     {
@@ -182,6 +195,13 @@ public sealed class PickupGrant
         var at = trimmed.LastIndexOf('@');
         return at < 0 ? trimmed : trimmed[..at] + trimmed[at..].ToLowerInvariant();
     }
+
+    /// <summary>
+    /// The look-up key of an address: its <see cref="NormalizeAddress"/> form with ASCII letters in lower case and
+    /// every other character exactly as it is (<see cref="AsciiCase"/>). Two addresses are one mailbox, one account,
+    /// exactly when their keys are equal (ordinal).
+    /// </summary>
+    public static string AddressKeyOf(string address) => AsciiCase.Lower(NormalizeAddress(address));
 
     public static byte[] HashToken(string token) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token));
 

@@ -479,6 +479,11 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<string>("AddressKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -558,7 +563,7 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Address");
+                    b.HasIndex("AddressKey");
 
                     b.HasIndex("PinResetTokenHash")
                         .IsUnique();

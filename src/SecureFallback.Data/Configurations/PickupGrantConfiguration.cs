@@ -15,7 +15,10 @@ internal sealed class PickupGrantConfiguration : IEntityTypeConfiguration<Pickup
         builder.Property(g => g.TokenHash).HasMaxLength(32);
         builder.HasIndex(g => g.TokenHash).IsUnique();
         builder.HasIndex(g => g.ReferenceCode).IsUnique();
-        builder.HasIndex(g => g.Address);
+        // Grants are looked up by the key (PickupGrant.AddressKeyOf), compared exactly: never by lower(Address), which
+        // folds only ASCII on SQLite and by the collation on PostgreSQL.
+        builder.Property(g => g.AddressKey).HasMaxLength(512);
+        builder.HasIndex(g => g.AddressKey);
         builder.HasIndex(g => g.RecipientId).IsUnique();
         builder.HasIndex(g => g.ReadReceiptPending).HasFilter("\"ReadReceiptPending\"");
         builder.Property(g => g.PinHash).HasMaxLength(48);

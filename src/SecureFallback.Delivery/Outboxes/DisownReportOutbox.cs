@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 using SecureFallback.Data.Content;
 using SecureFallback.Data.Writes;
@@ -75,7 +76,10 @@ internal sealed class DisownReportOutbox(
             foreach (var user in disowned)
             {
                 var now = timeProvider.GetUtcNow();
-                var locked = await db.Recipients.CountAsync(r => r.Address.ToLower() == user.Email!.ToLower() && r.PickupLockedAt != null, cancellationToken);
+                // The copies "this was not me" locked: those of the address's grants (PickupGrant.AddressKeyOf).
+                var key = PickupGrant.AddressKeyOf(user.Email!);
+                var recipientIds = db.PickupGrants.Where(g => g.AddressKey == key).Select(g => g.RecipientId);
+                var locked = await db.Recipients.CountAsync(r => recipientIds.Contains(r.Id) && r.PickupLockedAt != null, cancellationToken);
                 await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
                 if (!await OutboxClaims.TakeDisownReportFlagAsync(db, user, cancellationToken))
                 {

@@ -1,4 +1,5 @@
 using SecureFallback.Data;
+using SecureFallback.Portal;
 using SecureFallback.Server.Keys;
 
 namespace SecureFallback.Server.Cli;
@@ -23,6 +24,7 @@ internal static class CliHost
     /// <summary>The host of the verbs that manage accounts: the database with the portal's Identity stores.</summary>
     public static IHost BuildWithIdentity(string[] settings) =>
         Build(settings, services => services.AddIdentityCore<PortalUser>(Portal.PortalServiceCollectionExtensions.ConfigureIdentity)
+            .UseAddressLookups()
             .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
             .AddEntityFrameworkStores<SecureFallbackDbContext>());
 }

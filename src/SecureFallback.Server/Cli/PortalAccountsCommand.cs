@@ -70,8 +70,8 @@ internal static class PortalAccountsCommand
         var unlocked = new List<QueuedRecipient>();
         if (user.DisownedAt is not null)
         {
-            var address = PickupGrant.NormalizeAddress(user.Email!).ToLowerInvariant();
-            var recipientIds = db.PickupGrants.Where(g => g.Address.ToLower() == address).Select(g => g.RecipientId);
+            var key = PickupGrant.AddressKeyOf(user.Email!);
+            var recipientIds = db.PickupGrants.Where(g => g.AddressKey == key).Select(g => g.RecipientId);
             unlocked = await db.Recipients
                 .Where(r => recipientIds.Contains(r.Id) && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt != null)
                 .ToListAsync();

@@ -462,6 +462,11 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AddressKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -541,7 +546,7 @@ namespace SecureFallback.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Address");
+                    b.HasIndex("AddressKey");
 
                     b.HasIndex("PinResetTokenHash")
                         .IsUnique();
