@@ -86,6 +86,25 @@ public sealed class HeldTlsRetryTests
         Assert.NotNull(await held.GrantIdAsync()); // the grant (and so the link and PIN) stays
     }
 
+    [Fact]
+    public async Task Reading_ACopyClaimedForDeliveryMeanwhile_ShowsNothing_AndRecordsNoReading()
+    {
+        await using var held = await HeldAsync();
+        var grantId = (await held.GrantIdAsync())!.Value;
+        await using var scope = held.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        // The worst interleaving: the reader got past the listing (the copy still looks held), then the claim committed.
+        await db.PickupGrants.Where(g => g.Id == grantId).ExecuteUpdateAsync(s => s.SetProperty(g => g.RedeliveryClaimedAt, held.Clock.GetUtcNow()));
+
+        var shown = await scope.ServiceProvider.GetRequiredService<SecureFallback.Portal.HeldMessages>()
+            .ReadAsync("carol@plain.test", grantId, SecureFallback.Portal.Reader.Unknown, CancellationToken.None);
+
+        Assert.Null(shown);
+        var grant = await db.PickupGrants.AsNoTracking().SingleAsync(g => g.Id == grantId);
+        Assert.Null(grant.FirstReadAt);
+        Assert.False(grant.ReadReceiptPending);
+    }
+
     private static bool IsHeldCopy(QueuedRecipient r) => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted;
 
     /// <summary>A message to carol held because plain.test offers no STARTTLS; its notice and "held" DSN are out.</summary>
