@@ -105,6 +105,15 @@ public sealed class HeldTlsRetryTests
         Assert.False(grant.ReadReceiptPending);
     }
 
+    [Fact]
+    public async Task Start_WithRetryTlsEveryUnderFiveMinutes_StopsWithAMessageNamingTheSetting()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string> { ["SecureFallback:Pickup:RetryTlsEvery"] = "00:01:00" }));
+
+        Assert.Contains("SecureFallback:Pickup:RetryTlsEvery must be at least 00:05:00", error.Message);
+    }
+
     private static bool IsHeldCopy(QueuedRecipient r) => r.Address == "carol@plain.test" && r.Message!.Kind == MessageKind.Submitted;
 
     /// <summary>A message to carol held because plain.test offers no STARTTLS; its notice and "held" DSN are out.</summary>
