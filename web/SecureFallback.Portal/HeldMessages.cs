@@ -36,7 +36,7 @@ public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffse
 /// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
 /// can never list, open or mark another recipient's messages, whatever id they put in a URL.
 /// </summary>
-public sealed class HeldMessages(
+public sealed partial class HeldMessages(
     SecureFallbackDbContext db,
     ISealedContentReader content,
     IDeliverySignal signal,
@@ -134,22 +134,6 @@ public sealed class HeldMessages(
         }
 
         return summaries;
-    }
-
-    /// <summary>When the held copy of grant <paramref name="grantId"/> of <paramref name="address"/> was delivered to their mailbox (TLS came back); null when it was not.</summary>
-    public async Task<DateTimeOffset?> DeliveredAtAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
-        (await DeliveredGrants(address, grantId).FirstOrDefaultAsync(cancellationToken))?.DeliveredAt;
-
-    /// <summary>Grants of an address whose held copy was delivered by SMTP once TLS came back, with when; shown until the grant runs out.</summary>
-    private IQueryable<DeliveredGrant> DeliveredGrants(string address, Guid? grantId = null)
-    {
-        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
-        var now = timeProvider.GetUtcNow();
-        return db.PickupGrants
-            .Where(g => g.Address.ToLower() == normalized && g.ExpiresAt > now && g.RedeliveryClaimedAt != null && (grantId == null || g.Id == grantId))
-            .Join(db.Recipients.Where(r => r.Status == RecipientStatus.Delivered && r.CompletedAt != null), g => g.RecipientId, r => r.Id, (g, r) => new { g, r.CompletedAt })
-            .OrderByDescending(x => x.CompletedAt)
-            .Select(x => new DeliveredGrant(x.g, x.CompletedAt!.Value));
     }
 
     /// <summary>The live grant <paramref name="grantId"/> of <paramref name="address"/>, or null when it is not theirs (or gone).</summary>
@@ -276,8 +260,6 @@ public sealed class HeldMessages(
             g.ExpiresAt > now &&
             db.Recipients.Any(r => r.Id == g.RecipientId && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt == null));
     }
-
-    private sealed record DeliveredGrant(PickupGrant Grant, DateTimeOffset DeliveredAt);
 
     private async Task<MimeMessage?> OpenAsync(Guid messageId, CancellationToken cancellationToken)
     {

@@ -100,12 +100,12 @@ internal sealed class OutcomeRecorder
                     continue;
                 }
 
-                if (recipient.RetryingTlsAfterHold && decision.Outcome != DeliveryOutcome.Delivered)
+                recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
+                if (recipient.Status == RecipientStatus.HeldForPickup)
                 {
-                    backOnHold.Add(recipient.Id); // its portal copy may be read again
+                    backOnHold.Add(recipient.Id); // after a retry of TLS (or an admin's retry of one): its portal copy opens again
                 }
 
-                recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 DeliveryLog.Outcome(_logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
@@ -113,7 +113,7 @@ internal sealed class OutcomeRecorder
 
         if (backOnHold.Count > 0)
         {
-            await db.PickupGrants.Where(g => backOnHold.Contains(g.RecipientId))
+            await db.PickupGrants.Where(g => backOnHold.Contains(g.RecipientId) && g.RedeliveryClaimedAt != null)
                 .ExecuteUpdateAsync(s => s.SetProperty(g => g.RedeliveryClaimedAt, (DateTimeOffset?)null));
         }
 
