@@ -52,9 +52,8 @@ public static class DeliveryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<PickupOptions>()
             .BindConfiguration(PickupOptions.SectionName)
-            .Validate(o => o.Retention > TimeSpan.Zero, "SecureFallback:Pickup:Retention must be positive (e.g. 30.00:00:00).")
-            .Validate(o => o.ExpiryScanInterval > TimeSpan.Zero, "SecureFallback:Pickup:ExpiryScanInterval must be positive (e.g. 00:01:00).")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PickupOptions>, PickupOptionsValidator>();
         services.AddOptions<PolicyOptions>().Configure<IConfiguration>(PolicyOptions.Bind).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddOptions<MtaStsOptions>().BindConfiguration(MtaStsOptions.SectionName)
@@ -90,6 +89,7 @@ public static class DeliveryServiceCollectionExtensions
         {
             services.AddHostedService<DeliveryWorker>();
             services.AddHostedService<PickupExpiryWorker>();
+            services.AddHostedService<HeldTlsRetryWorker>();
         }
 
         services.AddHostedService<QueueGauges>();

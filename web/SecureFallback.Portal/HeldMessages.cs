@@ -26,14 +26,17 @@ public sealed record Reader(string Network, string Browser)
         BrowserFamily.Of(http.Request.Headers.UserAgent.ToString()));
 }
 
-/// <summary>A held message as the recipient sees it in the inbox.</summary>
-public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffset Date, string Subject, DateTimeOffset ExpiresAt, bool Read);
+/// <summary>
+/// A held message as the recipient sees it in the inbox; with <paramref name="DeliveredAt"/>, one delivered to their
+/// mailbox once TLS came back, shown as such (its copy here is gone) until the grant runs out.
+/// </summary>
+public sealed record HeldMessageSummary(Guid GrantId, string From, DateTimeOffset Date, string Subject, DateTimeOffset ExpiresAt, bool Read, DateTimeOffset? DeliveredAt = null);
 
 /// <summary>
 /// The recipient's view of the store. Every query is filtered by the signed-in user's own address, so one recipient
 /// can never list, open or mark another recipient's messages, whatever id they put in a URL.
 /// </summary>
-public sealed class HeldMessages(
+public sealed partial class HeldMessages(
     SecureFallbackDbContext db,
     ISealedContentReader content,
     IDeliverySignal signal,
@@ -126,6 +129,11 @@ public sealed class HeldMessages(
             summaries.Add(new HeldMessageSummary(grant.Id, from, date, subject, grant.ExpiresAt, grant.FirstReadAt is not null));
         }
 
+        foreach (var (grant, deliveredAt) in await DeliveredGrants(address).ToListAsync(cancellationToken))
+        {
+            summaries.Add(new HeldMessageSummary(grant.Id, "", deliveredAt, $"Delivered to your mailbox on {deliveredAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC", grant.ExpiresAt, true, deliveredAt));
+        }
+
         return summaries;
     }
 
@@ -151,7 +159,7 @@ public sealed class HeldMessages(
     public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken)
     {
         var grant = await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
-        if (grant is null || grant.NeedsPinFor(await AccountStampAsync(address, cancellationToken)))
+        if (grant is null || grant.RedeliveryClaimedAt is not null || grant.NeedsPinFor(await AccountStampAsync(address, cancellationToken)))
         {
             return null;
         }
@@ -164,7 +172,11 @@ public sealed class HeldMessages(
 
         var normalizedEmail = AddressLookupNormalizer.Normalize(address);
         var createdBy = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefaultAsync(cancellationToken);
-        var reading = await RecordReadingAsync(grant, reader, createdBy == grant.Id, cancellationToken);
+        if (await RecordReadingAsync(grant, reader, createdBy == grant.Id, cancellationToken) is not { } reading)
+        {
+            return null; // claimed for delivery to the mailbox first (TLS came back): never both read and delivered
+        }
+
         if (reading == GrantReading.First)
         {
             metrics.Read();
@@ -181,13 +193,21 @@ public sealed class HeldMessages(
     /// <summary>
     /// Records a reading (<see cref="PickupGrant.RecordReading"/>) and saves it with the report it owes (outbox): never
     /// lost, never twice. The grant is updated only while its reading state is what this request read; when another
-    /// reading got there first, the grant is read again and this reading recorded on top of it.
+    /// reading got there first, the grant is read again and this reading recorded on top of it. Null when the copy
+    /// was claimed for delivery to the mailbox (<see cref="PickupGrant.RedeliveryClaimedAt"/>): that claim and a
+    /// reading are conditional updates of the same grant row, so one wins and the other finds it taken; the message
+    /// is shown only after its reading was saved.
     /// </summary>
-    private async Task<GrantReading> RecordReadingAsync(PickupGrant grant, Reader reader, bool accountCreatedHere, CancellationToken cancellationToken)
+    private async Task<GrantReading?> RecordReadingAsync(PickupGrant grant, Reader reader, bool accountCreatedHere, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         for (var attempt = 0; attempt < 10; attempt++)
         {
+            if (grant.RedeliveryClaimedAt is not null)
+            {
+                return null;
+            }
+
             var (firstReadAt, readNetworks) = (grant.FirstReadAt, grant.ReadNetworks);
             var recorded = grant.RecordReading(now, reader.Network, reader.Browser, accountCreatedHere);
             if (recorded.Kind == GrantReading.Nothing)
@@ -196,7 +216,7 @@ public sealed class HeldMessages(
             }
 
             await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
-            var unchanged = db.PickupGrants.Where(g => g.Id == grant.Id && g.FirstReadAt == firstReadAt && g.ReadNetworks == readNetworks);
+            var unchanged = db.PickupGrants.Where(g => g.Id == grant.Id && g.FirstReadAt == firstReadAt && g.ReadNetworks == readNetworks && g.RedeliveryClaimedAt == null);
             var updated = recorded.Kind == GrantReading.First
                 ? await unchanged.ExecuteUpdateAsync(s => s
                     .SetProperty(g => g.FirstReadAt, grant.FirstReadAt)

@@ -73,6 +73,18 @@ public sealed partial class QueuedRecipient
     /// </summary>
     public DateTimeOffset? PickupLockedAt { get; private set; }
 
+    /// <summary>When the copy was held for pickup (the retry of TLS runs from here); null before it was, or for holds older than this field.</summary>
+    public DateTimeOffset? HeldAt { get; private set; }
+
+    /// <summary>While held: when TLS was last tried again for the held copy (<see cref="RetryTlsAfterHold"/>); null when never.</summary>
+    public DateTimeOffset? TlsRetriedAt { get; private set; }
+
+    /// <summary>
+    /// Queued again from a hold to try TLS once more: the attempt goes over mandatory TLS only (never in clear, whatever
+    /// the policy), delivers the held copy, or puts it back on hold with nothing owed.
+    /// </summary>
+    public bool RetryingTlsAfterHold { get; private set; }
+
     /// <summary>True while the sender is still to be told that the copy was locked (an outbox flag).</summary>
     public bool LockReportPending { get; private set; }
 

@@ -19,6 +19,8 @@ namespace SecureFallback.Core.Messages;
 /// HeldForPickup ── ExpireHold (HoldUntil passed) ──► PickupExpired (final; DSN only when never read)
 /// HeldForPickup ── LockPickup ("this was not me") ──► HeldForPickup, locked: opens for nobody (report to the sender)
 /// HeldForPickup, locked ── UnlockPickup (the admin removed the disowned account) ──► HeldForPickup
+/// HeldForPickup, unread ── RetryTlsAfterHold ──► Queued, over TLS only; its attempt then ends in
+///                             Deliver ► Delivered (DSN "delivered")   or   ReturnToHold ► HeldForPickup (nothing owed)
 /// </code>
 /// Delivered, Failed and PickupExpired are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
@@ -49,6 +51,12 @@ public sealed partial class QueuedRecipient
     {
         RequireStatus(nameof(RecordAttempt), RecipientStatus.Queued);
         (PolicyLevel, PolicyAction, PolicySource) = (policy.Level, policy.OnFailure, Truncate(policy.Source, PolicySourceLength));
+        if (RetryingTlsAfterHold)
+        {
+            RecordRetryAfterHold(attempt, now);
+            return;
+        }
+
         var queuedFor = now - LoadedMessage.ReceivedAt;
         switch (attempt.Result.Outcome)
         {
@@ -83,6 +91,7 @@ public sealed partial class QueuedRecipient
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed when policy.ForcePickup || policy.OnFailure != FailureAction.Bounce:
                 // Nothing is ever sent in clear: the encrypted copy stays, for the recipient to pick up.
                 HoldForPickup(attempt, now + rules.PickupRetention, policy.RequirePin);
+                (HeldAt, TlsRetriedAt) = (now, null);
                 break;
 
             case DeliveryOutcome.TlsUnavailable or DeliveryOutcome.TlsFailed:
@@ -207,7 +216,7 @@ public sealed partial class QueuedRecipient
     public void Requeue(DateTimeOffset now)
     {
         RequireStatus(nameof(Requeue), RecipientStatus.Queued, RecipientStatus.HeldForPickup);
-        (Status, NextAttemptAt, HoldUntil) = (RecipientStatus.Queued, now, null);
+        (Status, NextAttemptAt, HoldUntil, RetryingTlsAfterHold) = (RecipientStatus.Queued, now, null, false);
     }
 
     /// <summary>Queued or HeldForPickup → Failed 5.3.0 <see cref="FailureReason.DeletedByAdmin"/>: returned to the sender with a DSN, never lost silently.</summary>

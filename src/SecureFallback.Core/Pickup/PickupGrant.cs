@@ -51,6 +51,14 @@ public sealed class PickupGrant
     /// <summary>When the recipient first opened the message (drives the read receipt).</summary>
     public DateTimeOffset? FirstReadAt { get; set; }
 
+    /// <summary>
+    /// When the held copy was claimed for delivery by SMTP because TLS came back (<c>Pickup:DeliverWhenTlsReturns</c>);
+    /// null when it is not in flight. Reading and this claim are conditional updates of this one row, so a copy is
+    /// either read in the portal or delivered, never both: a first reading saves only while it is null, and the claim
+    /// is taken only while <see cref="FirstReadAt"/> is null. Cleared when TLS failed again; kept once delivered.
+    /// </summary>
+    public DateTimeOffset? RedeliveryClaimedAt { get; set; }
+
     /// <summary>True while the read receipt (MDN) to the sender is still to be queued (an outbox flag, set once).</summary>
     public bool ReadReceiptPending { get; set; }
 

@@ -365,6 +365,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<bool>("DsnPending")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("HeldAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("HoldUntil")
                         .HasColumnType("bigint");
 
@@ -413,12 +416,18 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<bool>("RetryingTlsAfterHold")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
                     b.Property<string>("StatusCode")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("TlsRetriedAt")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
@@ -543,6 +552,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasColumnType("boolean");
 
                     b.Property<long>("RecipientId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("RedeliveryClaimedAt")
                         .HasColumnType("bigint");
 
                     b.Property<string>("ReferenceCode")

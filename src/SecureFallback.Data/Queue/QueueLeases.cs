@@ -42,7 +42,7 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
         return await db.Recipients.AsNoTracking()
             .Where(r => claimed.Contains(r.Id))
             .OrderBy(r => r.NextAttemptAt)
-            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain))
+            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain, r.RetryingTlsAfterHold))
             .ToListAsync(cancellationToken);
     }
 

@@ -64,6 +64,7 @@ internal sealed class OutcomeRecorder
         var ids = outcomes.Select(o => o.MessageId).Distinct().ToList();
         var now = _timeProvider.GetUtcNow();
         var counted = new List<Action>();
+        var backOnHold = new List<long>();
 
         await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
         // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit; the
@@ -100,9 +101,20 @@ internal sealed class OutcomeRecorder
                 }
 
                 recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
+                if (recipient.Status == RecipientStatus.HeldForPickup)
+                {
+                    backOnHold.Add(recipient.Id); // after a retry of TLS (or an admin's retry of one): its portal copy opens again
+                }
+
                 counted.Add(MetricFor(message, recipient, decision, decidedBy));
                 DeliveryLog.Outcome(_logger, message.Id, recipient.Address, decision.Outcome, decidedBy?.Host ?? "-", decision.Reason ?? "ok", decision.Diagnostic);
             }
+        }
+
+        if (backOnHold.Count > 0)
+        {
+            await db.PickupGrants.Where(g => backOnHold.Contains(g.RecipientId) && g.RedeliveryClaimedAt != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(g => g.RedeliveryClaimedAt, (DateTimeOffset?)null));
         }
 
         await db.SaveChangesAsync();

@@ -135,7 +135,9 @@ internal sealed class DomainDelivery(
         }
 
         (var attempts, session) = await dialer.SendAsync(run.Hosts, session, loaded.Message!, loaded.EnvelopeFrom, recipients, decision, run.Domain, cancellationToken);
-        await dialer.SendOpportunisticallyIfTlsFailedAsync(loaded.Kind, decision.OnFailure, run.Hosts, loaded.Message!, loaded.EnvelopeFrom, recipients, attempts, cancellationToken);
+        // A held copy tried again goes over TLS or not at all: it was held because clear was not allowed.
+        var mayGoInClear = recipients.Where(r => !r.AfterHold).ToList();
+        await dialer.SendOpportunisticallyIfTlsFailedAsync(loaded.Kind, decision.OnFailure, run.Hosts, loaded.Message!, loaded.EnvelopeFrom, mayGoInClear, attempts, cancellationToken);
         var facts = attempts.Values.SelectMany(a => a).Select(a => new TlsAttemptFacts(a.Host, a.Result.Outcome == DeliveryOutcome.Delivered && a.Tls is not null, a.Shadow?.Verify));
         return (new MessageOutcome(message.Key, attempts, TlsRequirement.NoteMtaStsTesting(decision, run.Sts, facts)), session);
     }

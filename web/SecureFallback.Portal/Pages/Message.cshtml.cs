@@ -29,8 +29,17 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
     /// <summary>The HTML part after HtmlSanitizer, or null when the message has no HTML (then the text is shown).</summary>
     public string? CleanHtml { get; private set; }
 
+    /// <summary>The held copy was delivered to the recipient's mailbox once TLS came back: the page says so, and when.</summary>
+    public DateTimeOffset? DeliveredAt { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
+        if (await held.DeliveredAtAsync(User.Identity!.Name!, id, cancellationToken) is { } deliveredAt)
+        {
+            (DeliveredAt, Id) = (deliveredAt, id);
+            return Page();
+        }
+
         var stamp = await held.AccountStampAsync(User.Identity!.Name!, cancellationToken);
         if (await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } grant && grant.NeedsPinFor(stamp))
         {

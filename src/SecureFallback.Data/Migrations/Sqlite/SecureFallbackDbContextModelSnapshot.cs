@@ -350,6 +350,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("DsnPending")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("HeldAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("HoldUntil")
                         .HasColumnType("INTEGER");
 
@@ -398,12 +401,18 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RetryingTlsAfterHold")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("StatusCode")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("TlsRetriedAt")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -526,6 +535,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("RecipientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RedeliveryClaimedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ReferenceCode")

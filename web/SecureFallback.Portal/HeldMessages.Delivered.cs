@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+
+namespace SecureFallback.Portal;
+
+/// <summary>
+/// Held copies delivered to the recipient's mailbox once TLS came back (<c>Pickup:DeliverWhenTlsReturns</c>): their
+/// content is gone, and the portal says where the message went instead of showing it.
+/// </summary>
+public sealed partial class HeldMessages
+{
+    /// <summary>When the held copy of grant <paramref name="grantId"/> of <paramref name="address"/> was delivered to their mailbox (TLS came back); null when it was not.</summary>
+    public async Task<DateTimeOffset?> DeliveredAtAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
+        (await DeliveredGrants(address, grantId).FirstOrDefaultAsync(cancellationToken))?.DeliveredAt;
+
+    /// <summary>Grants of an address whose held copy was delivered by SMTP once TLS came back, with when; shown until the grant runs out.</summary>
+    private IQueryable<DeliveredGrant> DeliveredGrants(string address, Guid? grantId = null)
+    {
+        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
+        var now = timeProvider.GetUtcNow();
+        return db.PickupGrants
+            .Where(g => g.Address.ToLower() == normalized && g.ExpiresAt > now && g.RedeliveryClaimedAt != null && (grantId == null || g.Id == grantId))
+            .Join(db.Recipients.Where(r => r.Status == RecipientStatus.Delivered && r.CompletedAt != null), g => g.RecipientId, r => r.Id, (g, r) => new { g, r.CompletedAt })
+            .OrderByDescending(x => x.CompletedAt)
+            .Select(x => new DeliveredGrant(x.g, x.CompletedAt!.Value));
+    }
+
+    private sealed record DeliveredGrant(PickupGrant Grant, DateTimeOffset DeliveredAt);
+}
