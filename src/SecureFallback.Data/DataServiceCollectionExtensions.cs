@@ -65,6 +65,7 @@ public static class DataServiceCollectionExtensions
 
         services.AddSingleton<IQueueLeases, QueueLeases>();
         services.AddScoped<ISealedContentReader, SealedContentReader>();
+        services.AddScoped<Holds.HeldCopies>();
 
         services.AddSingleton<GroupCommitIntake>();
         services.AddSingleton<IMessageIntake>(sp => sp.GetRequiredService<GroupCommitIntake>());

@@ -21,6 +21,8 @@ public sealed partial class SecureFallbackDbContext(DbContextOptions<SecureFallb
 
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
 
+    public DbSet<HoldAction> HoldActions => Set<HoldAction>();
+
     public DbSet<RelayUser> RelayUsers => Set<RelayUser>();
 
     public DbSet<PickupGrant> PickupGrants => Set<PickupGrant>();

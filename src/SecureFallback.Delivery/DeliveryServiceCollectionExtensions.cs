@@ -80,6 +80,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();
         services.AddSingleton<DisownReportOutbox>();
+        services.AddSingleton<RevokeConfirmationOutbox>();
         services.AddSingleton<IAccountMail, AccountMailQueue>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<QueuedContentLoader>();

@@ -55,6 +55,7 @@ internal static class Endpoints
             <tr><td>Delivered over TLS</td><td>{{Count(RecipientStatus.Delivered)}}</td></tr>
             <tr><td>Held for secure pickup</td><td>{{Count(RecipientStatus.HeldForPickup)}}</td></tr>
             <tr><td>Expired unread (sender notified)</td><td>{{Count(RecipientStatus.PickupExpired)}}</td></tr>
+            <tr><td>Revoked by the sender or an admin</td><td>{{Count(RecipientStatus.Revoked)}}</td></tr>
             <tr><td>Not delivered (sender notified)</td><td>{{Count(RecipientStatus.Failed)}}</td></tr>
             </table>
             <p><a href="/healthz">Health</a></p>

@@ -7,7 +7,7 @@ using SecureFallback.Data;
 namespace SecureFallback.Admin;
 
 /// <summary>Counts of submitted recipients by final state.</summary>
-public sealed record StatusCounts(int DeliveredOverTls, int DeliveredWithoutTls, int Held, int Bounced, int ExpiredUnread, int Queued);
+public sealed record StatusCounts(int DeliveredOverTls, int DeliveredWithoutTls, int Held, int Bounced, int ExpiredUnread, int Queued, int Revoked);
 
 /// <summary>One day of the dashboard chart.</summary>
 public sealed record DayCounts(DateOnly Day, int Delivered, int Held, int Bounced);
@@ -28,7 +28,7 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
         var byStatus = await Submitted.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(RecipientStatus status) => byStatus.FirstOrDefault(c => c.Key == status)?.Count ?? 0;
         var withoutTls = await Submitted.CountAsync(r => r.Status == RecipientStatus.Delivered && r.DeliveredInClear, cancellationToken);
-        return new StatusCounts(Count(RecipientStatus.Delivered) - withoutTls, withoutTls, Count(RecipientStatus.HeldForPickup), Count(RecipientStatus.Failed), Count(RecipientStatus.PickupExpired), Count(RecipientStatus.Queued));
+        return new StatusCounts(Count(RecipientStatus.Delivered) - withoutTls, withoutTls, Count(RecipientStatus.HeldForPickup), Count(RecipientStatus.Failed), Count(RecipientStatus.PickupExpired), Count(RecipientStatus.Queued), Count(RecipientStatus.Revoked));
     }
 
     /// <summary>Per day of arrival over the last <paramref name="days"/> days: where the recipients ended up.</summary>
@@ -107,6 +107,33 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
                 a.Port.ToString(CultureInfo.InvariantCulture), a.Outcome.ToString(), a.Reason,
                 a.RequiredLevel is { } required ? Core.Policies.PolicyNames.Of(required) : null, a.TlsProtocol, a.TlsCipher, a.CertificateSha256,
                 a.MeetsVerify?.ToString(), a.MeetsSecure?.ToString(), r.Status.ToString(), r.StatusCode, a.SmtpReply,
+            ];
+            await writer.WriteLineAsync(string.Join(',', fields.Select(Csv)));
+        }
+
+        await WriteHoldActionsCsvAsync(writer, from, cancellationToken);
+    }
+
+    /// <summary>
+    /// Revocations and extensions in the period, as rows of the same CSV: <c>outcome</c> is <c>revoke</c> or
+    /// <c>extend</c>, <c>reason</c> says who, <c>smtp_reply</c> the new end of an extended hold.
+    /// </summary>
+    private async Task WriteHoldActionsCsvAsync(TextWriter writer, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var rows = db.HoldActions.AsNoTracking()
+            .Where(h => h.At >= from)
+            .OrderBy(h => h.Id)
+            .Join(db.Recipients.Include(r => r.Message), h => h.RecipientId, r => r.Id, (h, r) => new { h, r })
+            .AsAsyncEnumerable();
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            var (h, r) = (row.h, row.r);
+            string?[] fields =
+            [
+                h.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), h.MessageId.ToString(), r.Message!.Kind.ToString(),
+                r.Message.EnvelopeFrom, r.Address, null, null, r.PolicySource, null, null, null, h.Action, h.By, null, null, null, null, null, null,
+                r.Status.ToString(), r.StatusCode,
+                h.HoldUntil is { } until ? "held until " + until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : null,
             ];
             await writer.WriteLineAsync(string.Join(',', fields.Select(Csv)));
         }

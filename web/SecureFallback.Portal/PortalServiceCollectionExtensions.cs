@@ -86,6 +86,7 @@ public static class PortalServiceCollectionExtensions
                 : new FileSystemXmlRepository(new DirectoryInfo(sp.GetRequiredService<IOptions<DataDirectoryOptions>>().Value.Resolve("dataprotection")), sp.GetRequiredService<ILoggerFactory>()));
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
+        services.AddScoped<RevokedCopies>();
         services.AddScoped<PickupPins>();
         services.AddScoped<PortalAccounts>();
         services.AddScoped<AccountDisowning>();

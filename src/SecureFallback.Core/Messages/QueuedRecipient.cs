@@ -88,6 +88,21 @@ public sealed partial class QueuedRecipient
     /// <summary>True while the sender is still to be told that the copy was locked (an outbox flag).</summary>
     public bool LockReportPending { get; private set; }
 
+    /// <summary>When the held copy was revoked (<see cref="RecipientStatus.Revoked"/>).</summary>
+    public DateTimeOffset? RevokedAt { get; private set; }
+
+    /// <summary>Who revoked the held copy; null unless <see cref="RecipientStatus.Revoked"/>.</summary>
+    public RevokedBy? RevokedBy { get; private set; }
+
+    /// <summary>True while the sender is still to be sent the confirmation of a revocation (an outbox flag).</summary>
+    public bool RevokeConfirmationPending { get; private set; }
+
+    /// <summary>SHA-256 of the token in the held DSN's revoke link; the token exists only in that DSN.</summary>
+    public byte[]? RevokeTokenHash { get; private set; }
+
+    /// <summary>SHA-256 of the token in the held DSN's extend link; the token exists only in that DSN.</summary>
+    public byte[]? ExtendTokenHash { get; private set; }
+
     /// <summary>
     /// The instance (<c>SecureFallback:InstanceName</c>) that has claimed this recipient for an attempt, so that
     /// instances sharing one database never attempt it twice; <c>null</c> when nobody has. Claims are taken by

@@ -21,8 +21,10 @@ namespace SecureFallback.Core.Messages;
 /// HeldForPickup, locked ── UnlockPickup (the admin removed the disowned account) ──► HeldForPickup
 /// HeldForPickup, unread ── RetryTlsAfterHold ──► Queued, over TLS only; its attempt then ends in
 ///                             Deliver ► Delivered (DSN "delivered")   or   ReturnToHold ► HeldForPickup (nothing owed)
+/// HeldForPickup ── Revoke (the sender's link, or an admin) ──► Revoked (final; confirmation to the sender)
+/// HeldForPickup ── ExtendHold (the sender's link, or an admin) ──► HeldForPickup, HoldUntil later
 /// </code>
-/// Delivered, Failed and PickupExpired are final. Two outbox flags go with the transitions and are committed with
+/// Delivered, Failed, PickupExpired and Revoked are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
 /// <see cref="QueuedRecipient.PickupNoticePending"/> (cleared by <see cref="QueuedRecipient.PickupNoticeQueued"/>).
 /// A report is never owed to the null sender (<see cref="QueuedMessage.HasReturnPath"/>). Recording an attempt, and

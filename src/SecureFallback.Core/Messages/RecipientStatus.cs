@@ -17,4 +17,20 @@ public enum RecipientStatus
 
     /// <summary>Final: held for pickup but never picked up; the copy was destroyed (crypto-shredded).</summary>
     PickupExpired = 4,
+
+    /// <summary>
+    /// Final: held for pickup, then revoked by the sender (from the held DSN's link) or an administrator; the copy
+    /// opens for nobody and its content is crypto-shredded as soon as no other recipient still needs it.
+    /// </summary>
+    Revoked = 5,
+}
+
+/// <summary>Who revoked a held copy (<see cref="QueuedRecipient.Revoke"/>): shown to the recipient and in the audit trail.</summary>
+public enum RevokedBy
+{
+    /// <summary>The sender, from the revoke link in the held DSN.</summary>
+    Sender = 0,
+
+    /// <summary>An administrator, from the console or the command line.</summary>
+    Administrator = 1,
 }

@@ -268,6 +268,45 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.ToTable("DeliveryAttempts", (string)null);
                 });
 
+            modelBuilder.Entity("SecureFallback.Core.Messages.HoldAction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<long?>("HoldUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("RecipientId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("HoldActions", (string)null);
+                });
+
             modelBuilder.Entity("SecureFallback.Core.Messages.MessageContent", b =>
                 {
                     b.Property<Guid>("MessageId")
@@ -365,6 +404,10 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<bool>("DsnPending")
                         .HasColumnType("boolean");
 
+                    b.Property<byte[]>("ExtendTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
                     b.Property<long?>("HeldAt")
                         .HasColumnType("bigint");
 
@@ -419,6 +462,19 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.Property<bool>("RetryingTlsAfterHold")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("RevokeConfirmationPending")
+                        .HasColumnType("boolean");
+
+                    b.Property<byte[]>("RevokeTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("RevokedBy")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
@@ -434,6 +490,9 @@ namespace SecureFallback.Data.Postgres.Migrations
                     b.HasIndex("DsnPending")
                         .HasFilter("\"DsnPending\"");
 
+                    b.HasIndex("ExtendTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("LockReportPending")
                         .HasFilter("\"LockReportPending\"");
 
@@ -441,6 +500,12 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.HasIndex("PickupNoticePending")
                         .HasFilter("\"PickupNoticePending\"");
+
+                    b.HasIndex("RevokeConfirmationPending")
+                        .HasFilter("\"RevokeConfirmationPending\"");
+
+                    b.HasIndex("RevokeTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("Status", "HoldUntil");
 

@@ -23,5 +23,10 @@ internal sealed class QueuedRecipientConfiguration : IEntityTypeConfiguration<Qu
         builder.HasIndex(r => r.PickupNoticePending).HasFilter("\"PickupNoticePending\"");
         builder.HasIndex(r => r.LockReportPending).HasFilter("\"LockReportPending\"");
         builder.HasIndex(r => new { r.Status, r.HoldUntil });
+        builder.HasIndex(r => r.RevokeConfirmationPending).HasFilter("\"RevokeConfirmationPending\"");
+        builder.Property(r => r.RevokeTokenHash).HasMaxLength(32);
+        builder.Property(r => r.ExtendTokenHash).HasMaxLength(32);
+        builder.HasIndex(r => r.RevokeTokenHash).IsUnique();
+        builder.HasIndex(r => r.ExtendTokenHash).IsUnique();
     }
 }

@@ -12,6 +12,9 @@ namespace SecureFallback.Delivery.Notices;
 /// <param name="NewPinLink">The sender's link to issue a new PIN, or null when the PIN of an earlier report still applies.</param>
 internal sealed record HeldPin(string? Pin, Uri? NewPinLink);
 
+/// <summary>A held copy's links for the sender: revoke it, or keep it longer. Each token does one thing only.</summary>
+internal sealed record HeldLinks(Uri Revoke, Uri Extend);
+
 /// <summary>
 /// Builds RFC 3464 delivery status notifications with MimeKit: a human-readable part, the
 /// <c>message/delivery-status</c> fields, and the original headers only (<c>text/rfc822-headers</c>) — never
@@ -23,7 +26,8 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
     /// <param name="failed">Its recipients to report.</param>
     /// <param name="originalHeaders">Its headers, attached.</param>
     /// <param name="pins">For held recipients whose copy needs the sender's PIN: the PIN to pass on, by recipient id.</param>
-    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders, IReadOnlyDictionary<long, HeldPin>? pins = null)
+    /// <param name="links">For held recipients: the sender's revoke and extend links, by recipient id.</param>
+    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders, IReadOnlyDictionary<long, HeldPin>? pins = null, IReadOnlyDictionary<long, HeldLinks>? links = null)
     {
         var dsn = new MimeMessage();
         dsn.From.Add(from);
@@ -40,7 +44,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
 
         var report = new MultipartReport("delivery-status")
         {
-            new TextPart("plain") { Text = HumanReadable(original, failed, pins ?? new Dictionary<long, HeldPin>()) },
+            new TextPart("plain") { Text = HumanReadable(original, failed, pins ?? new Dictionary<long, HeldPin>(), links ?? new Dictionary<long, HeldLinks>()) },
             StatusPart(original, failed),
             new TextRfc822Headers { Message = new MimeMessage((IEnumerable<Header>)originalHeaders) },
         };
@@ -107,7 +111,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
         return status;
     }
 
-    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins)
+    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins, IReadOnlyDictionary<long, HeldLinks> links)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta} (SecureFallback).");
@@ -125,6 +129,16 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
             if (pins.TryGetValue(recipient.Id, out var pin))
             {
                 AppendPin(text, recipient.Address, pin);
+            }
+
+            if (links.TryGetValue(recipient.Id, out var link))
+            {
+                text.AppendLine();
+                text.AppendLine("    To withdraw this copy (it is destroyed and the recipient can no longer read it), open:");
+                text.AppendLine(CultureInfo.InvariantCulture, $"        {link.Revoke}");
+                text.AppendLine("    To keep it for the recipient 14 days longer, open:");
+                text.AppendLine(CultureInfo.InvariantCulture, $"        {link.Extend}");
+                text.AppendLine("    Both ask you to confirm; keep these links to yourself: whoever has them can use them.");
             }
 
             text.AppendLine();
@@ -158,6 +172,8 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
             $"held for secure pickup, because {WhyNoTls(recipient)}. It was not sent in clear text. The recipient is told " +
             $"by a separate notice (without your message's content) and can pick it up at our secure portal until " +
             $"{recipient.HoldUntil?.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
+        RecipientStatus.Revoked =>
+            $"held for secure pickup, then revoked ({recipient.Diagnostic}); the recipient can no longer read it.",
         RecipientStatus.PickupExpired =>
             "held for secure pickup but not picked up before the hold expired; the stored copy has been destroyed.",
         _ => ExplainFailure(recipient),

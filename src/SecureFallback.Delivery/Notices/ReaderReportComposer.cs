@@ -36,6 +36,21 @@ internal sealed class ReaderReportComposer(string messageIdDomain, MailboxAddres
         return Compose(sender, $"Locked: {Subject(originalHeaders)}", originalHeaders, text);
     }
 
+    /// <summary>
+    /// To the sender: a held copy was revoked. The content is usually shredded by now, so the report names the
+    /// message by its arrival and queue id, never by content.
+    /// </summary>
+    public MimeMessage ComposeRevoked(string sender, string recipient, Guid messageId, DateTimeOffset receivedAt, DateTimeOffset revokedAt, bool bySender)
+    {
+        var who = bySender ? "you (the link in our report about it)" : "an administrator";
+        var text = $"Your message to {recipient}, received {new Reading(receivedAt, null, null, false).When} (queue id {messageId:N}),\n" +
+            $"was revoked by {who} on {new Reading(revokedAt, null, null, false).When}.\n\n" +
+            "The recipient can no longer open it at the secure portal and is shown that it was revoked. Its encrypted\n" +
+            "copy and data key are deleted (at once, or when the last other recipient of the same message is done).\n" +
+            "If the recipient opened it before, they may have kept what they read.\n";
+        return Compose(sender, "Revoked: your message held for secure pickup", [], text);
+    }
+
     /// <summary>To the administrators: an account was disowned by the owner of its address.</summary>
     public MimeMessage ComposeDisowned(string admin, string address, DateTimeOffset createdAt, int lockedCopies, DateTimeOffset reportedAt)
     {

@@ -75,7 +75,7 @@ internal sealed class DsnOutbox(
             }
 
             var pins = await IssuePinsAsync(db, original, failed, now, cancellationToken);
-            var dsn = TryCompose(composer, original, failed, headers, pins);
+            var dsn = TryCompose(composer, original, failed, headers, pins, IssueSenderLinks(original, failed));
 
             var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
             failed.ForEach(r => r.DsnQueued());
@@ -93,11 +93,11 @@ internal sealed class DsnOutbox(
     }
 
     /// <summary>Builds the DSN, or gives up (logged) when the envelope sender is not an address MimeKit can write to.</summary>
-    private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers, Dictionary<long, HeldPin> pins)
+    private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers, Dictionary<long, HeldPin> pins, Dictionary<long, HeldLinks> links)
     {
         try
         {
-            return composer.Compose(original, failed, headers, pins);
+            return composer.Compose(original, failed, headers, pins, links);
         }
         catch (Exception ex) when (ex is ParseException or FormatException)
         {
@@ -133,4 +133,22 @@ internal sealed class DsnOutbox(
         return pins;
     }
 
+    /// <summary>
+    /// Revoke and extend links for each held recipient reported (their tokens' hashes set on the recipients, saved
+    /// with the DSN, like the new-PIN link's); none for a sender no DSN can be written to.
+    /// </summary>
+    private Dictionary<long, HeldLinks> IssueSenderLinks(QueuedMessage original, List<QueuedRecipient> reported)
+    {
+        if (!EnvelopeMailbox.TryCreate(original.EnvelopeFrom, out _))
+        {
+            return [];
+        }
+
+        var portal = new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/");
+        return reported.Where(r => r.Status == RecipientStatus.HeldForPickup).ToDictionary(r => r.Id, r =>
+        {
+            var (revoke, extend) = r.IssueSenderLinkTokens();
+            return new HeldLinks(new Uri(portal, $"held/revoke/{revoke}"), new Uri(portal, $"held/extend/{extend}"));
+        });
+    }
 }

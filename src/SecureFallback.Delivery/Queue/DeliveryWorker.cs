@@ -23,6 +23,7 @@ internal sealed class DeliveryWorker(
     PickupNoticeOutbox pickupNoticeOutbox,
     ReadReceiptOutbox readReceiptOutbox,
     DisownReportOutbox disownReportOutbox,
+    RevokeConfirmationOutbox revokeConfirmationOutbox,
     SessionCache sessionCache,
     DeliverySignal signal,
     DeliveryReadiness readiness,
@@ -44,6 +45,7 @@ internal sealed class DeliveryWorker(
         new("pickup notice", pickupNoticeOutbox.ProcessAsync),
         new("read receipt", readReceiptOutbox.ProcessAsync),
         new("disown report", disownReportOutbox.ProcessAsync),
+        new("revoke confirmation", revokeConfirmationOutbox.ProcessAsync),
         new("DSN", dsnOutbox.ProcessAsync),
     ];
 

@@ -7,7 +7,8 @@ namespace SecureFallback.Server.Cli;
 
 /// <summary>
 /// Admin verbs: <c>securefallback users add NAME</c> (password from standard input or an interactive prompt),
-/// <c>users remove NAME</c>, <c>users list</c>, <c>accounts list|remove EMAIL</c> (<see cref="PortalAccountsCommand"/>). They use the same settings and database as the server.
+/// <c>users remove NAME</c>, <c>users list</c>, <c>accounts list|remove EMAIL</c> (<see cref="PortalAccountsCommand"/>),
+/// <c>messages revoke|extend ID</c> (<see cref="MessagesCommand"/>). They use the same settings and database as the server.
 /// </summary>
 internal static class CliVerbs
 {
@@ -22,6 +23,11 @@ internal static class CliVerbs
           securefallback accounts remove EMAIL delete a recipient's portal account (passkeys, tokens) so its owner can
                                               register again; unlocks the held messages its "not me" lock locked
                                               (admins are refused: exit 64)
+          securefallback messages revoke ID [--recipient ADDRESS]
+                                              revoke the held copies of message ID (all, or one recipient's): shredded,
+                                              the recipient sees "revoked", the sender gets a confirmation
+          securefallback messages extend ID [--days N] [--recipient ADDRESS]
+                                              hold them N days longer (default 14; at most 365 days from arrival)
           securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
           securefallback keys list            master key versions and what uses each
           securefallback keys rotate          add a master key version and re-wrap every data key under it (bodies untouched)
@@ -34,7 +40,7 @@ internal static class CliVerbs
     /// <summary>Exit code of an unknown command or a stray argument.</summary>
     public const int UsageError = 2;
 
-    public static bool IsVerb(string word) => word is "users" or "accounts" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
+    public static bool IsVerb(string word) => word is "users" or "accounts" or "messages" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] words, string[] settings)
     {
@@ -46,6 +52,11 @@ internal static class CliVerbs
         if (words is ["accounts", "list"] or ["accounts", "remove", _])
         {
             return await PortalAccountsCommand.RunAsync(words[1..], settings);
+        }
+
+        if (words is ["messages", ..])
+        {
+            return await MessagesCommand.RunAsync(words[1..], settings);
         }
 
         if (words is ["check-tls", var target])

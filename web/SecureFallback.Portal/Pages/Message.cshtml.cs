@@ -9,8 +9,11 @@ using SecureFallback.Core.Messages;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
 {
+    /// <summary>The copy was revoked: the page says by whom and when, and shows nothing of the message.</summary>
+    public RevokedCopy? Revoked { get; private set; }
+
     /// <summary>The message waits for the sender's PIN: the page asks for it and shows nothing of the message.</summary>
     public bool NeedsPin { get; private set; }
 
@@ -37,6 +40,12 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, MailHtml ma
         if (await held.DeliveredAtAsync(User.Identity!.Name!, id, cancellationToken) is { } deliveredAt)
         {
             (DeliveredAt, Id) = (deliveredAt, id);
+            return Page();
+        }
+
+        if (await revokedCopies.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } revoked)
+        {
+            (Revoked, Id) = (revoked, id);
             return Page();
         }
 

@@ -255,6 +255,43 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.ToTable("DeliveryAttempts", (string)null);
                 });
 
+            modelBuilder.Entity("SecureFallback.Core.Messages.HoldAction", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("HoldUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecipientId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("MessageId");
+
+                    b.ToTable("HoldActions", (string)null);
+                });
+
             modelBuilder.Entity("SecureFallback.Core.Messages.MessageContent", b =>
                 {
                     b.Property<Guid>("MessageId")
@@ -350,6 +387,10 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("DsnPending")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("ExtendTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
                     b.Property<long?>("HeldAt")
                         .HasColumnType("INTEGER");
 
@@ -404,6 +445,19 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Property<bool>("RetryingTlsAfterHold")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("RevokeConfirmationPending")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("RevokeTokenHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RevokedBy")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
@@ -419,6 +473,9 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.HasIndex("DsnPending")
                         .HasFilter("\"DsnPending\"");
 
+                    b.HasIndex("ExtendTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("LockReportPending")
                         .HasFilter("\"LockReportPending\"");
 
@@ -426,6 +483,12 @@ namespace SecureFallback.Data.Migrations.Sqlite
 
                     b.HasIndex("PickupNoticePending")
                         .HasFilter("\"PickupNoticePending\"");
+
+                    b.HasIndex("RevokeConfirmationPending")
+                        .HasFilter("\"RevokeConfirmationPending\"");
+
+                    b.HasIndex("RevokeTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("Status", "HoldUntil");
 

@@ -8,7 +8,7 @@ public sealed class IndexModel(AdminQueries queries) : PageModel
 {
     public const int ChartDays = 14;
 
-    public StatusCounts Counts { get; private set; } = new(0, 0, 0, 0, 0, 0);
+    public StatusCounts Counts { get; private set; } = new(0, 0, 0, 0, 0, 0, 0);
 
     public List<DayCounts> Days { get; private set; } = [];
 

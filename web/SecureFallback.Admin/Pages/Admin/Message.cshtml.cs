@@ -19,6 +19,9 @@ public sealed partial class MessageModel(AdminQueries queries, SecureFallbackDbC
 
     public List<DeliveryAttempt> Attempts { get; private set; } = [];
 
+    /// <summary>Revocations and extensions of the held copies: who, when, and the new end of an extended hold.</summary>
+    public List<HoldAction> HoldActions { get; private set; } = [];
+
     /// <summary>Pickup grants that need the sender's PIN, by recipient id.</summary>
     public Dictionary<long, PickupGrant> Pins { get; private set; } = [];
 
@@ -57,6 +60,7 @@ public sealed partial class MessageModel(AdminQueries queries, SecureFallbackDbC
         }
 
         (Message, Attempts) = (message, attempts);
+        HoldActions = await db.HoldActions.AsNoTracking().Where(a => a.MessageId == id).OrderBy(a => a.Id).ToListAsync(cancellationToken);
         Pins = await db.PickupGrants.AsNoTracking().Where(g => g.MessageId == id && g.PinRequired).ToDictionaryAsync(g => g.RecipientId, cancellationToken);
         Response.Headers.CacheControl = "no-store";
         return true;

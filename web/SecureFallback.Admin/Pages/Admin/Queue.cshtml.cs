@@ -4,15 +4,17 @@ using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data;
+using SecureFallback.Data.Holds;
 
 namespace SecureFallback.Admin.Pages.Admin;
 
 /// <summary>
 /// Recipients still in the queue or held for pickup, with the admin's levers: retry now, retry TLS for a held copy
 /// (it is held again if TLS still fails; nothing ever goes in clear), and delete, which returns the message to its
-/// sender with a DSN, so even a deletion never loses mail silently.
+/// sender with a DSN, so even a deletion never loses mail silently. A held copy can also be revoked (shredded, the
+/// sender is sent a confirmation) or held longer.
 /// </summary>
-public sealed class QueueModel(SecureFallbackDbContext db, IDeliverySignal signal, TimeProvider timeProvider) : PageModel
+public sealed class QueueModel(SecureFallbackDbContext db, HeldCopies heldCopies, IDeliverySignal signal, TimeProvider timeProvider) : PageModel
 {
     public List<QueuedRecipient> Recipients { get; private set; } = [];
 
@@ -43,6 +45,32 @@ public sealed class QueueModel(SecureFallbackDbContext db, IDeliverySignal signa
             recipient.DeleteByAdmin(User.Identity?.Name, timeProvider.GetUtcNow());
             await SaveAsync(cancellationToken);
             Notice = $"Deleted {recipient.Address}; the sender is told.";
+        }
+
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(long id, CancellationToken cancellationToken)
+    {
+        var revoked = await heldCopies.RevokeAsync([id], RevokedBy.Administrator, $"admin {User.Identity?.Name}", cancellationToken);
+        Notice = revoked is [var recipient] ? $"Revoked the copy for {recipient.Address}; the sender is told." : "That copy is no longer held.";
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostExtendAsync(long id, int days, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var extended = await heldCopies.ExtendAsync([id], TimeSpan.FromDays(days), $"admin {User.Identity?.Name}", cancellationToken);
+            Notice = extended is [{ HoldUntil: { } until } recipient]
+                ? $"The copy for {recipient.Address} is now held until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC."
+                : "That copy is no longer held.";
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            Notice = ex.Message.Split(" (Parameter", 2)[0];
         }
 
         await LoadAsync(cancellationToken);

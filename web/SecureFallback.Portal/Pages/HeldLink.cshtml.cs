@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using SecureFallback.Core.Messages;
+using SecureFallback.Data.Holds;
+
+namespace SecureFallback.Portal.Pages;
+
+/// <summary>
+/// The revoke and extend links in the held DSN, for the sender. Each link's token does one thing only, is stored as
+/// its SHA-256 on the held copy, and travelled only in the DSN, over mandatory TLS to the sender's own organisation,
+/// so no sign-in is asked. Opening a link changes nothing (mail scanners follow links); only the confirming form does.
+/// </summary>
+[EnableRateLimiting(PortalRateLimits.Credentials)]
+public sealed class HeldLinkModel(HeldCopies heldCopies) : PageModel
+{
+    /// <summary>The link's action, from its path (<c>/held/revoke/…</c> or <c>/held/extend/…</c>).</summary>
+    public bool IsRevoke { get; private set; }
+
+    public QueuedRecipient? Recipient { get; private set; }
+
+    public string? Done { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string what, string token, CancellationToken cancellationToken)
+    {
+        if (what is not ("revoke" or "extend"))
+        {
+            return NotFound();
+        }
+
+        IsRevoke = what == "revoke";
+        Recipient = await FindAsync(token, cancellationToken);
+        Response.Headers.CacheControl = "no-store";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string what, string token, CancellationToken cancellationToken)
+    {
+        if (what is not ("revoke" or "extend"))
+        {
+            return NotFound();
+        }
+
+        IsRevoke = what == "revoke";
+        Response.Headers.CacheControl = "no-store";
+        Recipient = await FindAsync(token, cancellationToken);
+        if (Recipient is null)
+        {
+            return Page();
+        }
+
+        if (IsRevoke)
+        {
+            var revoked = await heldCopies.RevokeAsync([Recipient.Id], RevokedBy.Sender, "sender (held-DSN link)", cancellationToken);
+            Done = revoked.Count == 1
+                ? $"Your message to {Recipient.Address} is revoked; the recipient can no longer open it. A confirmation is on its way to you."
+                : null;
+            return Page();
+        }
+
+        try
+        {
+            var extended = await heldCopies.ExtendAsync([Recipient.Id], HeldCopies.DefaultExtension, "sender (held-DSN link)", cancellationToken);
+            Done = extended is [{ HoldUntil: { } until }]
+                ? string.Create(CultureInfo.InvariantCulture, $"Your message to {Recipient.Address} is now held until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC.")
+                : null;
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            Error = ex.Message.Split(" (Parameter", 2)[0];
+        }
+
+        return Page();
+    }
+
+    private Task<QueuedRecipient?> FindAsync(string token, CancellationToken cancellationToken) =>
+        heldCopies.FindByLinkAsync(IsRevoke ? SenderLink.Revoke : SenderLink.Extend, token, cancellationToken);
+}

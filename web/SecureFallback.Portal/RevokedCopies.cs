@@ -1,0 +1,41 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using SecureFallback.Core.Messages;
+using SecureFallback.Core.Pickup;
+using SecureFallback.Data;
+
+namespace SecureFallback.Portal;
+
+/// <summary>A held copy the recipient can no longer open because it was revoked: what the inbox and message page say instead.</summary>
+public sealed record RevokedCopy(Guid GrantId, DateTimeOffset RevokedAt, RevokedBy By)
+{
+    /// <summary>"Revoked by the sender on 2026-12-06 07:10 UTC" (or "by the administrator").</summary>
+    public string Text => string.Create(CultureInfo.InvariantCulture,
+        $"Revoked by {(By == RevokedBy.Sender ? "the sender" : "the administrator")} on {RevokedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+}
+
+/// <summary>
+/// The recipient's revoked copies, by their grants: like <see cref="HeldMessages"/>, every query is filtered by the
+/// signed-in user's own address. Nothing of the message is read (its content may be shredded already).
+/// </summary>
+public sealed class RevokedCopies(SecureFallbackDbContext db)
+{
+    public async Task<List<RevokedCopy>> ListAsync(string address, CancellationToken cancellationToken) =>
+        await OfAsync(address, null, cancellationToken);
+
+    public async Task<RevokedCopy?> FindOwnAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
+        (await OfAsync(address, grantId, cancellationToken)).SingleOrDefault();
+
+    private async Task<List<RevokedCopy>> OfAsync(string address, Guid? grantId, CancellationToken cancellationToken)
+    {
+        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
+        var rows = await (from grant in db.PickupGrants.AsNoTracking()
+                          where grant.Address.ToLower() == normalized && (grantId == null || grant.Id == grantId)
+                          join recipient in db.Recipients.AsNoTracking() on grant.RecipientId equals recipient.Id
+                          where recipient.Status == RecipientStatus.Revoked
+                          select new { grant.Id, recipient.RevokedAt, recipient.RevokedBy }).ToListAsync(cancellationToken);
+        return [.. rows.Where(r => r.RevokedAt is not null)
+            .Select(r => new RevokedCopy(r.Id, r.RevokedAt!.Value, r.RevokedBy ?? RevokedBy.Sender))
+            .OrderByDescending(r => r.RevokedAt)];
+    }
+}
