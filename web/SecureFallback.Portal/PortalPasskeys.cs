@@ -55,6 +55,20 @@ public static class PortalPasskeys
     public static async Task<bool> MayChangeSecondStepAsync(UserManager<PortalUser> users, PortalUser user, ClaimsPrincipal session) =>
         SecondStepClaim.IsIn(session) || !await HasSecondStepAsync(users, user);
 
+    /// <summary>
+    /// True when removing a second step would leave an admin account with none: refused, since the session's "passed
+    /// a second step" (<see cref="SecondStepClaim"/>) would outlive it and the console would open on the password alone.
+    /// <paramref name="removingTotp"/> is the authenticator app; <paramref name="removingPasskeys"/> the passkeys going.
+    /// </summary>
+    public static async Task<bool> WouldLeaveAdminWithoutSecondStepAsync(UserManager<PortalUser> users, PortalUser user, bool removingTotp, int removingPasskeys) =>
+        await users.IsInRoleAsync(user, PortalRoles.Admin)
+        && !(!removingTotp && await users.GetTwoFactorEnabledAsync(user))
+        && (await users.GetPasskeysAsync(user)).Count - removingPasskeys <= 0;
+
+    /// <summary>What an admin is told when they try to remove their last second step.</summary>
+    public const string AdminKeepsASecondStep =
+        "An admin account must keep a second step: add another (a passkey or an authenticator app) before removing this one.";
+
     /// <summary>What a session without a passed second step is told when it tries to change one.</summary>
     public const string SignInWithSecondStepFirst =
         "To change how this account signs in, sign out and sign in again with your passkey or your authenticator code.";

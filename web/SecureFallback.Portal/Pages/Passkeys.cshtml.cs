@@ -14,7 +14,7 @@ namespace SecureFallback.Portal.Pages;
 /// The account's passkeys: add one (WebAuthn attestation through Identity, user verification required) or remove one.
 /// Only a session that passed a second step may do either, except when the account has none yet: the first second step
 /// an account gets counts for the session that added it, as with an authenticator app. Each change renews the
-/// account's security stamp, so every other session of the account ends.
+/// account's security stamp, so every other session of the account ends. An admin's last second step stays.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 [PasskeyScript]
@@ -105,14 +105,23 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
             return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
         }
 
+        byte[] credentialId;
         try
         {
-            await users.RemovePasskeyAsync(user, WebEncoders.Base64UrlDecode(id ?? ""));
+            credentialId = WebEncoders.Base64UrlDecode(id ?? "");
         }
         catch (FormatException)
         {
             return await ShowAsync("No such passkey.", null);
         }
+
+        var removing = (await users.GetPasskeysAsync(user)).Count(p => p.CredentialId.AsSpan().SequenceEqual(credentialId));
+        if (await PortalPasskeys.WouldLeaveAdminWithoutSecondStepAsync(users, user, removingTotp: false, removingPasskeys: removing))
+        {
+            return await ShowAsync(PortalPasskeys.AdminKeepsASecondStep, null);
+        }
+
+        await users.RemovePasskeyAsync(user, credentialId);
 
         await users.UpdateSecurityStampAsync(user);
         await signIn.RefreshSignInAsync(user);
