@@ -65,6 +65,14 @@ public static class PortalPasskeys
         && !(!removingTotp && await users.GetTwoFactorEnabledAsync(user))
         && (await users.GetPasskeysAsync(user)).Count - removingPasskeys <= 0;
 
+    /// <summary>
+    /// True when a verified passkey may sign <paramref name="user"/> in: a confirmed account (Identity's sign-in rules)
+    /// that was not disowned. The lockout from wrong passwords does not apply: it guards the password, and whoever
+    /// types 5 wrong ones every 15 minutes must not keep a passkey's owner out.
+    /// </summary>
+    public static async Task<bool> MaySignInWithPasskeyAsync(SignInManager<PortalUser> signIn, PortalUser user) =>
+        user.DisownedAt is null && user.EmailConfirmed && await signIn.CanSignInAsync(user);
+
     /// <summary>What an admin is told when they try to remove their last second step.</summary>
     public const string AdminKeepsASecondStep =
         "An admin account must keep a second step: add another (a passkey or an authenticator app) before removing this one.";
