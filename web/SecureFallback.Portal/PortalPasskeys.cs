@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Filters;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal;
@@ -72,6 +73,13 @@ public static class PortalPasskeys
     /// </summary>
     public static async Task<bool> MaySignInWithPasskeyAsync(SignInManager<PortalUser> signIn, PortalUser user) =>
         user.DisownedAt is null && user.EmailConfirmed && await signIn.CanSignInAsync(user);
+
+    /// <summary>
+    /// Mails the account's address that its second step changed (<see cref="AccountMailPurpose.SecondStepChanged"/>):
+    /// whoever holds the password can add a first one, so the owner must hear of every change.
+    /// </summary>
+    public static Task MailChangeAsync(IAccountMail mail, PortalUser user, string change, CancellationToken cancellationToken) =>
+        mail.SendCodeAsync(user.Email!, AccountMailPurpose.SecondStepChanged, change, TimeSpan.Zero, cancellationToken);
 
     /// <summary>What an admin is told when they try to remove their last second step.</summary>
     public const string AdminKeepsASecondStep =

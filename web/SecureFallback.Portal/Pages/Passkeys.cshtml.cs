@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
@@ -18,7 +19,7 @@ namespace SecureFallback.Portal.Pages;
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 [PasskeyScript]
-public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<PortalOptions> portal) : PageModel
 {
     public bool Available => PortalPasskeys.AreAvailable(portal.Value);
 
@@ -90,6 +91,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         await users.AddOrUpdatePasskeyAsync(user, result.Passkey);
         await users.UpdateSecurityStampAsync(user); // a session from the password alone, elsewhere, ends now
         await SignInAgainAsync(user, first);
+        await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was added.", HttpContext.RequestAborted);
         return await ShowAsync(null, "Passkey added.");
     }
 
@@ -125,6 +127,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
 
         await users.UpdateSecurityStampAsync(user);
         await signIn.RefreshSignInAsync(user);
+        await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was removed.", HttpContext.RequestAborted);
         return await ShowAsync(null, "Passkey removed.");
     }
 

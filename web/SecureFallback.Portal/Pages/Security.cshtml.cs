@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
@@ -14,7 +15,7 @@ namespace SecureFallback.Portal.Pages;
 /// unless this is the account's first; an admin's last second step is never turned off.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<PortalUser> store, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<PortalUser> store, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<PortalOptions> portal) : PageModel
 {
     public bool TwoFactorEnabled { get; private set; }
 
@@ -92,6 +93,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
             await signIn.RefreshSignInAsync(user);
         }
 
+        await PortalPasskeys.MailChangeAsync(mail, user, "An authenticator app was turned on.", HttpContext.RequestAborted);
         Notice = "Two-step sign-in is on.";
         await ShowAsync(user);
         return Page();
@@ -127,6 +129,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user); // a later setup starts with a fresh key
         await signIn.RefreshSignInAsync(user);
+        await PortalPasskeys.MailChangeAsync(mail, user, "The authenticator app was turned off.", HttpContext.RequestAborted);
         Notice = "Two-step sign-in is off.";
         await ShowAsync(user);
         return Page();
