@@ -8,7 +8,14 @@ namespace SecureFallback.Data;
 /// </summary>
 public sealed class PortalUser : IdentityUser
 {
+    /// <summary>When the row was made: for a pending account, when its first registration code was asked for.</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// When the password was first set (registration finished); null while pending. "This was not me" compares this,
+    /// not <see cref="CreatedAt"/>: asking for a code early must not make a later registration look older than a notice.
+    /// </summary>
+    public DateTimeOffset? RegisteredAt { get; set; }
 
     /// <summary>When the last one-time code was mailed; limits how often anyone can make us mail this address.</summary>
     public DateTimeOffset? CodeSentAt { get; set; }

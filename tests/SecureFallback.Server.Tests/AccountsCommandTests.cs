@@ -21,7 +21,7 @@ public sealed partial class AccountsCommandTests
     private const string Password = "a long portal password";
 
     [Fact]
-    public async Task AccountsRemove_OfADisownedAccount_UnlocksItsHeldCopies_SoTheOwnerRegistersAgainAndReads_ButRefusesAdmins()
+    public async Task AccountsRemove_OfADisownedAccount_UnlocksItsHeldCopies_BehindAPin_KillsTheOldLinkAndCode_SoTheOwnerRegistersAgain_ButRefusesAdmins()
     {
         var dataDirectory = SecureFallbackInstance.NewDataDirectory();
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
@@ -32,11 +32,13 @@ public sealed partial class AccountsCommandTests
             ["SecureFallback:Delivery:Routes:sender.test"] = sender.Route,
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000",
         };
+        string token, reference;
         await using (var server = await SecureFallbackInstance.StartAsync(settings, dataDirectory))
         {
             await server.AddPortalUserAsync(Admin, "an admin console password", "Admin");
             await server.SendAsync("alice@sender.test", [Carol], "For Carol", "accounts-marker-body");
-            var token = TokenInLink().Match((await plain.WaitForMessageAsync()).TextBody!).Groups[1].Value;
+            var notice = (await plain.WaitForMessageAsync()).TextBody!;
+            (token, reference) = (TokenInLink().Match(notice).Groups[1].Value, ReferenceIn().Match(notice).Value);
             using var attacker = new PortalVisitor(server.WebAddress);
             await PostAsync(attacker, $"/pickup/{token}", null, new() { ["password"] = Password, ["confirm"] = Password }, HttpStatusCode.Redirect);
             using var owner = new PortalVisitor(server.WebAddress);
@@ -55,6 +57,7 @@ public sealed partial class AccountsCommandTests
         var (removeExit, removed) = await CliAsync(dataDirectory, "accounts", "remove", Carol.ToUpperInvariant());
         Assert.Equal(0, removeExit);
         Assert.Contains("1 held message unlocked", removed);
+        Assert.Contains("Issue new PIN", removed); // the unlocked copies wait for a PIN the admin gives the owner by phone
         Assert.Equal(1, (await CliAsync(dataDirectory, "accounts", "remove", Carol)).ExitCode); // gone
 
         var mail = new CapturedCodes();
@@ -65,7 +68,14 @@ public sealed partial class AccountsCommandTests
                 var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
                 Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == Carol.ToUpperInvariant()));
                 Assert.Null((await db.Recipients.SingleAsync(r => r.Address == Carol && r.Message!.Kind == MessageKind.Submitted)).PickupLockedAt);
+                Assert.True((await db.PickupGrants.SingleAsync()).PinRequired);
             }
+
+            // The old link and reference code were one credential, spent by the attacker: neither registers again.
+            using var attacker = new PortalVisitor(server.WebAddress);
+            Assert.Contains("do not match", await PostAsync(attacker, "/code", "Register", new() { ["email"] = Carol, ["code"] = reference, ["password"] = Password, ["confirm"] = Password }, HttpStatusCode.OK));
+            Assert.Contains("do not match", await PostAsync(attacker, "/code", "Check", new() { ["email"] = Carol, ["code"] = reference }, HttpStatusCode.OK));
+            Assert.DoesNotContain("Create your portal password", await (await attacker.SendAsync(HttpMethod.Get, $"/pickup/{token}")).Content.ReadAsStringAsync());
 
             using var owner = new PortalVisitor(server.WebAddress);
             await PostAsync(owner, "/register", "Send", new() { ["email"] = Carol }, HttpStatusCode.OK);
@@ -74,7 +84,7 @@ public sealed partial class AccountsCommandTests
             using var inbox = await owner.SendAsync(HttpMethod.Get, "/inbox");
             var message = MessageLink().Match(await inbox.Content.ReadAsStringAsync()).Value;
             using var read = await owner.SendAsync(HttpMethod.Get, message);
-            Assert.Contains("accounts-marker-body", await read.Content.ReadAsStringAsync());
+            Assert.DoesNotContain("accounts-marker-body", await read.Content.ReadAsStringAsync()); // until the admin's PIN
         }
     }
 
@@ -92,6 +102,9 @@ public sealed partial class AccountsCommandTests
 
     [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
     private static partial Regex TokenInLink();
+
+    [GeneratedRegex(@"\b[A-HJKMNP-Z2-9]{3}-[A-HJKMNP-Z2-9]{3}-[A-HJKMNP-Z2-9]{3}\b")]
+    private static partial Regex ReferenceIn();
 
     [GeneratedRegex(@"/messages/[0-9a-f-]{36}")]
     private static partial Regex MessageLink();

@@ -17,6 +17,7 @@ public sealed partial class NotMeOfferTests
     private const string Carol = "carol@plain.test";
     private const string Password = "a long portal password";
     private const string NotMe = "I did not create this account";
+    private const string ReportToAdmins = "If you did not create it";
 
     [Fact]
     public async Task AccountOlderThanTheNotice_GetsNoNotMeOffer_AndThePostChangesNothing()
@@ -59,6 +60,7 @@ public sealed partial class NotMeOfferTests
         var page = await PostAsync(visitor, "/code", "Check", new() { ["email"] = Carol, ["code"] = held.Reference });
         Assert.Contains("href=\"/login", page);
         Assert.DoesNotContain(NotMe, page);
+        Assert.Contains(ReportToAdmins, page); // an older account is not locked by a link, but can still be reported
         var answer = await PostAsync(visitor, "/code", "NotMe", new() { ["email"] = Carol, ["code"] = held.Reference });
         Assert.DoesNotContain("This account is locked", answer);
         Assert.Null((await UserAsync(held.Server)).DisownedAt);

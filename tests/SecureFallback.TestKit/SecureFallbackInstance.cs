@@ -135,7 +135,8 @@ public sealed class SecureFallbackInstance : IAsyncDisposable
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = Services.GetRequiredService<TimeProvider>().GetUtcNow() };
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = now, RegisteredAt = now };
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)
         {

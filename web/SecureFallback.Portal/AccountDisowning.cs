@@ -12,7 +12,9 @@ namespace SecureFallback.Portal;
 /// <summary>
 /// "This was not me": the holder of a pickup link or reference code (either proves they read that mailbox) reports
 /// that the account for its address was created by someone else. It is offered and honoured only for a non-admin
-/// account created after the grant was issued (<see cref="IsOfferedAsync"/>): someone who registered in answer to this
+/// account registered (its password first set, <see cref="PortalUser.RegisteredAt"/>, never the date of a pending row
+/// an early code request made) after the grant was issued, or by this grant's own link or code
+/// (<see cref="IsOfferedAsync"/>): someone who registered in answer to this
 /// very notice, by its link, its reference code or a mailed registration code. An account made before the notice, or
 /// an admin account, is never locked by whoever holds a live link. In one write: the account is locked for good and its sessions end
 /// (security stamp), every held copy for the address is locked (<see cref="QueuedRecipient.LockPickup"/>), and the
@@ -32,7 +34,7 @@ public sealed class AccountDisowning(
 
     /// <summary>
     /// True when the holder of <paramref name="grant"/> may say "I did not create this account": the address has a
-    /// finished, not yet disowned, non-admin account that was created after the grant was issued.
+    /// finished, not yet disowned, non-admin account registered after the grant was issued or by this grant.
     /// </summary>
     public async Task<bool> IsOfferedAsync(PickupGrant grant) =>
         await users.FindByEmailAsync(grant.Address) is { } user && await IsOfferedToAsync(grant, user);
@@ -72,7 +74,7 @@ public sealed class AccountDisowning(
 
     private async Task<bool> IsOfferedToAsync(PickupGrant grant, PortalUser user) =>
         user.DisownedAt is null
-        && user.CreatedAt >= grant.CreatedAt
+        && (user.RegisteredAt >= grant.CreatedAt || user.CreatedByGrantId == grant.Id)
         && await users.HasPasswordAsync(user)
         && await accounts.IsReachableAsync(user);
 }

@@ -45,7 +45,8 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
         var existing = await users.FindByEmailAsync(address);
         if (existing is null)
         {
-            var user = new PortalUser { UserName = address, Email = address, EmailConfirmed = true, CreatedAt = timeProvider.GetUtcNow(), CreatedByGrantId = grantId };
+            var now = timeProvider.GetUtcNow();
+            var user = new PortalUser { UserName = address, Email = address, EmailConfirmed = true, CreatedAt = now, RegisteredAt = now, CreatedByGrantId = grantId };
             var created = await users.CreateAsync(user, password);
             return (created, created.Succeeded ? user : null);
         }
@@ -61,7 +62,7 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, IAccountMail m
             return (added, null);
         }
 
-        (existing.EmailConfirmed, existing.CreatedByGrantId) = (true, grantId);
+        (existing.EmailConfirmed, existing.CreatedByGrantId, existing.RegisteredAt) = (true, grantId, timeProvider.GetUtcNow());
         await users.ResetAccessFailedCountAsync(existing);
         return (await users.UpdateAsync(existing), existing);
     }

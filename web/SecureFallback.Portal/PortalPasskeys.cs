@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Filters;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal;
@@ -54,6 +55,35 @@ public static class PortalPasskeys
     /// </summary>
     public static async Task<bool> MayChangeSecondStepAsync(UserManager<PortalUser> users, PortalUser user, ClaimsPrincipal session) =>
         SecondStepClaim.IsIn(session) || !await HasSecondStepAsync(users, user);
+
+    /// <summary>
+    /// True when removing a second step would leave an admin account with none: refused, since the session's "passed
+    /// a second step" (<see cref="SecondStepClaim"/>) would outlive it and the console would open on the password alone.
+    /// <paramref name="removingTotp"/> is the authenticator app; <paramref name="removingPasskeys"/> the passkeys going.
+    /// </summary>
+    public static async Task<bool> WouldLeaveAdminWithoutSecondStepAsync(UserManager<PortalUser> users, PortalUser user, bool removingTotp, int removingPasskeys) =>
+        await users.IsInRoleAsync(user, PortalRoles.Admin)
+        && !(!removingTotp && await users.GetTwoFactorEnabledAsync(user))
+        && (await users.GetPasskeysAsync(user)).Count - removingPasskeys <= 0;
+
+    /// <summary>
+    /// True when a verified passkey may sign <paramref name="user"/> in: a confirmed account (Identity's sign-in rules)
+    /// that was not disowned. The lockout from wrong passwords does not apply: it guards the password, and whoever
+    /// types 5 wrong ones every 15 minutes must not keep a passkey's owner out.
+    /// </summary>
+    public static async Task<bool> MaySignInWithPasskeyAsync(SignInManager<PortalUser> signIn, PortalUser user) =>
+        user.DisownedAt is null && user.EmailConfirmed && await signIn.CanSignInAsync(user);
+
+    /// <summary>
+    /// Mails the account's address that its second step changed (<see cref="AccountMailPurpose.SecondStepChanged"/>):
+    /// whoever holds the password can add a first one, so the owner must hear of every change.
+    /// </summary>
+    public static Task MailChangeAsync(IAccountMail mail, PortalUser user, string change, CancellationToken cancellationToken) =>
+        mail.SendCodeAsync(user.Email!, AccountMailPurpose.SecondStepChanged, change, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>What an admin is told when they try to remove their last second step.</summary>
+    public const string AdminKeepsASecondStep =
+        "An admin account must keep a second step: add another (a passkey or an authenticator app) before removing this one.";
 
     /// <summary>What a session without a passed second step is told when it tries to change one.</summary>
     public const string SignInWithSecondStepFirst =

@@ -8,6 +8,12 @@ public enum AccountMailPurpose
 
     /// <summary>A recipient who forgot the portal password proves the mailbox before choosing a new one.</summary>
     PasswordReset,
+
+    /// <summary>
+    /// Not a code: the account's second step changed (a passkey added or removed, the authenticator app turned on or
+    /// off). The mail's "code" is what changed, so an owner who did not do it learns that someone holds the password.
+    /// </summary>
+    SecondStepChanged,
 }
 
 /// <summary>

@@ -11,7 +11,10 @@ using SecureFallback.Delivery.Notices;
 
 namespace SecureFallback.Delivery.Outboxes;
 
-/// <summary>Queues the portal's account codes like any notice: sealed, committed, then handed to the delivery worker.</summary>
+/// <summary>
+/// Queues the portal's account mail (codes, and second-step changes) like any notice: sealed, committed, then handed
+/// to the delivery worker.
+/// </summary>
 internal sealed class AccountMailQueue(
     IServiceScopeFactory scopeFactory,
     IContentProtector protector,
@@ -25,13 +28,12 @@ internal sealed class AccountMailQueue(
 {
     public async Task SendCodeAsync(string address, AccountMailPurpose purpose, string code, TimeSpan validFor, CancellationToken cancellationToken)
     {
-        var composer = new AccountMailComposer(
-            portalOptions.Value.OrganizationName,
-            new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
-            MailboxAddress.Parse(noticeOptions.Value.From),
-            deliveryOptions.Value.HeloName);
+        var (organization, portal) = (portalOptions.Value.OrganizationName, new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"));
+        var (from, helo) = (MailboxAddress.Parse(noticeOptions.Value.From), deliveryOptions.Value.HeloName);
         var now = timeProvider.GetUtcNow();
-        var mail = composer.Compose(address, purpose, code, validFor, now);
+        var mail = purpose == AccountMailPurpose.SecondStepChanged
+            ? new SecondStepMailComposer(organization, portal, from, helo).Compose(address, code, now) // "code": what changed
+            : new AccountMailComposer(organization, portal, from, helo).Compose(address, purpose, code, validFor, now);
 
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();

@@ -49,7 +49,8 @@ internal static class AdminAccount
         IdentityResult result;
         if (user is null)
         {
-            user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = services.GetRequiredService<TimeProvider>().GetUtcNow() };
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = now, RegisteredAt = now };
             result = await users.CreateAsync(user, password);
         }
         else
@@ -60,6 +61,11 @@ internal static class AdminAccount
             }
 
             result = await users.AddPasswordAsync(user, password);
+            if (result.Succeeded && user.RegisteredAt is null)
+            {
+                user.RegisteredAt = services.GetRequiredService<TimeProvider>().GetUtcNow();
+                result = await users.UpdateAsync(user);
+            }
         }
 
         if (!result.Succeeded)

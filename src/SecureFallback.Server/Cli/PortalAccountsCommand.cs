@@ -11,7 +11,8 @@ namespace SecureFallback.Server.Cli;
 /// <c>securefallback accounts list</c> and <c>accounts remove EMAIL</c>: the administrator's tools for portal accounts,
 /// above all a disowned one ("this was not me"). Removing a recipient's account deletes it with its passkeys, logins
 /// and tokens, and unlocks the held copies for its address that the lock locked (<see cref="QueuedRecipient.UnlockPickup"/>),
-/// in one write: the real owner registers again by proving the mailbox (a mailed registration code). Admin accounts
+/// in one write, each behind a PIN that an admin issues in the console and gives the owner by phone; the real owner
+/// registers again by proving the mailbox (a mailed registration code; the old link and reference code stay spent). Admin accounts
 /// are refused; they are made and reset with <c>users add-admin</c>.
 /// </summary>
 internal static class PortalAccountsCommand
@@ -76,6 +77,14 @@ internal static class PortalAccountsCommand
                 .Where(r => recipientIds.Contains(r.Id) && r.Status == RecipientStatus.HeldForPickup && r.PickupLockedAt != null)
                 .ToListAsync();
             unlocked.ForEach(r => r.UnlockPickup());
+
+            // Whoever was disowned read the mail path and may hold more of its links: the unlocked copies open only
+            // with a PIN the administrator gives the owner by phone, never by the mailbox alone.
+            var unlockedIds = unlocked.Select(r => r.Id).ToList();
+            foreach (var grant in await db.PickupGrants.Where(g => unlockedIds.Contains(g.RecipientId)).ToListAsync())
+            {
+                (grant.PinRequired, grant.PinUnlockedAt, grant.PinUnlockedStamp) = (true, null, null);
+            }
         }
 
         var deleted = await users.DeleteAsync(user); // passkeys, logins, tokens, claims and roles go with it (cascade)
@@ -88,6 +97,10 @@ internal static class PortalAccountsCommand
         await db.SaveChangesAsync();
         await write.CommitAsync(CancellationToken.None);
         Console.WriteLine($"Removed portal account '{user.Email}'; {unlocked.Count} held message{(unlocked.Count == 1 ? "" : "s")} unlocked.");
+        if (unlocked.Count > 0)
+        {
+            Console.WriteLine("They now open only with a PIN: in the admin console, open each message, press 'Issue new PIN' and give it to the owner by phone (never by e-mail); the owner registers again with a mailed code.");
+        }
         return 0;
     }
 }

@@ -10,11 +10,15 @@ namespace SecureFallback.Portal.Pages;
 /// For the cautious recipient who types the portal address instead of clicking: address + reference code from the
 /// notice lead to registration. When the address already has an account they lead to the same choice as the link:
 /// "Sign in" and, under the same rule (<see cref="AccountDisowning.IsOfferedAsync"/>), "I did not create this
-/// account", posted with the address and code as the proof of the mailbox.
+/// account", posted with the address and code as the proof of the mailbox. The code and the notice's link are one
+/// credential: once either registered an account, neither registers another (an admin's <c>accounts remove</c> of a
+/// disowned account must not hand the address back to whoever spent it).
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, AccountDisowning disowning, SignInManager<PortalUser> signIn) : PageModel
 {
+    private const string UnknownCode = "That address and reference code do not match a waiting message.";
+
     public string? Address { get; private set; }
 
     /// <summary>The address already has an account: the page offers "Sign in" instead of registration.</summary>
@@ -39,16 +43,24 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         var grant = await held.FindByReferenceAsync(email ?? "", code ?? "", cancellationToken);
         if (grant is null)
         {
-            Error = "That address and reference code do not match a waiting message.";
+            Error = UnknownCode;
             return Page();
         }
 
-        (Address, Code) = (grant.Address, code);
         if (await accounts.IsRegisteredAsync(grant.Address))
         {
+            (Address, Code) = (grant.Address, code);
             Disowned = await disowning.IsDisownedAsync(grant.Address);
             HasAccount = !Disowned;
             NotMeOffered = HasAccount && await disowning.IsOfferedAsync(grant);
+        }
+        else if (grant.TokenUsedAt is null)
+        {
+            (Address, Code) = (grant.Address, code);
+        }
+        else
+        {
+            Error = UnknownCode; // spent (by the link or this code): it registers nothing again
         }
 
         return Page();
@@ -61,7 +73,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         Disowned = grant is not null && (await disowning.DisownAsync(grant, cancellationToken) || await disowning.IsDisownedAsync(grant.Address));
         if (!Disowned)
         {
-            Error = "That address and reference code do not match a waiting message."; // nothing changed
+            Error = UnknownCode; // nothing changed
         }
 
         return Page();
@@ -70,9 +82,9 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
     public async Task<IActionResult> OnPostRegisterAsync(string email, string code, string password, string confirm, CancellationToken cancellationToken)
     {
         var grant = await held.FindByReferenceAsync(email ?? "", code ?? "", cancellationToken);
-        if (grant is null)
+        if (grant is not { TokenUsedAt: null })
         {
-            Error = "That address and reference code do not match a waiting message.";
+            Error = UnknownCode; // unknown, or spent: the link and the code are one credential, used once
             return Page();
         }
 
@@ -90,6 +102,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
             return Page();
         }
 
+        await held.MarkTokenUsedAsync(grant, cancellationToken);
         await signIn.SignInAsync(user, isPersistent: false);
         return Redirect("/inbox");
     }

@@ -11,7 +11,8 @@ namespace SecureFallback.Portal.Pages;
 
 /// <summary>
 /// Sign-in with a passkey alone (user verification required, so it counts as two steps). The account's rules hold as
-/// for a password: locked or unconfirmed accounts are refused with the same answer as an unknown passkey.
+/// for a password, but for the lockout from wrong passwords (<see cref="PortalPasskeys.MaySignInWithPasskeyAsync"/>):
+/// disowned or unconfirmed accounts are refused with the same answer as an unknown passkey.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 [PasskeyScript]
@@ -44,9 +45,9 @@ public sealed class LoginPasskeyModel(UserManager<PortalUser> users, SignInManag
             }
         }
 
-        if (assertion is not { Succeeded: true } || !await signIn.CanSignInAsync(assertion.User) || await users.IsLockedOutAsync(assertion.User))
+        if (assertion is not { Succeeded: true } || !await PortalPasskeys.MaySignInWithPasskeyAsync(signIn, assertion.User))
         {
-            Error = "That passkey did not sign you in. Try again, or sign in with your password. A locked account stays locked for 15 minutes.";
+            Error = "That passkey did not sign you in. Try again, or sign in with your password.";
             return Page();
         }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
@@ -14,11 +15,11 @@ namespace SecureFallback.Portal.Pages;
 /// The account's passkeys: add one (WebAuthn attestation through Identity, user verification required) or remove one.
 /// Only a session that passed a second step may do either, except when the account has none yet: the first second step
 /// an account gets counts for the session that added it, as with an authenticator app. Each change renews the
-/// account's security stamp, so every other session of the account ends.
+/// account's security stamp, so every other session of the account ends. An admin's last second step stays.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 [PasskeyScript]
-public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<PortalOptions> portal) : PageModel
 {
     public bool Available => PortalPasskeys.AreAvailable(portal.Value);
 
@@ -90,6 +91,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         await users.AddOrUpdatePasskeyAsync(user, result.Passkey);
         await users.UpdateSecurityStampAsync(user); // a session from the password alone, elsewhere, ends now
         await SignInAgainAsync(user, first);
+        await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was added.", HttpContext.RequestAborted);
         return await ShowAsync(null, "Passkey added.");
     }
 
@@ -105,17 +107,27 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
             return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
         }
 
+        byte[] credentialId;
         try
         {
-            await users.RemovePasskeyAsync(user, WebEncoders.Base64UrlDecode(id ?? ""));
+            credentialId = WebEncoders.Base64UrlDecode(id ?? "");
         }
         catch (FormatException)
         {
             return await ShowAsync("No such passkey.", null);
         }
 
+        var removing = (await users.GetPasskeysAsync(user)).Count(p => p.CredentialId.AsSpan().SequenceEqual(credentialId));
+        if (await PortalPasskeys.WouldLeaveAdminWithoutSecondStepAsync(users, user, removingTotp: false, removingPasskeys: removing))
+        {
+            return await ShowAsync(PortalPasskeys.AdminKeepsASecondStep, null);
+        }
+
+        await users.RemovePasskeyAsync(user, credentialId);
+
         await users.UpdateSecurityStampAsync(user);
         await signIn.RefreshSignInAsync(user);
+        await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was removed.", HttpContext.RequestAborted);
         return await ShowAsync(null, "Passkey removed.");
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
 namespace SecureFallback.Portal.Pages;
@@ -11,10 +12,10 @@ namespace SecureFallback.Portal.Pages;
 /// <summary>
 /// Two-step sign-in with an authenticator app (TOTP, RFC 6238), with recovery codes: optional for recipients, one of
 /// the two ways (with a passkey) an admin must have. Turning it on or off needs a session that passed a second step,
-/// unless this is the account's first.
+/// unless this is the account's first; an admin's last second step is never turned off.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, IOptions<PortalOptions> portal) : PageModel
+public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<PortalUser> store, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<PortalOptions> portal) : PageModel
 {
     public bool TwoFactorEnabled { get; private set; }
 
@@ -92,6 +93,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             await signIn.RefreshSignInAsync(user);
         }
 
+        await PortalPasskeys.MailChangeAsync(mail, user, "An authenticator app was turned on.", HttpContext.RequestAborted);
         Notice = "Two-step sign-in is on.";
         await ShowAsync(user);
         return Page();
@@ -110,6 +112,13 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return await RefuseAsync(user);
         }
 
+        if (await PortalPasskeys.WouldLeaveAdminWithoutSecondStepAsync(users, user, removingTotp: true, removingPasskeys: 0))
+        {
+            Error = PortalPasskeys.AdminKeepsASecondStep;
+            await ShowAsync(user);
+            return Page();
+        }
+
         if (!await VerifyAsync(user, code))
         {
             Error = "That code is not right. Two-step sign-in stays on.";
@@ -120,6 +129,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user); // a later setup starts with a fresh key
         await signIn.RefreshSignInAsync(user);
+        await PortalPasskeys.MailChangeAsync(mail, user, "The authenticator app was turned off.", HttpContext.RequestAborted);
         Notice = "Two-step sign-in is off.";
         await ShowAsync(user);
         return Page();
@@ -157,9 +167,11 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         var key = await users.GetAuthenticatorKeyAsync(user);
         if (string.IsNullOrEmpty(key))
         {
-            await users.ResetAuthenticatorKeyAsync(user);
-            await signIn.RefreshSignInAsync(user); // the reset renews the security stamp, which every request checks
-            key = await users.GetAuthenticatorKeyAsync(user) ?? "";
+            // A first key, written through the store: UserManager's reset would renew the security stamp, ending the
+            // account's other sessions and its PIN unlocks although nothing that guards the account has changed.
+            key = users.GenerateNewAuthenticatorKey();
+            await ((IUserAuthenticatorKeyStore<PortalUser>)store).SetAuthenticatorKeyAsync(user, key, HttpContext.RequestAborted);
+            await users.UpdateAsync(user);
         }
 
         SetupKey = string.Join(' ', key.Chunk(4).Select(c => new string(c))).ToLowerInvariant();
