@@ -1,0 +1,38 @@
+using MimeKit;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Server.Tests;
+
+/// <summary>
+/// The Message-ID is the sender's to write: an empty or malformed one must not wedge the DSN outbox, which carries
+/// the held DSNs (and their PINs) of every later message.
+/// </summary>
+public sealed class PoisonOutboxTests
+{
+    [Theory]
+    [InlineData("Message-ID:")]
+    [InlineData("Message-ID: ()")]
+    public async Task HeldDsns_StillGoOut_ForAMessageWithABadMessageId_AndForTheMessagesAfterIt(string messageIdLine)
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var sender = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
+            ["SecureFallback:Delivery:Routes:sender.test"] = sender.Route,
+        });
+        await using (var client = await RawSmtpClient.ConnectAsync(server.IntakePort))
+        {
+            Assert.StartsWith("354", await client.StartDataAsync("bob@sender.test", "dave@plain.test"));
+            await client.SendRawAsync($"From: bob@sender.test\r\nTo: dave@plain.test\r\n{messageIdLine}\r\nSubject: odd\r\n\r\nheld body\r\n.\r\n");
+            Assert.StartsWith("250", await client.ReadReplyAsync());
+        }
+
+        await server.SendAsync("alice@sender.test", ["carol@plain.test"], "Later", "held body");
+
+        var dsns = (await sender.WaitForMessagesAsync(2)).Select(m => m.Parse()).ToList();
+        Assert.All(dsns, m => Assert.True(m.Body is MultipartReport { ReportType: "delivery-status" }));
+        Assert.Contains(dsns, m => m.To.Mailboxes.Single().Address == "bob@sender.test");
+        Assert.Contains(dsns, m => m.To.Mailboxes.Single().Address == "alice@sender.test");
+    }
+}
