@@ -36,11 +36,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
         dsn.Date = timeProvider.GetUtcNow();
         dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         dsn.Headers.Add("Auto-Submitted", "auto-replied");
-        if (originalHeaders[HeaderId.MessageId] is { } originalId)
-        {
-            dsn.InReplyTo = originalId;
-            dsn.References.Add(originalId);
-        }
+        OriginalMessageId.ReferTo(dsn, originalHeaders);
 
         var report = new MultipartReport("delivery-status")
         {

@@ -30,19 +30,15 @@ internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress fro
         mdn.Date = timeProvider.GetUtcNow();
         mdn.MessageId = MimeUtils.GenerateMessageId(reportingUa);
         mdn.Headers.Add("Auto-Submitted", "auto-replied");
-        var originalId = originalHeaders[HeaderId.MessageId];
-        if (originalId is not null)
-        {
-            mdn.InReplyTo = originalId;
-            mdn.References.Add(originalId);
-        }
+        var originalId = OriginalMessageId.Of(originalHeaders);
+        OriginalMessageId.ReferTo(mdn, originalHeaders);
 
         var notification = new MessageDispositionNotification();
         notification.Fields.Add("Reporting-UA", $"{reportingUa}; SecureFallback");
         notification.Fields.Add("Final-Recipient", $"rfc822; {recipient}");
         if (originalId is not null)
         {
-            notification.Fields.Add("Original-Message-ID", originalId.Trim()); // the raw header value keeps its <>
+            notification.Fields.Add("Original-Message-ID", $"<{originalId}>");
         }
 
         notification.Fields.Add("Disposition", "automatic-action/MDN-sent-automatically; displayed");

@@ -73,11 +73,7 @@ internal sealed class ReaderReportComposer(string messageIdDomain, MailboxAddres
         message.Date = timeProvider.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(messageIdDomain);
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        if (originalHeaders[HeaderId.MessageId] is { } originalId)
-        {
-            message.InReplyTo = originalId;
-            message.References.Add(originalId);
-        }
+        OriginalMessageId.ReferTo(message, originalHeaders);
 
         message.Body = new TextPart("plain") { Text = text };
         return message;

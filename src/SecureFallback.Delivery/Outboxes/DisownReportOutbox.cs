@@ -29,6 +29,8 @@ internal sealed class DisownReportOutbox(
     TimeProvider timeProvider,
     ILogger<DisownReportOutbox> logger)
 {
+    private readonly OutboxItemFailures _failures = new("disown report", logger);
+
     /// <summary>The role whose accounts hear of disowned accounts (the admin console's role).</summary>
     public const string AdminRole = "Admin";
 
@@ -40,35 +42,54 @@ internal sealed class DisownReportOutbox(
         var done = 0;
         foreach (var recipient in await db.Recipients.Include(r => r.Message).Where(r => r.LockReportPending).OrderBy(r => r.Id).Take(200).ToListAsync(cancellationToken))
         {
-            var grant = await db.PickupGrants.AsNoTracking().SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken);
-            var first = grant?.FirstReadAt is { } at ? new Reading(at, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere) : null;
-            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), recipient.MessageId, logger, cancellationToken);
-            var sender = recipient.Message!.EnvelopeFrom;
-            // A sender no mail can be written to (an older intake's unquoted local part) gets no report: logged, and
-            // the flag is cleared all the same, so it never holds up the reports behind it.
-            var report = EnvelopeMailbox.TryCreate(sender, out _) ? composer.ComposeLocked(sender, recipient.Address, headers, first) : null;
-
-            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
-            if (!await OutboxClaims.TakeLockReportFlagAsync(db, recipient, cancellationToken))
-            {
-                continue; // another instance is reporting this one; the transaction rolls back
-            }
-
-            if (report is not null)
-            {
-                NoticeQueue.Enqueue(db, protector, signer, report, sender, MessageKind.ReadReceipt, timeProvider.GetUtcNow());
-            }
-            else
-            {
-                DisownLog.SenderUnaddressable(logger, recipient.MessageId, recipient.Id);
-            }
-
-            recipient.LockReportQueued();
-            await db.SaveChangesAsync(cancellationToken);
-            await write.CommitAsync(cancellationToken);
-            done++;
+            var setAside = () => db.Recipients.Where(r => r.Id == recipient.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LockReportPending, false), cancellationToken);
+            done += await _failures.TryAsync(db, $"lock report of recipient {recipient.Id} of message {recipient.MessageId}", () => ReportLockAsync(scope, db, composer, recipient, cancellationToken), setAside, cancellationToken) ? 1 : 0;
         }
 
+        done += await ReportDisownedAsync(db, composer, cancellationToken);
+        if (done > 0)
+        {
+            signal.Notify();
+        }
+
+        return done;
+    }
+
+    /// <summary>Queues one lock report to the sender of a locked copy and clears its flag, in one transaction.</summary>
+    private async Task ReportLockAsync(AsyncServiceScope scope, SecureFallbackDbContext db, ReaderReportComposer composer, QueuedRecipient recipient, CancellationToken cancellationToken)
+    {
+        var grant = await db.PickupGrants.AsNoTracking().SingleOrDefaultAsync(g => g.RecipientId == recipient.Id, cancellationToken);
+        var first = grant?.FirstReadAt is { } at ? new Reading(at, grant.FirstReadNetwork, grant.FirstReadBrowser, grant.FirstReadAccountCreatedHere) : null;
+        var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), recipient.MessageId, logger, cancellationToken);
+        var sender = recipient.Message!.EnvelopeFrom;
+        // A sender no mail can be written to (an older intake's unquoted local part) gets no report: logged, and
+        // the flag is cleared all the same, so it never holds up the reports behind it.
+        var report = EnvelopeMailbox.TryCreate(sender, out _) ? composer.ComposeLocked(sender, recipient.Address, headers, first) : null;
+
+        await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+        if (!await OutboxClaims.TakeLockReportFlagAsync(db, recipient, cancellationToken))
+        {
+            return; // another instance is reporting this one; the transaction rolls back
+        }
+
+        if (report is not null)
+        {
+            NoticeQueue.Enqueue(db, protector, signer, report, sender, MessageKind.ReadReceipt, timeProvider.GetUtcNow());
+        }
+        else
+        {
+            DisownLog.SenderUnaddressable(logger, recipient.MessageId, recipient.Id);
+        }
+
+        recipient.LockReportQueued();
+        await db.SaveChangesAsync(cancellationToken);
+        await write.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Tells every admin of each disowned account, one account per transaction.</summary>
+    private async Task<int> ReportDisownedAsync(SecureFallbackDbContext db, ReaderReportComposer composer, CancellationToken cancellationToken)
+    {
+        var done = 0;
         var disowned = await db.Users.Where(u => u.DisownReportPending).OrderBy(u => u.Id).Take(50).ToListAsync(cancellationToken);
         if (disowned.Count > 0)
         {
@@ -98,11 +119,6 @@ internal sealed class DisownReportOutbox(
                 DisownLog.AdminsTold(logger, admins.Count);
                 done++;
             }
-        }
-
-        if (done > 0)
-        {
-            signal.Notify();
         }
 
         return done;

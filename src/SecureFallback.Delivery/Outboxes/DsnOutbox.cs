@@ -38,6 +38,8 @@ internal sealed class DsnOutbox(
     TimeProvider timeProvider,
     ILogger<DsnOutbox> logger)
 {
+    private readonly OutboxItemFailures _failures = new("DSN", logger);
+
     public async Task<int> ProcessAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -63,34 +65,45 @@ internal sealed class DsnOutbox(
 
         foreach (var messageId in messageIds)
         {
-            var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
-            var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
-            var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), messageId, logger, cancellationToken);
-            var now = timeProvider.GetUtcNow();
-
-            await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, cancellationToken);
-            if (!await OutboxClaims.TakeDsnFlagsAsync(db, failed, cancellationToken))
-            {
-                continue; // another instance is reporting these recipients; the transaction rolls back
-            }
-
-            var pins = await IssuePinsAsync(db, original, failed, now, cancellationToken);
-            var dsn = TryCompose(composer, original, failed, headers, pins, IssueSenderLinks(original, failed));
-
-            var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
-            failed.ForEach(r => r.DsnQueued());
-            await db.SaveChangesAsync(cancellationToken);
-            await write.PurgeSettledContentAsync([original], now, cancellationToken);
-            await write.CommitAsync(cancellationToken);
-            if (dsn is not null)
-            {
-                DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
-            }
+            await _failures.TryAsync(db, $"message {messageId}", () => ReportAsync(scope, db, composer, messageId, cancellationToken), () => SetAsideAsync(db, messageId, cancellationToken), cancellationToken);
         }
 
         signal.Notify();
         return messageIds.Count;
     }
+
+    /// <summary>Queues one message's DSN and clears its recipients' flags, in one transaction.</summary>
+    private async Task ReportAsync(AsyncServiceScope scope, SecureFallbackDbContext db, DsnComposer composer, Guid messageId, CancellationToken cancellationToken)
+    {
+        var original = await db.Messages.Include(m => m.Recipients).SingleAsync(m => m.Id == messageId, cancellationToken);
+        var failed = original.Recipients.Where(r => r.DsnPending).OrderBy(r => r.Id).ToList();
+        var headers = await NoticeQueue.ReadHeadersAsync(scope.ServiceProvider.GetRequiredService<ISealedContentReader>(), messageId, logger, cancellationToken);
+        var now = timeProvider.GetUtcNow();
+
+        await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, cancellationToken);
+        if (!await OutboxClaims.TakeDsnFlagsAsync(db, failed, cancellationToken))
+        {
+            return; // another instance is reporting these recipients; the transaction rolls back
+        }
+
+        var pins = await IssuePinsAsync(db, original, failed, now, cancellationToken);
+        var dsn = TryCompose(composer, original, failed, headers, pins, IssueSenderLinks(original, failed));
+
+        var dsnId = dsn is null ? Guid.Empty : NoticeQueue.Enqueue(db, protector, signer, dsn, original.EnvelopeFrom, MessageKind.DeliveryStatusNotification, now);
+        failed.ForEach(r => r.DsnQueued());
+        await db.SaveChangesAsync(cancellationToken);
+        await write.PurgeSettledContentAsync([original], now, cancellationToken);
+        await write.CommitAsync(cancellationToken);
+        if (dsn is not null)
+        {
+            DeliveryLog.DsnQueued(logger, dsnId, messageId, failed.Count);
+        }
+    }
+
+    /// <summary>A message whose DSN keeps failing: its recipients' flags are cleared, so the DSNs behind it go on.</summary>
+    private static Task SetAsideAsync(SecureFallbackDbContext db, Guid messageId, CancellationToken cancellationToken) =>
+        db.Recipients.Where(r => r.MessageId == messageId && r.DsnPending)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DsnPending, false), cancellationToken);
 
     /// <summary>Builds the DSN, or gives up (logged) when the envelope sender is not an address MimeKit can write to.</summary>
     private MimeMessage? TryCompose(DsnComposer composer, QueuedMessage original, List<QueuedRecipient> failed, HeaderList headers, Dictionary<long, HeldPin> pins, Dictionary<long, HeldLinks> links)

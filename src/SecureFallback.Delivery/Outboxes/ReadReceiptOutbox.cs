@@ -28,6 +28,8 @@ internal sealed class ReadReceiptOutbox(
     TimeProvider timeProvider,
     ILogger<ReadReceiptOutbox> logger)
 {
+    private readonly OutboxItemFailures _failures = new("read receipt", logger);
+
     public async Task<int> ProcessAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -44,19 +46,35 @@ internal sealed class ReadReceiptOutbox(
         var reopened = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider);
         foreach (var grant in grants)
         {
-            await ReportAsync(scope, db, grant, (sender, headers) => composer.Compose(sender, grant.Address, headers, FirstReading(grant)), () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken), cancellationToken);
+            await _failures.TryAsync(
+                db,
+                $"read receipt of grant {grant.Id}",
+                () => ReportAsync(scope, db, grant, (sender, headers) => composer.Compose(sender, grant.Address, headers, FirstReading(grant)), () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken), cancellationToken),
+                () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken),
+                cancellationToken);
         }
 
         foreach (var report in reports)
         {
-            // The grant is read after the report: its first reading is set (a report is only owed after it).
-            var grant = await db.PickupGrants.AsNoTracking().SingleAsync(g => g.Id == report.GrantId, cancellationToken);
-            var again = new Reading(report.ReadAt, report.Network, report.Browser, grant.FirstReadAccountCreatedHere);
-            await ReportAsync(scope, db, grant, (sender, headers) => reopened.ComposeReopened(sender, grant.Address, headers, FirstReading(grant), again), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
+            await _failures.TryAsync(db, $"reading report {report.Id} of grant {report.GrantId}", () => ReportReadingAsync(scope, db, reopened, report, cancellationToken), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
         }
 
         signal.Notify();
         return grants.Count + reports.Count;
+    }
+
+    /// <summary>An "opened again" notice; a report whose grant is gone (purged) is dropped, with nothing to tell.</summary>
+    private async Task ReportReadingAsync(AsyncServiceScope scope, SecureFallbackDbContext db, ReaderReportComposer reopened, ReadingReport report, CancellationToken cancellationToken)
+    {
+        // The grant is read after the report: its first reading is set (a report is only owed after it).
+        if (await db.PickupGrants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == report.GrantId, cancellationToken) is not { } grant)
+        {
+            await OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken);
+            return;
+        }
+
+        var again = new Reading(report.ReadAt, report.Network, report.Browser, grant.FirstReadAccountCreatedHere);
+        await ReportAsync(scope, db, grant, (sender, headers) => reopened.ComposeReopened(sender, grant.Address, headers, FirstReading(grant), again), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
     }
 
     private Reading FirstReading(PickupGrant grant) =>

@@ -15,8 +15,8 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Delivery loop error; retrying shortly")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "The {Outbox} outbox failed; the other outboxes go on, it retries shortly")]
-    public static partial void OutboxFailed(ILogger logger, string outbox, Exception exception);
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "The {Outbox} outbox failed; the other outboxes go on, it retries in {Seconds} s")]
+    public static partial void OutboxFailed(ILogger logger, string outbox, int seconds, Exception exception);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Queued DSN {DsnId} to the sender of message {MessageId} for {Count} recipients")]
     public static partial void DsnQueued(ILogger logger, Guid dsnId, Guid messageId, int count);

@@ -1007,6 +1007,15 @@ namespace SecureFallback.Data.Migrations.Sqlite
                     b.Navigation("Message");
                 });
 
+            modelBuilder.Entity("SecureFallback.Core.Pickup.ReadingReport", b =>
+                {
+                    b.HasOne("SecureFallback.Core.Pickup.PickupGrant", null)
+                        .WithMany()
+                        .HasForeignKey("GrantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("SecureFallback.Core.Messages.QueuedMessage", b =>
                 {
                     b.Navigation("Recipients");
