@@ -127,6 +127,23 @@ public sealed partial class PortalReplyTests
     }
 
     [Fact]
+    public async Task Reply_ToAMessageStillWaitingForItsPin_IsRefused()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var sender = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        await using var server = await SecureFallbackInstance.StartAsync(Settings(plain.Route, sender.Route, new() { ["SecureFallback:Policies:plain.test:PickupPin"] = "true" }));
+        await HeldOriginalAsync(server, plain);
+        using var carol = new PortalVisitor(server.WebAddress);
+        var page = await RegisterAsync(carol, plain);
+
+        using var posted = await PostReplyAsync(carol, page, ReplyMarker, FileMarker);
+
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(page, posted.Headers.Location!.OriginalString); // back to the PIN page, nothing queued
+        Assert.Null(await ReplyRowOrNullAsync(server));
+    }
+
+    [Fact]
     public async Task Reply_TooLargeOrTooOften_IsRefusedWithAClearPage_AndNothingIsQueued()
     {
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
