@@ -82,6 +82,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DisownReportOutbox>();
         services.AddSingleton<RevokeConfirmationOutbox>();
         services.AddSingleton<IAccountMail, AccountMailQueue>();
+        services.AddScoped<IPortalReplies, PortalReplyQueue>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<QueuedContentLoader>();
         services.AddSingleton<HostDialer>();

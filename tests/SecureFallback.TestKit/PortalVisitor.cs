@@ -15,7 +15,11 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
 
     public List<string> SetCookies { get; } = [];
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Dictionary<string, string>? form = null)
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Dictionary<string, string>? form = null) =>
+        SendAsync(method, path, form is null ? null : new FormUrlEncodedContent(form));
+
+    /// <summary>Sends <paramref name="content"/> (a multipart form with files, say) with this visitor's cookies.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content)
     {
         using var request = new HttpRequestMessage(method, path);
         if (viaHttpsProxy)
@@ -38,10 +42,7 @@ public sealed partial class PortalVisitor(Uri address, bool viaHttpsProxy = fals
             request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
         }
 
-        if (form is not null)
-        {
-            request.Content = new FormUrlEncodedContent(form);
-        }
+        request.Content = content;
 
         var response = await _http.SendAsync(request);
         foreach (var cookie in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])

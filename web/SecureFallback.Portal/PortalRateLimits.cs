@@ -28,3 +28,23 @@ public static class PortalRateLimits
             }));
     }
 }
+
+/// <summary>
+/// Replies per portal account and hour (<c>Portal:RepliesPerHour</c>, default 10): counted per account, not per
+/// network, since only a signed-in recipient can reply at all and a recipient may well move between networks.
+/// </summary>
+public sealed class ReplyRateLimiter(IOptions<PortalOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(account =>
+        RateLimitPartition.GetFixedWindowLimiter(account.ToUpperInvariant(), _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.RepliesPerHour,
+            Window = TimeSpan.FromHours(1),
+            QueueLimit = 0,
+        }));
+
+    /// <summary>A permit for one reply by <paramref name="account"/>; not acquired when its hour's replies are spent.</summary>
+    public RateLimitLease Acquire(string account) => _limiter.AttemptAcquire(account);
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -87,6 +87,8 @@ public static class PortalServiceCollectionExtensions
         services.AddRateLimiter(PortalRateLimits.Configure);
         services.AddScoped<HeldMessages>();
         services.AddScoped<RevokedCopies>();
+        services.AddScoped<PortalReplies>();
+        services.AddSingleton<ReplyRateLimiter>();
         services.AddScoped<PickupPins>();
         services.AddScoped<PortalAccounts>();
         services.AddScoped<AccountDisowning>();
@@ -150,6 +152,7 @@ public static class PortalServiceCollectionExtensions
         // Errors get a page that says what to do; the status code stays (404 is still 404).
         app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.Use(ReplyUploads.ApplyLimitsAsync); // the reply form's larger body, buffered in memory only
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

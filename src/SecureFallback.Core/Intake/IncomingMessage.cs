@@ -1,4 +1,5 @@
 using System.Buffers;
+using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Core.Intake;
 
@@ -9,13 +10,19 @@ namespace SecureFallback.Core.Intake;
 /// <param name="ClientAddress">IP address of the client.</param>
 /// <param name="AuthenticatedUser">Relay user name, if the client authenticated.</param>
 /// <param name="RequireTls">The client sent MAIL FROM with REQUIRETLS (RFC 8689).</param>
+/// <param name="Kind">What produced it: <see cref="MessageKind.Submitted"/> from SMTP, or a portal reply.</param>
+/// <param name="InReplyToMessageId">For a portal reply: the held message it answers.</param>
+/// <param name="RepliedBy">For a portal reply: the account (address) that wrote it.</param>
 public sealed record IncomingMessage(
     string EnvelopeFrom,
     IReadOnlyList<string> Recipients,
     ReadOnlySequence<byte> Content,
     string ClientAddress,
     string? AuthenticatedUser,
-    bool RequireTls = false);
+    bool RequireTls = false,
+    MessageKind Kind = MessageKind.Submitted,
+    Guid? InReplyToMessageId = null,
+    string? RepliedBy = null);
 
 /// <summary>Queues accepted messages durably.</summary>
 public interface IMessageIntake

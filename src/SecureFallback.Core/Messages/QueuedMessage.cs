@@ -30,6 +30,12 @@ public sealed class QueuedMessage
     /// <summary>Set once the encrypted content was purged because every recipient is final.</summary>
     public DateTimeOffset? ContentPurgedAt { get; set; }
 
+    /// <summary>For a <see cref="MessageKind.PortalReply"/>: the held message it answers, else null.</summary>
+    public Guid? InReplyToMessageId { get; set; }
+
+    /// <summary>For a <see cref="MessageKind.PortalReply"/>: the portal account (its address) that wrote it, else null.</summary>
+    public string? RepliedBy { get; set; }
+
     public List<QueuedRecipient> Recipients { get; set; } = [];
 
     /// <summary>
@@ -59,6 +65,13 @@ public enum MessageKind
 
     /// <summary>A one-time code for the recipient's portal account (registration, password reset); no message content.</summary>
     AccountNotice = 4,
+
+    /// <summary>
+    /// A reply a recipient wrote on the portal to a message held for them. It carries content of its own, so it
+    /// travels only over TLS at the destination domain's level, even where that domain's policy says
+    /// <c>deliver-plain</c>; it is never held for pickup (retried until the maximum queue time, then failed).
+    /// </summary>
+    PortalReply = 5,
 }
 
 /// <summary>What a message's kind allows in transport.</summary>
@@ -76,4 +89,11 @@ public static class MessageKindExtensions
     /// it is retried instead (<see cref="QueuedRecipient.RecordAttempt"/>).
     /// </summary>
     public static bool MayBeHeldForPickup(this MessageKind kind) => kind == MessageKind.Submitted;
+
+    /// <summary>
+    /// False for <see cref="MessageKind.PortalReply"/>: a reply written on the portal is never sent in clear, not
+    /// even under a domain policy's <c>deliver-plain</c> test mode, which only ever applies to mail our clients chose
+    /// to send that way.
+    /// </summary>
+    public static bool MayFollowDeliverPlain(this MessageKind kind) => kind != MessageKind.PortalReply;
 }

@@ -47,6 +47,12 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
     public static TlsRequirement Decide(PolicyEvaluator policies, string domain, MessageTlsRequest? message, MtaStsPolicy? mtaSts, IReadOnlyList<string> mxHosts)
     {
         var decision = WithMtaSts(message is { Kind: MessageKind.Submitted } submitted ? ForSubmitted(policies, submitted) : policies.DomainPolicy(domain), mtaSts);
+        if (message is not null && !message.Kind.MayFollowDeliverPlain() && decision.OnFailure == FailureAction.DeliverPlain)
+        {
+            // A reply written on the portal is never sent in clear: it waits and is retried like any generated mail.
+            decision = decision with { OnFailure = FailureAction.Pickup, Source = $"{decision.Source}; deliver-plain not applied to a portal reply" };
+        }
+
         if (mtaSts?.Mode != MtaStsMode.Enforce)
         {
             return new TlsRequirement(decision, mxHosts, null);

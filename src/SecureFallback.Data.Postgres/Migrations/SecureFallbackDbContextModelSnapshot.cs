@@ -351,11 +351,18 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<Guid?>("InReplyToMessageId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("RepliedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
 
                     b.Property<bool>("RequireTls")
                         .HasColumnType("boolean");
@@ -364,6 +371,8 @@ namespace SecureFallback.Data.Postgres.Migrations
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("InReplyToMessageId");
 
                     b.HasIndex("ReceivedAt");
 

@@ -14,6 +14,8 @@ internal sealed class QueuedMessageConfiguration : IEntityTypeConfiguration<Queu
         builder.Property(m => m.ClientAddress).HasMaxLength(64);
         builder.Property(m => m.AuthenticatedUser).HasMaxLength(256);
         builder.HasMany(m => m.Recipients).WithOne(r => r.Message).HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(m => m.RepliedBy).HasMaxLength(320);
         builder.HasIndex(m => m.ReceivedAt);
+        builder.HasIndex(m => m.InReplyToMessageId);
     }
 }

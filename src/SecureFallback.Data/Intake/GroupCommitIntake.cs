@@ -63,8 +63,10 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
             Size = message.Content.Length,
             ClientAddress = message.ClientAddress,
             AuthenticatedUser = message.AuthenticatedUser,
-            Kind = MessageKind.Submitted,
+            Kind = message.Kind,
             RequireTls = message.RequireTls,
+            InReplyToMessageId = message.InReplyToMessageId,
+            RepliedBy = message.RepliedBy,
             Recipients = message.Recipients.Select(address => QueuedRecipient.Create(id, address, now)).ToList(),
         };
         // Large messages on SQLite are sealed by the commit straight into the database (see SealedContent): the

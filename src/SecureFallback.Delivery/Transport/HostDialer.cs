@@ -96,7 +96,8 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
     /// <summary>
     /// Recipients whose servers all failed TLS get the message opportunistically (TLS when offered, else clear) in
     /// two cases only: notices, which carry no content (without them the recipient would never learn there is a
-    /// message to pick up), and the <c>deliver-plain</c> test mode, where the TLS failure stays in the audit trail.
+    /// message to pick up), and the <c>deliver-plain</c> test mode, where the TLS failure stays in the audit trail
+    /// (never for a portal reply: <see cref="MessageKindExtensions.MayFollowDeliverPlain"/>).
     /// </summary>
     /// <param name="kind">The message's kind.</param>
     /// <param name="onFailure">What the decision says to do when TLS cannot be had.</param>
@@ -116,7 +117,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
         Dictionary<long, List<AttemptRecord>> attempts,
         CancellationToken cancellationToken)
     {
-        if (!kind.MayTravelWithoutTls() && onFailure != FailureAction.DeliverPlain)
+        if (!kind.MayTravelWithoutTls() && !(onFailure == FailureAction.DeliverPlain && kind.MayFollowDeliverPlain()))
         {
             return;
         }

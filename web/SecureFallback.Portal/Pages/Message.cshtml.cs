@@ -4,15 +4,35 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using MimeKit;
+using SecureFallback.Core;
 using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, MailHtml mailHtml, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, MailHtml mailHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
 {
     /// <summary>The copy was revoked: the page says by whom and when, and shows nothing of the message.</summary>
     public RevokedCopy? Revoked { get; private set; }
+
+    /// <summary>The replies the recipient sent from this message, with their delivery state.</summary>
+    public List<ReplySummary> Thread { get; private set; } = [];
+
+    /// <summary>The reply form is shown (<c>Portal:Replies</c> is not <c>off</c>).</summary>
+    public bool CanReply => replies.Mode != PortalReplyMode.Off;
+
+    /// <summary>The reply may also go to the original To/Cc in the sender's domain.</summary>
+    public bool RepliesToRecipients => replies.Mode == PortalReplyMode.SenderAndRecipients;
+
+    public string ReplyLimit => ReplyUploads.SizeText(replies.MaxBytes);
+
+    public string? ReplyError { get; private set; }
+
+    /// <summary>The text of a reply that was refused, shown again so nothing typed is lost.</summary>
+    public string? ReplyText { get; private set; }
+
+    /// <summary>A reply was just queued (the redirect after the post says so).</summary>
+    public bool ReplySent { get; private set; }
 
     /// <summary>The message waits for the sender's PIN: the page asks for it and shows nothing of the message.</summary>
     public bool NeedsPin { get; private set; }
@@ -35,7 +55,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
     /// <summary>The held copy was delivered to the recipient's mailbox once TLS came back: the page says so, and when.</summary>
     public DateTimeOffset? DeliveredAt { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(Guid id, bool replied, CancellationToken cancellationToken)
     {
         if (await held.DeliveredAtAsync(User.Identity!.Name!, id, cancellationToken) is { } deliveredAt)
         {
@@ -50,12 +70,65 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         }
 
         var stamp = await held.AccountStampAsync(User.Identity!.Name!, cancellationToken);
-        if (await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } grant && grant.NeedsPinFor(stamp))
+        var grant = await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken);
+        if (grant is not null && grant.NeedsPinFor(stamp))
         {
             (NeedsPin, PinLocked, Id) = (true, grant.PinLockedFor(stamp), id);
             return Page();
         }
 
+        ReplySent = replied;
+        return await ShowAsync(id, grant, cancellationToken);
+    }
+
+    /// <summary>
+    /// A reply to the sender, posted by the signed-in recipient from a message held for them (after its PIN, if it
+    /// has one), with files by multipart upload; queued encrypted, then the page shows it in the thread.
+    /// </summary>
+    public async Task<IActionResult> OnPostReplyAsync(Guid id, string? text, CancellationToken cancellationToken)
+    {
+        var address = User.Identity!.Name!;
+        var grant = CanReply ? await held.FindOwnAsync(address, id, cancellationToken) : null;
+        if (grant is null)
+        {
+            return NotFound();
+        }
+
+        if (grant.NeedsPinFor(await held.AccountStampAsync(address, cancellationToken)))
+        {
+            return Redirect($"/messages/{id}");
+        }
+
+        ReplyResult result;
+        try
+        {
+            result = await replies.SendAsync(address, grant, text, Request.Form.Files, cancellationToken);
+        }
+        catch (Core.Intake.IntakeUnavailableException)
+        {
+            (ReplyError, ReplyText) = ("Your reply could not be stored just now. Nothing was sent; please try again in a few minutes.", text);
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return await ShowAsync(id, grant, cancellationToken);
+        }
+
+        if (result == ReplyResult.Queued)
+        {
+            return Redirect($"/messages/{id}?replied=true#thread");
+        }
+
+        (ReplyError, Response.StatusCode) = result switch
+        {
+            ReplyResult.TooLarge => ($"Your reply is too large: with its attachments it may be at most {ReplyLimit}. Nothing was sent.", StatusCodes.Status413PayloadTooLarge),
+            ReplyResult.TooMany => ("You have sent as many replies as allowed for now. Nothing was sent; please try again in an hour.", StatusCodes.Status429TooManyRequests),
+            ReplyResult.NoSender => ("This message names no sender to reply to. Nothing was sent.", StatusCodes.Status422UnprocessableEntity),
+            _ => ("Write a reply or attach a file first.", StatusCodes.Status400BadRequest),
+        };
+        ReplyText = text;
+        return await ShowAsync(id, grant, cancellationToken);
+    }
+
+    private async Task<IActionResult> ShowAsync(Guid id, Core.Pickup.PickupGrant? grant, CancellationToken cancellationToken)
+    {
         var (message, refusal) = await OpenAsync(id, cancellationToken);
         if (message is null)
         {
@@ -64,6 +137,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
 
         (Message, Id) = (message, id);
         CleanHtml = message.HtmlBody is { } html ? mailHtml.Clean(html) : null;
+        Thread = grant is null ? [] : await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
         return Page();
     }
 

@@ -336,11 +336,18 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("InReplyToMessageId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("RepliedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
 
                     b.Property<bool>("RequireTls")
                         .HasColumnType("INTEGER");
@@ -349,6 +356,8 @@ namespace SecureFallback.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("InReplyToMessageId");
 
                     b.HasIndex("ReceivedAt");
 
