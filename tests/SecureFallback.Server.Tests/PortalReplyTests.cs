@@ -174,7 +174,7 @@ public sealed partial class PortalReplyTests
         Assert.Contains("as many replies as allowed", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private static Dictionary<string, string> Settings(string plainRoute, string senderRoute, Dictionary<string, string> extra)
+    internal static Dictionary<string, string> Settings(string plainRoute, string senderRoute, Dictionary<string, string> extra)
     {
         var settings = new Dictionary<string, string>
         {
@@ -205,7 +205,7 @@ public sealed partial class PortalReplyTests
     }
 
     /// <summary>Registers through the notice link; returns the message's path.</summary>
-    private static async Task<string> RegisterAsync(PortalVisitor visitor, ScriptedSmtpReceiver plain)
+    internal static async Task<string> RegisterAsync(PortalVisitor visitor, ScriptedSmtpReceiver plain)
     {
         var notice = plain.Messages.Select(m => m.Parse()).Single();
         var token = PickupToken().Match(notice.TextBody!).Groups[1].Value;
@@ -221,7 +221,7 @@ public sealed partial class PortalReplyTests
         return again.Headers.Location!.OriginalString;
     }
 
-    private static async Task<HttpResponseMessage> PostReplyAsync(PortalVisitor visitor, string page, string text, string? fileText)
+    internal static async Task<HttpResponseMessage> PostReplyAsync(PortalVisitor visitor, string page, string text, string? fileText)
     {
         var html = await ReadAsync(visitor, page);
         var form = new MultipartFormDataContent
@@ -240,7 +240,7 @@ public sealed partial class PortalReplyTests
     }
 
     /// <summary>The reply among what the sender's server received (the held DSN and read receipt come too).</summary>
-    private static async Task<ReceivedMessage> ReplyAtAsync(TlsSmtpReceiver sender)
+    internal static async Task<ReceivedMessage> ReplyAtAsync(TlsSmtpReceiver sender)
     {
         for (var count = 1; ; count++)
         {
@@ -252,7 +252,7 @@ public sealed partial class PortalReplyTests
         }
     }
 
-    private static async Task<string> ReadAsync(PortalVisitor visitor, string page)
+    internal static async Task<string> ReadAsync(PortalVisitor visitor, string page)
     {
         using var response = await visitor.SendAsync(HttpMethod.Get, page);
         return await response.Content.ReadAsStringAsync();
