@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SecureFallback.Core.Pickup;
 
 namespace SecureFallback.Core.Messages;
@@ -59,7 +58,7 @@ public sealed partial class QueuedRecipient
     public (string Revoke, string Extend) IssueSenderLinkTokens()
     {
         RequireStatus(nameof(IssueSenderLinkTokens), RecipientStatus.HeldForPickup);
-        var (revoke, extend) = (NewToken(), NewToken());
+        var (revoke, extend) = (PickupGrant.NewToken(), PickupGrant.NewToken());
         (RevokeTokenHash, ExtendTokenHash) = (PickupGrant.HashToken(revoke), PickupGrant.HashToken(extend));
         return (revoke, extend);
     }
@@ -67,7 +66,4 @@ public sealed partial class QueuedRecipient
     /// <summary>Clears <see cref="RevokeConfirmationPending"/>: the confirmation is queued.</summary>
     /// <exception cref="InvalidOperationException">No confirmation was owed.</exception>
     public void RevokeConfirmationQueued() => RevokeConfirmationPending = Cleared(RevokeConfirmationPending, "revoke confirmation");
-
-    private static string NewToken() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -114,7 +114,7 @@ public sealed class PickupGrant
     /// <summary>Sets a fresh 256-bit token for the sender's "issue a new PIN" link (its hash only) and returns it once.</summary>
     public string IssuePinResetToken()
     {
-        var token = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var token = NewToken();
         PinResetTokenHash = HashToken(token);
         return token;
     }
@@ -175,7 +175,7 @@ public sealed class PickupGrant
     /// <summary>Creates a grant with a fresh 256-bit token, returned once to be written into the notice.</summary>
     public static (PickupGrant Grant, string Token) Issue(long recipientId, Guid messageId, string address, DateTimeOffset now, DateTimeOffset expiresAt)
     {
-        var token = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var token = NewToken();
         var grant = new PickupGrant
         {
             Id = Guid.CreateVersion7(now),
@@ -219,8 +219,9 @@ public sealed class PickupGrant
         return $"{code[..3]}-{code[3..6]}-{code[6..]}";
     }
 
-    private static string Base64UrlEncode(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>A fresh 256-bit link token (base64url): the notice's link and every single-purpose link in a held DSN.</summary>
+    public static string NewToken() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>What <see cref="PickupGrant.RecordReading"/> made of a reading, and the report it owes, if any (to be saved with the grant).</summary>
