@@ -28,9 +28,9 @@ public sealed class RevokedCopies(SecureFallbackDbContext db)
 
     private async Task<List<RevokedCopy>> OfAsync(string address, Guid? grantId, CancellationToken cancellationToken)
     {
-        var normalized = PickupGrant.NormalizeAddress(address).ToLowerInvariant();
+        var key = PickupGrant.AddressKeyOf(address);
         var rows = await (from grant in db.PickupGrants.AsNoTracking()
-                          where grant.Address.ToLower() == normalized && (grantId == null || grant.Id == grantId)
+                          where grant.AddressKey == key && (grantId == null || grant.Id == grantId)
                           join recipient in db.Recipients.AsNoTracking() on grant.RecipientId equals recipient.Id
                           where recipient.Status == RecipientStatus.Revoked
                           select new { grant.Id, recipient.RevokedAt, recipient.RevokedBy }).ToListAsync(cancellationToken);
