@@ -8,10 +8,7 @@ public sealed class PortalOptions
     /// <summary>Base URL written into mails (pickup notices); default the first of <c>Urls</c>.</summary>
     public string PublicUrl { get; set; } = "";
 
-    /// <summary>
-    /// Organisation name shown in notices and on the portal, so recipients recognise who writes to them.
-    /// Default: the domain of <c>SecureFallback:Notices:From</c>.
-    /// </summary>
+    /// <summary>The older name of <c>Branding:OrganizationName</c>, read only when that is empty.</summary>
     public string OrganizationName { get; set; } = "";
 
     /// <summary>

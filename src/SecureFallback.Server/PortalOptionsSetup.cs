@@ -14,12 +14,6 @@ internal static class PortalOptionsSetup
             portal.PublicUrl = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
         }
 
-        if (string.IsNullOrWhiteSpace(portal.OrganizationName))
-        {
-            var from = configuration["SecureFallback:Notices:From"];
-            var at = from?.LastIndexOf('@') ?? -1;
-            portal.OrganizationName = at >= 0 ? from![(at + 1)..].TrimEnd('>', ' ') : configuration["SecureFallback:Delivery:HeloName"] ?? System.Net.Dns.GetHostName();
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SecureFallback.Admin;
 using SecureFallback.Core;
+using SecureFallback.Core.Branding;
 using SecureFallback.Data;
 using SecureFallback.Delivery;
 using SecureFallback.Portal;
@@ -96,6 +97,11 @@ public static class ServerHost
             .PostConfigure<IConfiguration>(PortalOptionsSetup.ApplyDefaults)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
+        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName)
+            .PostConfigure<IConfiguration>(BrandingOptionsSetup.ApplyDefaults)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrandingOptions>, BrandingOptionsValidator>();
+        services.AddHostedService<BrandingStartupWarning>();
 
         services.AddSecureFallbackData(listenForQueueWork: instance.Has(InstanceRoles.Delivery));
         services.AddKeyRingStore();

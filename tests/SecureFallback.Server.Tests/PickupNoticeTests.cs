@@ -22,7 +22,7 @@ public sealed class PickupNoticeTests
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Portal:PublicUrl"] = "https://secure.example.org",
-            ["SecureFallback:Portal:OrganizationName"] = "Example Health",
+            ["SecureFallback:Branding:OrganizationName"] = "Example Health",
         });
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Alice Example", "alice@sender.test"));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core;
+using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -23,12 +24,13 @@ internal sealed class AccountMailQueue(
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
+    IOptions<BrandingOptions> branding,
     TimeProvider timeProvider,
     ILogger<AccountMailQueue> logger) : IAccountMail
 {
     public async Task SendCodeAsync(string address, AccountMailPurpose purpose, string code, TimeSpan validFor, CancellationToken cancellationToken)
     {
-        var (organization, portal) = (portalOptions.Value.OrganizationName, new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"));
+        var (organization, portal) = (branding.Value.OrganizationName, new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"));
         var (from, helo) = (MailboxAddress.Parse(noticeOptions.Value.From), deliveryOptions.Value.HeloName);
         var now = timeProvider.GetUtcNow();
         var mail = purpose == AccountMailPurpose.SecondStepChanged

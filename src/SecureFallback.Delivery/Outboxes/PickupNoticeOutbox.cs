@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core;
+using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -26,6 +27,7 @@ internal sealed class PickupNoticeOutbox(
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
+    IOptions<BrandingOptions> branding,
     TimeProvider timeProvider,
     ILogger<PickupNoticeOutbox> logger)
 {
@@ -42,7 +44,7 @@ internal sealed class PickupNoticeOutbox(
         }
 
         var composer = new PickupNoticeComposer(
-            portalOptions.Value.OrganizationName,
+            branding.Value.OrganizationName,
             new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
             MailboxAddress.Parse(noticeOptions.Value.From),
             deliveryOptions.Value.HeloName,

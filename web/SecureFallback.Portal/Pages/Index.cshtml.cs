@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
-using SecureFallback.Core;
+using SecureFallback.Core.Branding;
 
 namespace SecureFallback.Portal.Pages;
 
@@ -8,9 +8,9 @@ namespace SecureFallback.Portal.Pages;
 /// The portal's front door, the address the pickup notice tells recipients to type: the reference-code form right
 /// here, and the ways in for everyone else (sign in, confirmation code by mail, password reset).
 /// </summary>
-public sealed class IndexModel(IOptions<PortalOptions> portal) : PageModel
+public sealed class IndexModel(IOptions<BrandingOptions> branding) : PageModel
 {
-    public string Organization => portal.Value.OrganizationName;
+    public string Organization => branding.Value.OrganizationName;
 
     public void OnGet()
     {

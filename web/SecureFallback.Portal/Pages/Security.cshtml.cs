@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
+using SecureFallback.Core.Branding;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Data;
 
@@ -15,7 +16,7 @@ namespace SecureFallback.Portal.Pages;
 /// unless this is the account's first; an admin's last second step is never turned off.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<PortalUser> store, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<PortalOptions> portal) : PageModel
+public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<PortalUser> store, SignInManager<PortalUser> signIn, IAccountMail mail, IOptions<BrandingOptions> branding) : PageModel
 {
     public bool TwoFactorEnabled { get; private set; }
 
@@ -175,7 +176,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
         }
 
         SetupKey = string.Join(' ', key.Chunk(4).Select(c => new string(c))).ToLowerInvariant();
-        var issuer = Uri.EscapeDataString(portal.Value.OrganizationName);
+        var issuer = Uri.EscapeDataString(branding.Value.OrganizationName);
         SetupUri = $"otpauth://totp/{issuer}:{Uri.EscapeDataString(user.Email!)}?secret={key}&issuer={issuer}&digits=6";
     }
 }
