@@ -145,7 +145,7 @@ public sealed class TestDnsServer : IAsyncDisposable
                 if (_txt.TryGetValue(name, out var texts))
                 {
                     // One second: tests change TXT records (a new MTA-STS id) and must not wait for a resolver cache.
-                    answers.AddRange(texts.Select(t => Record(TypeTxt, [(byte)t.Length, .. Encoding.ASCII.GetBytes(t)], ttl: 1)));
+                    answers.AddRange(texts.Select(t => Record(TypeTxt, CharacterStrings(t), ttl: 1)));
                 }
             }
         }
@@ -175,6 +175,10 @@ public sealed class TestDnsServer : IAsyncDisposable
 
     private static byte[] Record(ushort type, byte[] data, byte ttl = 60) =>
         [0xC0, 0x0C, .. BigEndian(type), .. BigEndian(1), 0, 0, 0, ttl, .. BigEndian((ushort)data.Length), .. data];
+
+    /// <summary>A TXT record's text as character-strings of at most 255 bytes (a DKIM key record is longer: RFC 6376 3.6.2.2).</summary>
+    private static byte[] CharacterStrings(string text) =>
+        [.. Encoding.ASCII.GetBytes(text).Chunk(255).SelectMany(chunk => (byte[])[(byte)chunk.Length, .. chunk])];
 
     private static (string Name, ushort Type, int End) ReadQuestion(byte[] query)
     {
