@@ -65,7 +65,7 @@ public sealed partial class PortalReplyTests
 
         var stored = await ReplyRowAsync(server);
         Assert.Equal(MessageKind.PortalReply, stored.Kind);
-        Assert.Equal("", stored.EnvelopeFrom);
+        Assert.Equal("secure-reply@portal.test", stored.EnvelopeFrom); // not <>: a person wrote it
         await DeliveryTests.GrepDataDirectoryAsync(server.DataDirectory, ReplyMarker);
         await DeliveryTests.GrepDataDirectoryAsync(server.DataDirectory, FileMarker);
         await server.WaitForRecipientsAsync(r => r.Any(x => x.Message!.Kind == MessageKind.PortalReply && x.Status == RecipientStatus.Delivered));
@@ -205,9 +205,12 @@ public sealed partial class PortalReplyTests
     }
 
     /// <summary>Registers through the notice link; returns the message's path.</summary>
-    internal static async Task<string> RegisterAsync(PortalVisitor visitor, ScriptedSmtpReceiver plain)
+    internal static Task<string> RegisterAsync(PortalVisitor visitor, ScriptedSmtpReceiver plain) =>
+        RegisterAsync(visitor, plain.Messages.Select(m => m.Parse()).Single());
+
+    /// <summary>Registers through the link in <paramref name="notice"/>; returns the message's path.</summary>
+    internal static async Task<string> RegisterAsync(PortalVisitor visitor, MimeMessage notice)
     {
-        var notice = plain.Messages.Select(m => m.Parse()).Single();
         var token = PickupToken().Match(notice.TextBody!).Groups[1].Value;
         using var form = await visitor.SendAsync(HttpMethod.Get, $"/pickup/{token}");
         using var created = await visitor.SendAsync(HttpMethod.Post, $"/pickup/{token}", new Dictionary<string, string>

@@ -89,7 +89,10 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
 
         if (recipients.Any(r => r.Status == RecipientStatus.Failed))
         {
-            return new ReplySummary(reply.ReceivedAt, to, "failed", "it could not be delivered securely in time and was not sent");
+            var refused = recipients.Any(r => r.Status == RecipientStatus.Failed && r.LastOutcome == DeliveryOutcome.Permanent);
+            return new ReplySummary(reply.ReceivedAt, to, "failed", refused
+                ? "the sender's server refused it"
+                : "it could not be delivered securely in time and was not sent");
         }
 
         var waitingForTls = recipients.Any(r => r.LastOutcome is { } outcome && outcome.IsTlsFailure());

@@ -40,9 +40,11 @@ public sealed class QueuedMessage
 
     /// <summary>
     /// False for the null sender <c>&lt;&gt;</c> (DSNs and other notices): no report is ever sent to it
-    /// (RFC 5321 4.5.5), since that is how bounce loops start.
+    /// (RFC 5321 4.5.5), since that is how bounce loops start. False too for a <see cref="MessageKind.PortalReply"/>,
+    /// whose envelope sender is our own notices' address: its author sees its state on the portal, and a DSN to that
+    /// address would only be mail we generate about mail we generated.
     /// </summary>
-    public bool HasReturnPath => EnvelopeFrom.Length > 0;
+    public bool SenderGetsReports => EnvelopeFrom.Length > 0 && Kind != MessageKind.PortalReply;
 }
 
 /// <summary>What produced a queued message.</summary>
@@ -69,7 +71,8 @@ public enum MessageKind
     /// <summary>
     /// A reply a recipient wrote on the portal to a message held for them. It carries content of its own, so it
     /// travels only over TLS at the destination domain's level, even where that domain's policy says
-    /// <c>deliver-plain</c>; it is never held for pickup (retried until the maximum queue time, then failed).
+    /// <c>deliver-plain</c>; it is never held for pickup (retried until the maximum queue time, then failed). Its
+    /// envelope sender is <c>Notices:From</c>, never the null sender; its failure is shown on the portal, with no DSN.
     /// </summary>
     PortalReply = 5,
 }

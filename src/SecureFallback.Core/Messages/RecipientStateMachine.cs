@@ -10,7 +10,7 @@ namespace SecureFallback.Core.Messages;
 ///                             ScheduleRetry ► Queued          (transient, or TLS failure under retry-then-pickup)
 ///                             GiveUp        ► Failed  4.4.7   (transient past the maximum queue time; DSN)
 ///                             (mail we generate — notices, DSNs, read receipts — is never held nor bounced: a TLS
-///                             failure is retried like a transient one, then GiveUp, with no DSN since it is from &lt;&gt;)
+///                             failure is retried like a transient one, then GiveUp, with no DSN: it is from &lt;&gt;, or a portal reply)
 ///                             HoldForPickup ► HeldForPickup   (TLS failure, or a rule forcing pickup; DSN + notice)
 ///                             Bounce        ► Failed  5.7.10 / 5.7.30 (TLS failure under policy "bounce"; DSN)
 ///                             Fail          ► Failed          (permanent answer; DSN)
@@ -27,7 +27,7 @@ namespace SecureFallback.Core.Messages;
 /// Delivered, Failed, PickupExpired and Revoked are final. Two outbox flags go with the transitions and are committed with
 /// them: <see cref="QueuedRecipient.DsnPending"/> (cleared by <see cref="QueuedRecipient.DsnQueued"/>) and
 /// <see cref="QueuedRecipient.PickupNoticePending"/> (cleared by <see cref="QueuedRecipient.PickupNoticeQueued"/>).
-/// A report is never owed to the null sender (<see cref="QueuedMessage.HasReturnPath"/>). Recording an attempt, and
+/// A report is never owed to the null sender, nor for a portal reply (<see cref="QueuedMessage.SenderGetsReports"/>). Recording an attempt, and
 /// any transition that may owe a report, reads the message (sender, kind, age) from <see cref="QueuedRecipient.Message"/>,
 /// which must then be loaded. Every transition checks before it changes anything, and throws
 /// <see cref="InvalidOperationException"/> when called from a state it does not start from (the attempt transitions
@@ -247,7 +247,7 @@ public sealed partial class QueuedRecipient
         Message ?? throw new InvalidOperationException($"Recipient {Id}'s message must be loaded for this transition.");
 
     /// <summary>The one place a report is judged owed: never to the null sender (RFC 5321 4.5.5), or bounce loops start.</summary>
-    private bool ReportOwed(bool owed = true) => owed && LoadedMessage.HasReturnPath;
+    private bool ReportOwed(bool owed = true) => owed && LoadedMessage.SenderGetsReports;
 
     private void Complete(RecipientStatus final, DateTimeOffset now) => (Status, CompletedAt) = (final, now);
 

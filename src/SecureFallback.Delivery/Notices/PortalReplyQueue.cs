@@ -29,7 +29,8 @@ internal sealed class PortalReplyQueue(
         }
 
         var original = await MimeMessage.LoadAsync(ParserOptions.Default, stream, cancellationToken);
-        var reply = PortalReplyComposer.Compose(original, draft, MailboxAddress.Parse(notices.Value.From), timeProvider.GetUtcNow());
+        var from = MailboxAddress.Parse(notices.Value.From);
+        var reply = PortalReplyComposer.Compose(original, draft, from, timeProvider.GetUtcNow());
         var recipients = reply.To.Mailboxes.Concat(reply.Cc.Mailboxes).Select(m => m.Address).ToList();
         if (recipients.Count == 0)
         {
@@ -40,7 +41,10 @@ internal sealed class PortalReplyQueue(
         using var buffer = new MemoryStream();
         await reply.WriteToAsync(FormatOptions.Default, buffer, cancellationToken);
         var incoming = new IncomingMessage(
-            EnvelopeFrom: "", // like all mail we generate: a failure is shown on the portal, never bounced to anyone
+            // A person's message, so not from the null sender (RFC 5321 4.5.5 keeps <> for notifications): from the
+            // notices' address, the From: domain, so SPF aligns for DMARC. A failure is shown on the portal and owes
+            // no DSN (QueuedMessage.SenderGetsReports); a late bounce from the sender's side goes to that address.
+            EnvelopeFrom: from.Address,
             Recipients: recipients,
             Content: new ReadOnlySequence<byte>(buffer.GetBuffer(), 0, (int)buffer.Length),
             ClientAddress: "",
