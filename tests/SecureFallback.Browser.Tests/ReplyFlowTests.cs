@@ -83,7 +83,7 @@ public sealed class ReplyFlowTests(ChromiumFixture chromium)
     }
 
     /// <summary>Reloads the message page until the reply's state is no longer <c>queued</c>, at most 30 times.</summary>
-    private static async Task<string> ReplyStateAfterReloadsAsync(IPage page)
+    internal static async Task<string> ReplyStateAfterReloadsAsync(IPage page)
     {
         var state = "";
         for (var attempt = 0; attempt < 30; attempt++)
