@@ -96,6 +96,33 @@ public sealed partial class RevokeAndExtendTests
         Assert.Equal(2, (await CliAsync(dataDirectory, "messages", "revoke", "not-a-message-id")).ExitCode);
     }
 
+    /// <summary>
+    /// <c>--recipient</c> matches as grants and accounts do (<c>PickupGrant.AddressKeyOf</c>): ASCII case ignored,
+    /// everything else exact, the same on SQLite and PostgreSQL (whose <c>lower()</c> fold non-ASCII letters differently).
+    /// </summary>
+    [Fact]
+    public async Task MessagesRevoke_OnTheCommandLine_FindsAUtf8RecipientInAnyAsciiCase_ButNotOneDifferingBeyondAscii()
+    {
+        const string jurgen = "JÜRGEN@plain.test";
+        var dataDirectory = SecureFallbackInstance.NewDataDirectory();
+        Guid messageId;
+        await using (var held = await HeldAsync([jurgen], dataDirectory))
+        {
+            messageId = (await RecipientAsync(held.Server, jurgen)).MessageId;
+        }
+
+        var id = messageId.ToString();
+        var (otherExit, other) = await CliAsync(dataDirectory, "messages", "revoke", id, "--recipient", "jürgen@plain.test");
+        Assert.Equal(1, otherExit); // ü is not Ü: another mailbox, which has no copy here
+        Assert.Contains("has no copy held for pickup for jürgen@plain.test", other);
+
+        var (exit, revoked) = await CliAsync(dataDirectory, "messages", "revoke", id, "--recipient", "jÜrgen@Plain.TEST");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"Revoked the copy for {jurgen}", revoked);
+        Assert.False(await HasContentAsync(dataDirectory, messageId));
+    }
+
     [Fact]
     public async Task AdminQueue_RevokeAndExtendButtons_ChangeTheHold_AndAreAudited()
     {

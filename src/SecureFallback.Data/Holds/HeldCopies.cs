@@ -39,18 +39,17 @@ public sealed class HeldCopies(SecureFallbackDbContext db, IDeliverySignal signa
     }
 
     /// <summary>
-    /// The held copies of message <paramref name="messageId"/>: all, or only <paramref name="address"/>'s.
+    /// The held copies of message <paramref name="messageId"/>: all, or only <paramref name="address"/>'s, matched as
+    /// grants and accounts are (<see cref="PickupGrant.AddressKeyOf"/>: ASCII case ignored, all else exact). Compared
+    /// here, not in SQL, whose <c>lower()</c> folds non-ASCII letters one way on SQLite and another on PostgreSQL;
+    /// a message's held copies are few, and a copy whose grant is not made yet is found too.
     /// </summary>
-    public Task<List<long>> HeldIdsAsync(Guid messageId, string? address, CancellationToken cancellationToken)
+    public async Task<List<long>> HeldIdsAsync(Guid messageId, string? address, CancellationToken cancellationToken)
     {
-        var held = db.Recipients.Where(r => r.MessageId == messageId && r.Status == RecipientStatus.HeldForPickup);
-        if (address is not null)
-        {
-            var lower = address.Trim().ToLowerInvariant();
-            held = held.Where(r => r.Address.ToLower() == lower);
-        }
-
-        return held.OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
+        var held = await db.Recipients.Where(r => r.MessageId == messageId && r.Status == RecipientStatus.HeldForPickup)
+            .OrderBy(r => r.Id).Select(r => new { r.Id, r.Address }).ToListAsync(cancellationToken);
+        var key = address is null ? null : PickupGrant.AddressKeyOf(address);
+        return [.. held.Where(r => key is null || PickupGrant.AddressKeyOf(r.Address) == key).Select(r => r.Id)];
     }
 
     /// <summary>
