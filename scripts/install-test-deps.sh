@@ -37,6 +37,52 @@ check "chromium starts headless" /usr/bin/chromium --headless --no-sandbox --dis
   --disable-background-networking --user-data-dir="$(mktemp -d)" --dump-dom about:blank
 check "postfix smtp-source and smtp-sink" test -x /usr/sbin/smtp-source -a -x /usr/sbin/smtp-sink
 check "postfix private instances" postconf -d mail_version
+# What tests/SecureFallback.TestKit/PrivatePostfix.cs does, in brief: as root, a `postfix -c DIR` instance (never the
+# system one) on a loopback port, with postlogd, that delivers what it accepts into a maildir under DIR as nobody.
+private_postfix_delivers() {
+  local dir port result=1
+  dir=$(mktemp -d /tmp/securefallback-postfix-check-XXXXXX)
+  port=$((20000 + RANDOM % 12000))
+  cat >"$dir/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+mail_owner = postfix
+myhostname = mx.check.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+mynetworks = 127.0.0.0/8
+smtpd_peername_lookup = no
+alias_maps =
+virtual_mailbox_domains = static:all
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(id -g nobody)
+virtual_minimum_uid = 1
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
+CONF
+  printf '%s\n' "127.0.0.1:$port inet n - n - - smtpd" "cleanup unix n - n - 0 cleanup" "qmgr unix n - n 300 1 qmgr" \
+    "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+    "trace unix - - n - 0 bounce" "pickup unix n - n 60 1 pickup" "anvil unix - - n - 1 anvil" \
+    "virtual unix - n n - - virtual" "error unix - - n - - error" "proxymap unix - - n - - proxymap" \
+    "postlog unix-dgram n - n - 1 postlogd" >"$dir/master.cf"
+  chmod 755 "$dir" && mkdir -p "$dir/queue" "$dir/data" "$dir/mail" && chown postfix "$dir/data" && chown nobody "$dir/mail"
+  if postfix -c "$dir" start; then
+    for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.2; done
+    timeout 15 smtp-source -m 1 -f sender@check.test -t recipient@check.test 127.0.0.1:"$port" &&
+      for _ in $(seq 50); do [ -n "$(ls -A "$dir/mail/inbox/new" 2>/dev/null)" ] && { result=0; break; }; sleep 0.2; done
+    postfix -c "$dir" stop
+    for _ in $(seq 50); do postfix -c "$dir" status 2>/dev/null || break; sleep 0.2; done
+  fi
+  [ $result -eq 0 ] || cat "$dir/maillog" >&2
+  rm -rf "$dir"
+  return $result
+}
+check "tests run as root (private Postfix instances)" test "$(id -u)" -eq 0
+check "a private Postfix instance starts and delivers into a maildir" private_postfix_delivers
 check "PostgreSQL server binaries" test -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb"
 check "testssl.sh" testssl --version
 check "openssl" openssl version
