@@ -22,6 +22,28 @@ internal static partial class PortalSteps
         await page.WaitForAddressAsync("**/inbox");
     }
 
+    /// <summary>From the inbox, opens the message with <paramref name="subject"/>; returns its address.</summary>
+    public static async Task<string> OpenMessageAsync(IPage page, string subject)
+    {
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = subject }).ClickAsync();
+        await page.WaitForAddressAsync("**/messages/**");
+        return page.Url;
+    }
+
+    /// <summary>
+    /// The sender, in a browser of their own, follows the held DSN's revoke link and confirms; returns what the page
+    /// then says. The link's path is used: the test instance's PublicUrl names port 0.
+    /// </summary>
+    public static async Task<string> RevokeAsSenderAsync(ChromiumFixture chromium, SecureFallbackInstance server, string revokeLink)
+    {
+        await using var context = await chromium.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.WebAddress, new Uri(revokeLink).PathAndQuery).ToString());
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Revoke the message" }).ClickAsync();
+        await page.WaitForSelectorAsync(".notice");
+        return await page.InnerTextAsync("main");
+    }
+
     public static async Task FillNewPasswordAsync(IPage page)
     {
         await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync(Password);

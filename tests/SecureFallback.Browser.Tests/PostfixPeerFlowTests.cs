@@ -52,8 +52,7 @@ public sealed partial class PostfixPeerFlowTests(ChromiumFixture chromium)
         await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, token);
-        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Lab results" }).ClickAsync();
-        await page.WaitForAddressAsync("**/messages/**");
+        await PortalSteps.OpenMessageAsync(page, "Lab results");
         var fileBytes = RandomNumberGenerator.GetBytes(3000); // binary: every byte must survive the trip
         await page.GetByLabel("Your reply").FillAsync("Confirmed, the signed form is attached.");
         await page.GetByLabel("Attachments").SetInputFilesAsync(new FilePayload { Name = "consent.pdf", MimeType = "application/pdf", Buffer = fileBytes });
@@ -100,18 +99,10 @@ public sealed partial class PostfixPeerFlowTests(ChromiumFixture chromium)
         await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(Assert.Single(await plain.WaitForMessagesAsync(1))));
-        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Contract" }).ClickAsync();
-        await page.WaitForAddressAsync("**/messages/**");
-        var messageUrl = page.Url;
+        var messageUrl = await PortalSteps.OpenMessageAsync(page, "Contract");
         Assert.Contains(Marker, await page.ContentAsync());
 
-        // The sender follows the link (its path: the test instance's PublicUrl names port 0) and confirms.
-        await using var senderContext = await chromium.NewContextAsync();
-        var senderPage = await senderContext.NewPageAsync();
-        await senderPage.GotoAsync(new Uri(server.WebAddress, new Uri(revokeLink).PathAndQuery).ToString());
-        await senderPage.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Revoke the message" }).ClickAsync();
-        await senderPage.WaitForSelectorAsync(".notice");
-        Assert.Contains("is revoked", await senderPage.InnerTextAsync("main"));
+        Assert.Contains("is revoked", await PortalSteps.RevokeAsSenderAsync(chromium, server, revokeLink));
 
         await page.GotoAsync(messageUrl);
         Assert.Contains("Revoked by the sender on", await page.InnerTextAsync("main"));

@@ -26,18 +26,10 @@ public sealed partial class RevokeFlowTests(ChromiumFixture chromium)
         await using var context = await chromium.NewContextAsync();
         var page = await context.NewPageAsync();
         await PortalSteps.RegisterThroughLinkAsync(page, server, PortalSteps.TokenIn(await plain.WaitForMessageAsync()));
-        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Contract" }).ClickAsync();
-        await page.WaitForAddressAsync("**/messages/**");
-        var messageUrl = page.Url;
+        var messageUrl = await PortalSteps.OpenMessageAsync(page, "Contract");
         Assert.Contains(marker, await page.ContentAsync());
 
-        // The sender follows the DSN's link (the path: the test instance's PublicUrl names port 0) and confirms.
-        await using var senderContext = await chromium.NewContextAsync();
-        var senderPage = await senderContext.NewPageAsync();
-        await senderPage.GotoAsync(new Uri(server.WebAddress, new Uri(revokeLink).PathAndQuery).ToString());
-        await senderPage.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Revoke the message" }).ClickAsync();
-        await senderPage.WaitForSelectorAsync(".notice");
-        Assert.Contains("is revoked", await senderPage.InnerTextAsync("main"));
+        Assert.Contains("is revoked", await PortalSteps.RevokeAsSenderAsync(chromium, server, revokeLink));
 
         await page.GotoAsync(messageUrl);
         var shown = await page.InnerTextAsync("main");
