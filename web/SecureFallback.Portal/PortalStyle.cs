@@ -13,6 +13,8 @@ internal static class PortalStyle
         header{border-bottom:1px solid #ddd;margin-bottom:1rem;display:flex;justify-content:space-between;align-items:center;flex-wrap:wrap;gap:.5rem}
         nav a{margin-right:1rem}.notice{color:#0a5a0a}button.secondary{background:none;border:1px solid #888}
         img.qr{display:block;width:12rem;height:12rem;image-rendering:pixelated}.codes code{font-size:1.1rem}
+        :focus-visible{outline:3px solid #1a4fa0;outline-offset:2px}main:focus{outline:none}
+        .skip-link{position:absolute;left:-100vw;top:.5rem;padding:.5rem 1rem;background:#fff}.skip-link:focus{left:.5rem}
         .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}
         """;
 }
