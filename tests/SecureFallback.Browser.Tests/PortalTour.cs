@@ -48,6 +48,12 @@ public sealed partial class PortalTour : IAsyncLifetime
 
     public string HeldRevokeLinkPath { get; private set; } = "";
 
+    public string NewPinLinkPath { get; private set; } = "";
+
+    public string PinMessagePath { get; private set; } = "";
+
+    public string ExistingAccountPickupPath { get; private set; } = "";
+
     private readonly Dictionary<TourSession, string?> _states = [];
 
     public Uri Address(string path) => new(Server.WebAddress, path.TrimStart('/'));
@@ -81,12 +87,15 @@ public sealed partial class PortalTour : IAsyncLifetime
             ["SecureFallback:Notices:From"] = "secure-reply@portal.test",
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000", // every page is opened at two sizes
             ["SecureFallback:Portal:ReplyMaxBytes"] = "8192", // so that a 300 KB upload meets the 413 page
+            ["SecureFallback:Rules:0:SubjectContains"] = "[pin]",
+            ["SecureFallback:Rules:0:Action"] = "pickup-with-pin",
         });
         await _server.SendAsync(HeldMessage());
         await _server.SendAsync("alice@sender.test", ["carol@plain.test"], "Contract draft", "The contract draft, version 3.");
         await _server.SendAsync("alice@sender.test", [UnusedAddress], "For Dave", "A message nobody picked up yet.");
-        var notices = (await _plain.WaitForMessagesAsync(3)).Select(n => n.Parse()).ToList();
-        var dsns = await _senderServer.WaitForMessagesAsync(3);
+        await _server.SendAsync("alice@sender.test", ["carol@plain.test"], "[pin] Payslip", "Opens with the sender's PIN.");
+        var notices = (await _plain.WaitForMessagesAsync(4)).Select(n => n.Parse()).ToList();
+        var dsns = await _senderServer.WaitForMessagesAsync(4);
         MimeMessage NoticeFor(string address) => notices.First(n => n.To.Mailboxes.Single().Address == address);
         string RevokeLinkFor(string subject) // the DSN's headers part names the subject; its first part has the link
         {
@@ -98,6 +107,14 @@ public sealed partial class PortalTour : IAsyncLifetime
         UnusedPickupPath = $"/pickup/{PortalSteps.TokenIn(dave)}";
         UnusedReferenceCode = ReferenceCode().Match(dave.TextBody ?? "").Value;
         HeldRevokeLinkPath = RevokeLinkFor("Quarterly report");
+        var pinDsn = dsns.Single(d => d.Text.Contains("Subject: [pin] Payslip", StringComparison.Ordinal)).Parse();
+        NewPinLinkPath = new Uri(NewPinLink().Match(((TextPart)((MultipartReport)pinDsn.Body!)[0]).Text).Value).PathAndQuery;
+
+        // A notice sent before carol registers, its link unused: signed out, it offers "I did not create this account".
+        await _server.SendAsync("alice@sender.test", ["carol@plain.test"], "Invoice 7", "Amount due: 12 EUR.");
+        var earlier = notices.Select(PortalSteps.TokenIn).ToHashSet();
+        var invoice = (await _plain.WaitForMessagesAsync(5)).Select(n => PortalSteps.TokenIn(n.Parse())).Single(t => !earlier.Contains(t));
+        ExistingAccountPickupPath = $"/pickup/{invoice}";
         _states[TourSession.Anonymous] = null;
 
         await using (var context = await chromium.NewContextAsync())
@@ -111,6 +128,8 @@ public sealed partial class PortalTour : IAsyncLifetime
             await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Send the reply" }).ClickAsync();
             await page.WaitForAddressAsync("**/messages/**?replied=true*");
             await page.GotoAsync(Address("/inbox").ToString());
+            var links = await page.EvaluateAsync<string[][]>("() => [...document.querySelectorAll(\"a[href^='/messages/']\")].map(a => [a.getAttribute('href'), a.textContent])");
+            PinMessagePath = links.Single(l => l[1] is not ("Quarterly report" or "Contract draft" or "Invoice 7"))[0]; // its subject is not shown
             await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Contract draft" }).ClickAsync();
             await page.WaitForAddressAsync("**/messages/**");
             RevokedMessagePath = new Uri(page.Url).AbsolutePath;
@@ -189,6 +208,9 @@ public sealed partial class PortalTour : IAsyncLifetime
 
     [GeneratedRegex(@"https?://\S+/held/revoke/[A-Za-z0-9_-]{43}")]
     private static partial Regex RevokeLink();
+
+    [GeneratedRegex(@"https?://\S+/pin/[A-Za-z0-9_-]{43}")]
+    private static partial Regex NewPinLink();
 
     [GeneratedRegex("[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}")]
     private static partial Regex ReferenceCode();

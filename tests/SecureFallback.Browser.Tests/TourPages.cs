@@ -28,6 +28,7 @@ public static class TourPages
             await page.GetByLabel("Repeat password").WaitForAsync();
         }),
         Get("pickup-link", TourSession.Anonymous, "", tour => tour.UnusedPickupPath),
+        Get("pickup-link-existing-account", TourSession.Anonymous, "", tour => tour.ExistingAccountPickupPath),
         Get("expired-link", TourSession.Anonymous, "/pickup/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
         Get("register", TourSession.Anonymous, "/register"),
         MailMeACode("register-code", "/register", "erin@plain.test"),
@@ -46,6 +47,7 @@ public static class TourPages
         MailMeACode("password-reset-code", "/forgot-password", "carol@plain.test"),
         Get("inbox", TourSession.Recipient, "/inbox"),
         Get("message", TourSession.Recipient, "", tour => tour.HeldMessagePath),
+        Get("message-pin", TourSession.Recipient, "", tour => tour.PinMessagePath),
         Get("revoked", TourSession.Recipient, "", tour => tour.RevokedMessagePath),
         new("reply-too-large", TourSession.Recipient, true, async (page, tour) =>
         {
@@ -57,7 +59,7 @@ public static class TourPages
         Get("two-step-setup", TourSession.Recipient, "/account/security"),
         Get("passkeys", TourSession.Recipient, "/account/passkeys"),
         Get("sender-revoke", TourSession.Anonymous, "", tour => tour.HeldRevokeLinkPath),
-        Get("sender-new-pin", TourSession.Anonymous, "/pin/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        Get("sender-new-pin", TourSession.Anonymous, "", tour => tour.NewPinLinkPath),
         Get("not-found", TourSession.Anonymous, "/no-such-page"),
         Get("too-many-attempts", TourSession.Anonymous, "/error/429"),
         Get("error", TourSession.Anonymous, "/error/500"),
