@@ -46,7 +46,7 @@ internal static class Endpoints
             <html lang="en"><head><meta charset="utf-8"><title>SecureFallback</title>
             <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
             <link rel="stylesheet" href="/portal.css">
-            </head><body>
+            </head><body><main>
             <h1>SecureFallback</h1>
             <p>Secure-delivery smart host. Mail goes out over TLS or not at all.</p>
             <table>
@@ -59,7 +59,7 @@ internal static class Endpoints
             <tr><td>Not delivered (sender notified)</td><td>{{Count(RecipientStatus.Failed)}}</td></tr>
             </table>
             <p><a href="/healthz">Health</a></p>
-            </body></html>
+            </main></body></html>
             """;
         return Results.Content(html, "text/html; charset=utf-8");
     }

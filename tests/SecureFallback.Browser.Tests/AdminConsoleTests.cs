@@ -134,11 +134,11 @@ public sealed class AdminQueueTests(ChromiumFixture chromium)
         await PortalSteps.SignInAsNewAdminAsync(page, server, "admin@ops.test", "an admin console password", "/admin/queue");
         await page.WaitForAddressAsync("**/admin/queue");
 
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Retry keep@later.test now" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Retry now: keep@later.test" }).ClickAsync();
         Assert.Contains("Retrying keep@later.test now.", await page.InnerTextAsync(".notice"));
         await server.WaitForRecipientsAsync(r => r.Any(x => x.Address == "keep@later.test" && x.AttemptCount == 2)); // not an hour later
 
-        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete drop@later.test" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete (sender is told): drop@later.test" }).ClickAsync();
         Assert.Contains("Deleted drop@later.test; the sender is told.", await page.InnerTextAsync(".notice"));
         Assert.DoesNotContain("drop@later.test", await page.InnerTextAsync("main").ContinueWith(t => t.Result.Replace("Deleted drop@later.test; the sender is told.", "", StringComparison.Ordinal), TaskScheduler.Default));
         var dsn = Assert.Single(await senderServer.WaitForMessagesAsync(1));

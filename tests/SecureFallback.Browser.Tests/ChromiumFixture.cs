@@ -62,7 +62,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ChromiumCollection : ICollectionFixture<ChromiumFixture>
+public sealed class ChromiumCollection : ICollectionFixture<ChromiumFixture>, ICollectionFixture<PortalTour>
 {
     public const string Name = "chromium";
 }

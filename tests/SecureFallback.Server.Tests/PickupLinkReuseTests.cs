@@ -113,7 +113,7 @@ public sealed partial class PickupLinkReuseTests
         return new Held(plain, server, TokenFor("carol@plain.test"), TokenFor("dave@plain.test"));
     }
 
-    private static string MainOf(string html) => Regex.Match(html, "<main>(.*)</main>", RegexOptions.Singleline).Groups[1].Value;
+    private static string MainOf(string html) => Regex.Match(html, "<main[^>]*>(.*)</main>", RegexOptions.Singleline).Groups[1].Value;
 
     private sealed record Held(ScriptedSmtpReceiver Plain, SecureFallbackInstance Server, string CarolToken, string DaveToken) : IAsyncDisposable
     {

@@ -56,7 +56,7 @@ internal static class ReplyUploads
         context.Response.ContentType = "text/html; charset=utf-8";
         var back = WebUtility.HtmlEncode(context.Request.Path.Value ?? "/inbox");
         await context.Response.WriteAsync(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your reply is too large</title>" +
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Your reply is too large</title>" +
             "<link rel=\"stylesheet\" href=\"/portal.css\"></head><body><main><h1>Your reply is too large</h1>" +
             $"<p class=\"error\">A reply with its attachments may be at most {SizeText(maxBytes)}. Nothing was sent. " +
             $"Please send fewer or smaller files.</p><p><a href=\"{back}\">Back to the message</a></p></main></body></html>");
