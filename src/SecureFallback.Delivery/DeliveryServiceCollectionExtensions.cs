@@ -2,7 +2,9 @@ using System.Net;
 using DnsClient;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Policies;
@@ -76,6 +78,18 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<NoticeSigner>();
+        services.AddLocalization();
+        services.AddSingleton<NoticeLanguages>();
+        services.AddSingleton(sp =>
+        {
+            var brand = new MailBrand(sp.GetRequiredService<IOptions<BrandingOptions>>().Value);
+            if (brand.LogoSkipped is { } reason)
+            {
+                MailBrandLog.LogoSkipped(sp.GetRequiredService<ILoggerFactory>().CreateLogger<MailBrand>(), reason);
+            }
+
+            return brand;
+        });
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();
