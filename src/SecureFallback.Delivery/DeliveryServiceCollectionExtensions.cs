@@ -2,7 +2,6 @@ using System.Net;
 using DnsClient;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
@@ -80,16 +79,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<NoticeSigner>();
         services.AddLocalization();
         services.AddSingleton<NoticeLanguages>();
-        services.AddSingleton(sp =>
-        {
-            var brand = new MailBrand(sp.GetRequiredService<IOptions<BrandingOptions>>().Value);
-            if (brand.LogoSkipped is { } reason)
-            {
-                MailBrandLog.LogoSkipped(sp.GetRequiredService<ILoggerFactory>().CreateLogger<MailBrand>(), reason);
-            }
-
-            return brand;
-        });
+        services.AddSingleton(sp => new MailBrand(sp.GetRequiredService<IOptions<BrandingOptions>>().Value));
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();

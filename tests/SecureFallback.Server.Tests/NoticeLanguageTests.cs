@@ -37,6 +37,28 @@ public sealed class NoticeLanguageTests
 
         Assert.Contains($"<html lang=\"{language}\"", notice.HtmlBody);
         Assert.Contains("#0a5c36", notice.HtmlBody); // the accent colour
+        AssertNotPhishingShaped(notice);
+    }
+
+    /// <summary>What filters and wary readers check: who it is from, that links say where they go, headers complete.</summary>
+    private static void AssertNotPhishingShaped(MimeMessage notice)
+    {
+        var (text, html) = (notice.TextBody ?? "", notice.HtmlBody ?? "");
+        Assert.Equal(new MailboxAddress(Organization, "postmaster@securefallback.test").ToString(), notice.From.Single().ToString());
+        Assert.Empty(notice.ReplyTo);
+        Assert.False(string.IsNullOrEmpty(notice.MessageId));
+        Assert.NotEqual(default, notice.Date);
+        var alternative = Assert.IsType<MultipartAlternative>(notice.Body);
+        Assert.Equal(["text/plain", "text/html"], alternative.Select(p => p.ContentType.MimeType));
+        var links = System.Text.RegularExpressions.Regex.Matches(html, "<a href=\"([^\"]*)\"[^>]*>([^<]*)</a>");
+        Assert.NotEmpty(links);
+        Assert.All(links, l => Assert.Equal(l.Groups[1].Value, l.Groups[2].Value)); // link text is the link's address
+        Assert.All(links, l => Assert.StartsWith("https://secure.example.org/", l.Groups[1].Value)); // our portal, no shortener
+        Assert.DoesNotContain("<img", html);
+        Assert.DoesNotContain("click here", text + html, StringComparison.OrdinalIgnoreCase);
+        // The text part says what the HTML part says: not an afterthought (within a fifth of the HTML's visible text).
+        var visible = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(html, "<[^>]+>", " "));
+        Assert.InRange(text.Length, visible.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Sum(w => w.Length + 1) * 0.8, double.MaxValue);
     }
 
     [Fact]

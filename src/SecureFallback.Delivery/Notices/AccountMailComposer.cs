@@ -50,7 +50,7 @@ internal sealed class AccountMailComposer(MailBrand brand, Uri portal, MailboxAd
             <p>{E(enter)}</p>
             <p>{E(words["Account.Ignore"])}<br>{E(words.Format("Account.NobodyAsks", brand.Organization))}</p>
             """);
-        message.Body = brand.Body(text, html);
+        message.Body = MailBrand.Body(text, html);
         return message;
     }
 }

@@ -36,7 +36,7 @@ internal sealed class PickupNoticeComposer(MailBrand brand, Uri portal, MailboxA
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var top = second is null ? null : $"{second["LanguageName"]}: {second.Format("Pickup.SecondLine", senderName, brand.Organization, portal, notice.ReferenceCode)}";
-        message.Body = brand.Body(Text(notice, senderName, words, top), Html(notice, senderName, words, top, second?.Code));
+        message.Body = MailBrand.Body(Text(notice, senderName, words, top), Html(notice, senderName, words, top, second?.Code));
         return message;
     }
 

@@ -43,7 +43,7 @@ internal sealed class SecondStepMailComposer(MailBrand brand, Uri portal, Mailbo
             <p>{E(words["SecondStep.IfYou"])}</p>
             <p>{E(ifNot)}</p>
             """);
-        message.Body = brand.Body(text, html);
+        message.Body = MailBrand.Body(text, html);
         return message;
     }
 }
