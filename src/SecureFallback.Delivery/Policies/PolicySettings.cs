@@ -98,7 +98,7 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
                 errors.Add($"{key}:OnFailure '{policy.OnFailure}' must be pickup, bounce, retry-then-pickup or deliver-plain.");
             }
 
-            if (policy.Language is { } language && !Notices.NoticeLanguageSetting.TryParse(language, out _, out _))
+            if (policy.Language is { } language && !string.IsNullOrWhiteSpace(language) && !Notices.NoticeLanguageSetting.TryParse(language, out _, out _))
             {
                 errors.Add($"{key}:Language '{language}' must be one language ({Notices.NoticeLanguageSetting.Supported}) or two separated by a comma, such as de,en.");
             }
