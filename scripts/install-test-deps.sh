@@ -6,7 +6,9 @@ set -euo pipefail
 
 # Installed without recommends (a lean CI image), so run-time needs that are only recommended are named here:
 # swaks speaks STARTTLS through IO::Socket::SSL and Net::SSLeay (only "recommended" by the swaks package).
-packages=(swaks libio-socket-ssl-perl libnet-ssleay-perl postfix openssl bc curl chromium testssl.sh postgresql)
+# spamassassin scores our pickup notices with its local rules (the package ships them; its hard dependencies,
+# among them Mail::DKIM and Net::DNS, are all it needs for a local-only run: no sa-update, no spamd, no network).
+packages=(swaks libio-socket-ssl-perl libnet-ssleay-perl postfix openssl bc curl chromium testssl.sh postgresql spamassassin)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -86,4 +88,9 @@ check "a private Postfix instance starts and delivers into a maildir" private_po
 check "PostgreSQL server binaries" test -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb"
 check "testssl.sh" testssl --version
 check "openssl" openssl version
+check "spamassassin" spamassassin --version
+# A local-only scoring run, as the test makes it: rules load and a score comes out, with no network and no user state.
+check "spamassassin scores locally" bash -c 'home=$(mktemp -d) && trap "rm -rf $home" EXIT && touch "$home/prefs" &&
+  printf "From: a@example.org\nTo: b@example.org\nSubject: check\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nMessage-ID: <c@example.org>\n\nhello\n" |
+  HOME=$home spamassassin -L -t -x -p "$home/prefs" --cf="use_bayes 0" --cf="bayes_auto_learn 0" | grep -q "^X-Spam-Status: .*score="'
 exit $fail

@@ -102,4 +102,10 @@ public sealed class NoticeOptions
 
     /// <summary>DKIM signing domain (the <c>d=</c> tag); default the domain of <see cref="From"/>.</summary>
     public string? DkimDomain { get; set; }
+
+    /// <summary>
+    /// The language of the mail we write (notices, DSNs, read receipts, account mail) to a domain whose policy names
+    /// none (<c>Policies:&lt;domain&gt;:Language</c>): <c>en</c>, <c>de</c>, <c>fr</c>, <c>es</c> or <c>nl</c>. Default <c>en</c>.
+    /// </summary>
+    public string Language { get; set; } = Core.Branding.SupportedLanguages.Default;
 }

@@ -113,6 +113,11 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             }
         }
 
+        if (!Notices.NoticeLanguageSetting.TryParse(options.Language, out _, out _) || options.Language.Contains(','))
+        {
+            errors.Add($"SecureFallback:Notices:Language '{options.Language}' must be one of {Notices.NoticeLanguageSetting.Supported}.");
+        }
+
         return Result(errors);
     }
 

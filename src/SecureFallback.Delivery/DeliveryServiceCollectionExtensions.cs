@@ -3,6 +3,7 @@ using DnsClient;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
 using SecureFallback.Core.Policies;
@@ -76,6 +77,9 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<DeliveryReadiness>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<NoticeSigner>();
+        services.AddLocalization();
+        services.AddSingleton<NoticeLanguages>();
+        services.AddSingleton(sp => new MailBrand(sp.GetRequiredService<IOptions<BrandingOptions>>().Value));
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();

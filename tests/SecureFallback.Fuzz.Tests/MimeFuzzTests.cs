@@ -85,7 +85,7 @@ public sealed partial class MimeFuzzTests(ITestOutputHelper output)
     [Fact]
     public void NoticeDsnAndReceipt_FromHostileHeaders_AreWellFormed_AndCarryNothingFromTheBody()
     {
-        var notices = new PickupNoticeComposer("Example Org", new Uri("https://secure.example.test/"), MailboxAddress.Parse("notices@example.test"), "securefallback.example.test", TimeProvider.System);
+        var notices = new PickupNoticeComposer(new MailBrand(new SecureFallback.Core.Branding.BrandingOptions { OrganizationName = "Example Org" }), new Uri("https://secure.example.test/"), MailboxAddress.Parse("notices@example.test"), "securefallback.example.test", TimeProvider.System);
         var dsns = new DsnComposer("securefallback.example.test", MailboxAddress.Parse("notices@example.test"), TimeProvider.System);
         var receipts = new ReadReceiptComposer("securefallback.example.test", MailboxAddress.Parse("notices@example.test"), TimeProvider.System);
 

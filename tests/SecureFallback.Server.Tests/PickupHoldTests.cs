@@ -43,7 +43,7 @@ public sealed class PickupHoldTests
         var text = ((TextPart)report[0]).Text;
         Assert.Contains("held for secure pickup", text);
         Assert.Contains("offered no STARTTLS", text);
-        Assert.Contains($"{carol.HoldUntil!.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC", text);
+        Assert.Contains(carol.HoldUntil!.Value.UtcDateTime.ToString("f", System.Globalization.CultureInfo.GetCultureInfo("en")) + " UTC", text); // as English writes it, the zone named
         Assert.StartsWith("Held for secure pickup", notice.Parse().Subject);
     }
 

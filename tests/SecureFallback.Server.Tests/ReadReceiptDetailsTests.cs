@@ -30,7 +30,7 @@ public sealed partial class ReadReceiptDetailsTests
 
         var mdn = await MailAsync(held, m => m.Body is MultipartReport { ReportType: "disposition-notification" });
         var text = mdn.TextBody!;
-        Assert.Matches(@"opened at the secure portal on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text);
+        Assert.Matches(@"opened at the secure portal on \w+, \w+ \d{1,2}, \d{4} \d{1,2}:\d{2}\s[AP]M UTC", text); // the reader's culture, the zone named
         Assert.Contains("Network: 203.0.113.0/24", text);
         Assert.Contains("Browser: Firefox", text);
         Assert.Contains("Account created for this message: yes", text);

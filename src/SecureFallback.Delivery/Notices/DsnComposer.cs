@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using MimeKit;
 using MimeKit.Utils;
@@ -18,21 +17,26 @@ internal sealed record HeldLinks(Uri Revoke, Uri Extend);
 /// <summary>
 /// Builds RFC 3464 delivery status notifications with MimeKit: a human-readable part, the
 /// <c>message/delivery-status</c> fields, and the original headers only (<c>text/rfc822-headers</c>) — never
-/// the body, since the body is exactly what could not be sent safely.
+/// the body, since the body is exactly what could not be sent safely. The human-readable part and the subject are in
+/// the sender's language (<see cref="NoticeLanguages"/>); the delivery-status fields stay the RFC's ASCII.
 /// </summary>
-internal sealed class DsnComposer(string reportingMta, MailboxAddress from, TimeProvider timeProvider)
+internal sealed class DsnComposer(string reportingMta, MailboxAddress from, TimeProvider timeProvider, MailBrand? brand = null)
 {
+    private readonly MailBrand _brand = brand ?? MailBrand.Unnamed;
+
     /// <param name="original">The message reported on.</param>
     /// <param name="failed">Its recipients to report.</param>
     /// <param name="originalHeaders">Its headers, attached.</param>
     /// <param name="pins">For held recipients whose copy needs the sender's PIN: the PIN to pass on, by recipient id.</param>
     /// <param name="links">For held recipients: the sender's revoke and extend links, by recipient id.</param>
-    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders, IReadOnlyDictionary<long, HeldPin>? pins = null, IReadOnlyDictionary<long, HeldLinks>? links = null)
+    /// <param name="words">The sender's language; English when not given.</param>
+    public MimeMessage Compose(QueuedMessage original, IReadOnlyList<QueuedRecipient> failed, HeaderList originalHeaders, IReadOnlyDictionary<long, HeldPin>? pins = null, IReadOnlyDictionary<long, HeldLinks>? links = null, MailWords? words = null)
     {
+        words ??= MailLanguage.Default.Words;
         var dsn = new MimeMessage();
-        dsn.From.Add(from);
+        dsn.From.Add(_brand.From(from));
         dsn.To.Add(EnvelopeMailbox.Create(original.EnvelopeFrom));
-        dsn.Subject = Subject(failed);
+        dsn.Subject = words[Subject(failed)];
         dsn.Date = timeProvider.GetUtcNow();
         dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         dsn.Headers.Add("Auto-Submitted", "auto-replied");
@@ -40,7 +44,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
 
         var report = new MultipartReport("delivery-status")
         {
-            new TextPart("plain") { Text = HumanReadable(original, failed, pins ?? new Dictionary<long, HeldPin>(), links ?? new Dictionary<long, HeldLinks>()) },
+            new TextPart("plain") { Text = HumanReadable(original, failed, pins ?? new Dictionary<long, HeldPin>(), links ?? new Dictionary<long, HeldLinks>(), words) },
             StatusPart(original, failed),
             new TextRfc822Headers { Message = new MimeMessage((IEnumerable<Header>)originalHeaders) },
         };
@@ -48,15 +52,15 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
         return dsn;
     }
 
+    /// <summary>The key of the subject's text.</summary>
     private static string Subject(IReadOnlyList<QueuedRecipient> reported) => reported switch
     {
-        _ when reported.All(r => r.Status == RecipientStatus.Delivered) => "Delivered securely (TLS)",
-        _ when reported.All(r => r.Status == RecipientStatus.HeldForPickup) => "Held for secure pickup: no encrypted connection to the recipient's server",
-        _ when reported.All(r => r.Status == RecipientStatus.PickupExpired) => "Not picked up: your message expired unread",
-        _ when reported.All(r => r.LastOutcome?.IsTlsFailure() == true && r.Status == RecipientStatus.Failed) =>
-            "Not delivered: no secure (TLS) connection to the recipient's server",
-        _ when reported.Any(r => r.Status is RecipientStatus.Failed or RecipientStatus.PickupExpired) => "Undelivered mail returned to sender",
-        _ => "Delivery status of your message",
+        _ when reported.All(r => r.Status == RecipientStatus.Delivered) => "Dsn.Subject.Delivered",
+        _ when reported.All(r => r.Status == RecipientStatus.HeldForPickup) => "Dsn.Subject.Held",
+        _ when reported.All(r => r.Status == RecipientStatus.PickupExpired) => "Dsn.Subject.Expired",
+        _ when reported.All(r => r.LastOutcome?.IsTlsFailure() == true && r.Status == RecipientStatus.Failed) => "Dsn.Subject.NoTls",
+        _ when reported.Any(r => r.Status is RecipientStatus.Failed or RecipientStatus.PickupExpired) => "Dsn.Subject.Failed",
+        _ => "Dsn.Subject.Status",
     };
 
     /// <summary>RFC 3464 action: relayed for a held copy (it left our normal delivery path), else delivered or failed.</summary>
@@ -107,95 +111,80 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
         return status;
     }
 
-    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins, IReadOnlyDictionary<long, HeldLinks> links)
+    private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins, IReadOnlyDictionary<long, HeldLinks> links, MailWords words)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"This is the mail system at {reportingMta} (SecureFallback).");
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"About your message received {original.ReceivedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC:");
-        text.AppendLine();
+        text.Append(words.Format("Dsn.Intro", reportingMta, _brand.Organization)).Append("\n\n");
+        text.Append(words.Format("Dsn.About", words.When(original.ReceivedAt))).Append("\n\n");
         foreach (var recipient in reported)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"<{recipient.Address}>: {Explain(recipient)}");
+            text.Append('<').Append(recipient.Address).Append(">: ").Append(Explain(recipient, words)).Append('\n');
             if (recipient.Diagnostic is { } diagnostic)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"    {(recipient.RemoteHost is null ? "" : recipient.RemoteHost + ": ")}{OneLine(diagnostic)}");
+                text.Append("    ").Append(recipient.RemoteHost is null ? "" : recipient.RemoteHost + ": ").Append(OneLine(diagnostic)).Append('\n');
             }
 
             if (pins.TryGetValue(recipient.Id, out var pin))
             {
-                AppendPin(text, recipient.Address, pin);
+                AppendPin(text, recipient.Address, pin, words);
             }
 
             if (links.TryGetValue(recipient.Id, out var link))
             {
-                text.AppendLine();
-                text.AppendLine("    To withdraw this copy (it is destroyed and the recipient can no longer read it), open:");
-                text.AppendLine(CultureInfo.InvariantCulture, $"        {link.Revoke}");
-                text.AppendLine("    To keep it for the recipient 14 days longer, open:");
-                text.AppendLine(CultureInfo.InvariantCulture, $"        {link.Extend}");
-                text.AppendLine("    Both ask you to confirm; keep these links to yourself: whoever has them can use them.");
+                text.Append("\n    ").Append(words["Dsn.RevokeLink"]).Append("\n        ").Append(link.Revoke)
+                    .Append("\n    ").Append(words["Dsn.ExtendLink"]).Append("\n        ").Append(link.Extend)
+                    .Append("\n    ").Append(words["Dsn.LinksPrivate"]).Append('\n');
             }
 
-            text.AppendLine();
+            text.Append('\n');
         }
 
-        text.AppendLine("The original message's headers are attached; its content is not.");
+        text.Append(words["Dsn.Attached"]).Append('\n').Append(_brand.TextFooter(words));
         return text.ToString();
     }
 
-    private static void AppendPin(StringBuilder text, string address, HeldPin pin)
+    private static void AppendPin(StringBuilder text, string address, HeldPin pin, MailWords words)
     {
-        text.AppendLine();
+        text.Append('\n');
         if (pin.Pin is null)
         {
-            text.AppendLine("    The message opens only with the PIN given in our earlier report about it; that PIN still applies.");
+            text.Append("    ").Append(words["Pin.Earlier"]).Append('\n');
             return;
         }
 
-        text.AppendLine("    The message opens only with this PIN. Give it to the recipient yourself by PHONE or TEXT MESSAGE,");
-        text.AppendLine("    NEVER BY E-MAIL: their mail travels without encryption, so whoever can read it must not get the PIN.");
-        text.AppendLine(CultureInfo.InvariantCulture, $"        PIN for <{address}>: {pin.Pin}");
-        text.AppendLine("    After five wrong PINs the message is locked for the recipient. To give them a new PIN, open:");
-        text.AppendLine(CultureInfo.InvariantCulture, $"        {pin.NewPinLink}");
+        text.Append("    ").Append(words["Pin.Tell"]).Append('\n')
+            .Append("        ").Append(words.Format("Pin.Line", address, pin.Pin)).Append('\n')
+            .Append("    ").Append(words["Pin.NewPin"]).Append('\n')
+            .Append("        ").Append(pin.NewPinLink).Append('\n');
     }
 
-    private static string Explain(QueuedRecipient recipient) => recipient.Status switch
+    private static string Explain(QueuedRecipient recipient, MailWords words) => recipient.Status switch
     {
-        RecipientStatus.Delivered =>
-            $"delivered over an encrypted (TLS) connection at {recipient.CompletedAt?.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
-        RecipientStatus.HeldForPickup =>
-            $"held for secure pickup, because {WhyNoTls(recipient)}. It was not sent in clear text. The recipient is told " +
-            $"by a separate notice (without your message's content) and can pick it up at our secure portal until " +
-            $"{recipient.HoldUntil?.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
-        RecipientStatus.Revoked =>
-            $"held for secure pickup, then revoked ({recipient.Diagnostic}); the recipient can no longer read it.",
-        RecipientStatus.PickupExpired =>
-            "held for secure pickup but not picked up before the hold expired; the stored copy has been destroyed.",
-        _ => ExplainFailure(recipient),
+        RecipientStatus.Delivered => words.Format("Dsn.Delivered", recipient.CompletedAt is { } at ? words.When(at) : ""),
+        RecipientStatus.HeldForPickup => words.Format("Dsn.Held", WhyNoTls(recipient, words), recipient.HoldUntil is { } until ? words.When(until) : ""),
+        RecipientStatus.Revoked => words.Format("Dsn.Revoked", recipient.Diagnostic),
+        RecipientStatus.PickupExpired => words["Dsn.Expired"],
+        _ => words[FailureKey(recipient)],
     };
 
-    private static string WhyNoTls(QueuedRecipient recipient) => recipient.Reason switch
+    private static string WhyNoTls(QueuedRecipient recipient, MailWords words) => recipient.Reason switch
     {
-        FailureReason.StartTlsNotSupported => "the receiving server does not support encryption (it offered no STARTTLS)",
-        FailureReason.PolicyPickup => "a rule of your organisation sends messages like this one through the secure portal",
+        FailureReason.StartTlsNotSupported => words["Why.NoStartTls"],
+        FailureReason.PolicyPickup => words["Why.Rule"],
         FailureReason.CertificateNotTrusted or FailureReason.CertificateExpired or FailureReason.CertificateHostMismatch or FailureReason.DaneRequired =>
-            $"the receiving server's certificate did not meet the TLS policy for this domain ({recipient.Reason})",
-        _ => "an encrypted (TLS) connection to the receiving server could not be established",
+            words.Format("Why.Certificate", recipient.Reason),
+        _ => words["Why.NoTls"],
     };
 
-    private static string ExplainFailure(QueuedRecipient recipient) => recipient.Reason switch
+    private static string FailureKey(QueuedRecipient recipient) => recipient.Reason switch
     {
-        FailureReason.StartTlsNotSupported =>
-            "the receiving server does not support encryption (it offered no STARTTLS). Your organisation requires encrypted delivery, so the message was not sent in clear text.",
-        FailureReason.ValidationFailure =>
-            "an encrypted (TLS) connection to the receiving server could not be established. The message was not sent in clear text.",
-        FailureReason.QueueExpired =>
-            "delivery kept failing temporarily until the queue time limit was reached.",
-        FailureReason.DomainNotFound => "the recipient's domain does not exist.",
-        FailureReason.NullMx => "the recipient's domain does not accept mail (null MX).",
-        FailureReason.NoAddress => "the recipient's mail server has no address in DNS.",
-        _ => "the receiving server refused the recipient.",
+        FailureReason.StartTlsNotSupported => "Fail.NoStartTls",
+        FailureReason.ValidationFailure => "Fail.Validation",
+        FailureReason.QueueExpired => "Fail.QueueExpired",
+        FailureReason.DomainNotFound => "Fail.DomainNotFound",
+        FailureReason.NullMx => "Fail.NullMx",
+        FailureReason.NoAddress => "Fail.NoAddress",
+        _ => "Fail.Refused",
     };
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

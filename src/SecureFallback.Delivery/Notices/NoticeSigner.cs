@@ -29,15 +29,12 @@ internal sealed class NoticeSigner
         }
     }
 
+    /// <summary>Makes <paramref name="message"/> 7-bit clean, then signs it when a key is configured.</summary>
     public void Sign(MimeMessage message)
     {
-        if (_signer is null)
-        {
-            return;
-        }
-
-        // Fix the transfer encodings first: a relay that re-encodes 8bit parts would break the body hash.
+        // Fix the transfer encodings first, signed or not: our mail speaks five languages and must reach a receiver
+        // without 8BITMIME intact, and a relay that re-encodes 8bit parts would break the body hash.
         message.Prepare(EncodingConstraint.SevenBit);
-        _signer.Sign(message, SignedHeaders);
+        _signer?.Sign(message, SignedHeaders);
     }
 }

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Net;
+using System.Text;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -18,24 +17,26 @@ internal sealed record PickupNotice(
     bool PinRequired = false);
 
 /// <summary>
-/// Builds the notice a recipient gets when a message is held for them. Written against what makes such notices look
-/// like phishing: it names the sender and the organisation, gives the portal address as plain text and a reference
-/// code to type there, so nobody has to click a link in an e-mail; no urgency, no "click here", no message content.
+/// Builds the notice a recipient gets when a message is held for them, in the recipient's language. Written against
+/// what makes such notices look like phishing: it names the sender and the organisation, gives the portal address as
+/// text to type and a reference code to enter there, so nobody has to click a link in an e-mail; the one link shows
+/// its own address as its text; no urgency, no "click here", no message content, and a text part as full as the HTML.
 /// </summary>
-internal sealed class PickupNoticeComposer(string organization, Uri portal, MailboxAddress from, string reportingMta, TimeProvider timeProvider)
+internal sealed class PickupNoticeComposer(MailBrand brand, Uri portal, MailboxAddress from, string reportingMta, TimeProvider timeProvider)
 {
-    public MimeMessage Compose(PickupNotice notice)
+    public MimeMessage Compose(PickupNotice notice, MailLanguage? language = null)
     {
+        var (words, second) = language ?? MailLanguage.Default;
         var senderName = string.IsNullOrWhiteSpace(notice.OriginalSender.Name) ? notice.OriginalSender.Address : notice.OriginalSender.Name;
         var message = new MimeMessage();
-        message.From.Add(from);
+        message.From.Add(brand.From(from));
         message.To.Add(EnvelopeMailbox.Create(notice.Recipient));
-        message.Subject = $"{senderName} sent you a message through {organization}'s secure delivery";
+        message.Subject = words.Format("Pickup.Subject", senderName, brand.Organization);
         message.Date = timeProvider.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        var body = new BodyBuilder { TextBody = Text(notice, senderName), HtmlBody = Html(notice, senderName) };
-        message.Body = body.ToMessageBody();
+        var top = second is null ? null : $"{second["LanguageName"]}: {second.Format("Pickup.SecondLine", senderName, brand.Organization, portal, notice.ReferenceCode)}";
+        message.Body = MailBrand.Body(Text(notice, senderName, words, top), Html(notice, senderName, words, top, second?.Code));
         return message;
     }
 
@@ -43,13 +44,8 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
     private static string SenderLine(PickupNotice notice, string senderName) =>
         senderName == notice.OriginalSender.Address ? senderName : $"{senderName} <{notice.OriginalSender.Address}>";
 
-    private string Why(PickupNotice notice) => notice.HeldByRule
-        ? $"{organization} delivers messages like this one only through its secure portal, where it keeps it for you."
-        : $"{organization} protects confidential mail. Your mail server could not receive this message over an encrypted connection, so instead of sending it in clear text, {organization} keeps it for you on its secure portal.";
-
-    private static string PinLine(PickupNotice notice, string senderName) => notice.PinRequired
-        ? $"The message also needs a PIN: {senderName} will give it to you by phone or text message, never by e-mail. Do not trust a PIN that arrives by e-mail."
-        : "";
+    private string Why(PickupNotice notice, MailWords words) =>
+        words.Format(notice.HeldByRule ? "Pickup.WhyRule" : "Pickup.WhyTls", brand.Organization);
 
     /// <summary>
     /// The subject the notice may show (<c>Notices:IncludeSubject</c>): never for a message that needs the sender's
@@ -59,60 +55,66 @@ internal sealed class PickupNoticeComposer(string organization, Uri portal, Mail
 
     private Uri PickupLink(string token) => new(portal, $"pickup/{token}");
 
-    private string Text(PickupNotice notice, string senderName)
+    private string Text(PickupNotice notice, string senderName, MailWords words, string? top)
     {
-        var subjectLine = ShownSubject(notice) is { } subject ? $"Subject: {subject}\n" : "";
-        return string.Create(CultureInfo.InvariantCulture, $"""
-            Hello,
+        var text = new StringBuilder();
+        if (top is not null)
+        {
+            text.Append(top).Append("\n\n");
+        }
 
-            {SenderLine(notice, senderName)} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.
-            {subjectLine}
-            {Why(notice)}
+        text.Append(words["Hello"]).Append("\n\n")
+            .Append(words.Format("Pickup.Sent", SenderLine(notice, senderName), words.When(notice.SentAt))).Append('\n');
+        if (ShownSubject(notice) is { } subject)
+        {
+            text.Append(words.Format("Pickup.SubjectLine", subject)).Append('\n');
+        }
 
-            To read it, go to the portal yourself:
-                {portal}
-            and enter this reference code:
-                {notice.ReferenceCode}{(notice.PinRequired ? "\n\n" + PinLine(notice, senderName) : "")}
+        text.Append('\n').Append(Why(notice, words)).Append("\n\n")
+            .Append(words["Pickup.GoToPortal"]).Append("\n    ").Append(portal).Append('\n')
+            .Append(words["Pickup.EnterCode"]).Append("\n    ").Append(notice.ReferenceCode).Append("\n\n");
+        if (notice.PinRequired)
+        {
+            text.Append(words.Format("Pickup.Pin", senderName)).Append("\n\n");
+        }
 
-            Or open your personal link (it works once):
-                {PickupLink(notice.Token)}
-
-            The message can be picked up until {notice.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.
-
-            How to check that this notice is genuine:
-            - The portal is at {portal.Host}. You can type that address yourself instead of using any link.
-            - The portal asks you to set a password for the portal only. Nobody will ask for your e-mail password.
-            - If in doubt, ask {senderName} through a channel you already know, such as by phone.
-
-            This notice contains no part of the message itself.
-            """);
+        text.Append(words["Pickup.PersonalLink"]).Append("\n    ").Append(PickupLink(notice.Token)).Append("\n\n")
+            .Append(words.Format("Pickup.Until", words.When(notice.ExpiresAt))).Append("\n\n")
+            .Append(words["Pickup.CheckTitle"]).Append('\n')
+            .Append("- ").Append(words.Format("Pickup.CheckHost", portal.Host)).Append('\n')
+            .Append("- ").Append(words["Pickup.CheckPassword"]).Append('\n')
+            .Append("- ").Append(words.Format("Pickup.CheckSender", senderName)).Append("\n\n")
+            .Append(words["Pickup.NoContent"]).Append('\n')
+            .Append(brand.TextFooter(words));
+        return text.ToString();
     }
 
-    private string Html(PickupNotice notice, string senderName)
+    private string Html(PickupNotice notice, string senderName, MailWords words, string? top, string? topLanguage)
     {
-        static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
-        var subjectLine = ShownSubject(notice) is { } subject ? $"<p>Subject: {E(subject)}</p>" : "";
+        static string E(string? text) => MailBrand.E(text);
+        var subjectLine = ShownSubject(notice) is { } subject ? $"<p>{E(words.Format("Pickup.SubjectLine", subject))}</p>" : "";
+        var pin = notice.PinRequired ? $"<p><strong>{E(words.Format("Pickup.Pin", senderName))}</strong></p>" : "";
         var link = PickupLink(notice.Token).ToString();
-        return string.Create(CultureInfo.InvariantCulture, $"""
-            <!doctype html>
-            <html lang="en"><body style="font-family:sans-serif;line-height:1.5;max-width:40rem">
-            <p>Hello,</p>
-            <p>{E(SenderLine(notice, senderName))} sent you a message on {notice.SentAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
+        var accent = brand.Accent;
+        var body = $"""
+            <p>{E(words["Hello"])}</p>
+            <p>{E(words.Format("Pickup.Sent", SenderLine(notice, senderName), words.When(notice.SentAt)))}</p>
             {subjectLine}
-            <p>{E(Why(notice))}</p>
-            <p>To read it, go to the portal yourself: <strong>{E(portal.ToString())}</strong><br>
-            and enter this reference code: <strong style="font-family:monospace;font-size:1.2em">{E(notice.ReferenceCode)}</strong></p>
-            {(notice.PinRequired ? $"<p><strong>{E(PinLine(notice, senderName))}</strong></p>" : "")}
-            <p>Or open your personal link (it works once): <a href="{E(link)}">{E(link)}</a></p>
-            <p>The message can be picked up until {notice.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
-            <p><strong>How to check that this notice is genuine</strong></p>
+            <p>{E(Why(notice, words))}</p>
+            <p>{E(words["Pickup.GoToPortal"])}<br><strong>{E(portal.ToString())}</strong><br>{E(words["Pickup.EnterCode"])}</p>
+            <p style="border-left:4px solid {accent};padding:8px 12px;background:#f4f4f4">{E(words["Pickup.ReferenceCode"])}<br><strong style="font-family:Consolas,monospace;font-size:1.5em;letter-spacing:0.1em">{E(notice.ReferenceCode)}</strong></p>
+            {pin}
+            <p>{E(words["Pickup.PersonalLink"])}<br><a href="{E(link)}" style="color:{accent}">{E(link)}</a></p>
+            <p>{E(words.Format("Pickup.Until", words.When(notice.ExpiresAt)))}</p>
+            <p><strong>{E(words["Pickup.CheckTitle"])}</strong></p>
             <ul>
-            <li>The portal is at {E(portal.Host)}. You can type that address yourself instead of using any link.</li>
-            <li>The portal asks you to set a password for the portal only. Nobody will ask for your e-mail password.</li>
-            <li>If in doubt, ask {E(senderName)} through a channel you already know, such as by phone.</li>
+            <li>{E(words.Format("Pickup.CheckHost", portal.Host))}</li>
+            <li>{E(words["Pickup.CheckPassword"])}</li>
+            <li>{E(words.Format("Pickup.CheckSender", senderName))}</li>
             </ul>
-            <p>This notice contains no part of the message itself.</p>
-            </body></html>
-            """);
+            <p>{E(words["Pickup.NoContent"])}</p>
+            """;
+        var topHtml = top is null ? null : $"<p lang=\"{topLanguage}\" style=\"padding:8px 12px;background:#f4f4f4\">{E(top)}</p>";
+        return brand.Html(words, body, topHtml);
     }
 }

@@ -19,11 +19,13 @@ internal static class PortalReplyComposer
     /// <param name="draft">What the recipient wrote and attached.</param>
     /// <param name="portal">The notices' From address (its domain signs with DKIM).</param>
     /// <param name="now">The reply's Date.</param>
-    public static MimeMessage Compose(MimeMessage original, PortalReplyDraft draft, MailboxAddress portal, DateTimeOffset now)
+    /// <param name="words">The language of the original sender's domain (the display name and the quote line); English when not given.</param>
+    public static MimeMessage Compose(MimeMessage original, PortalReplyDraft draft, MailboxAddress portal, DateTimeOffset now, MailWords? words = null)
     {
+        words ??= MailLanguage.Default.Words;
         var (to, cc) = Recipients(original, draft.Author, draft.Mode);
         var reply = new MimeMessage();
-        reply.From.Add(new MailboxAddress($"{draft.Author} via secure portal", portal.Address));
+        reply.From.Add(new MailboxAddress(words.Format("Reply.Via", draft.Author), portal.Address));
         reply.ReplyTo.Add(MailboxAddress.Parse(draft.Author));
         reply.To.AddRange(to);
         reply.Cc.AddRange(cc);
@@ -41,7 +43,7 @@ internal static class PortalReplyComposer
             reply.References.Add(original.MessageId);
         }
 
-        var body = new BodyBuilder { TextBody = TextOf(original, draft.Text) };
+        var body = new BodyBuilder { TextBody = TextOf(original, draft.Text, words) };
         foreach (var file in draft.Attachments)
         {
             var type = ContentType.TryParse(file.ContentType ?? "", out var parsed) ? parsed : new ContentType("application", "octet-stream");
@@ -87,11 +89,11 @@ internal static class PortalReplyComposer
         return trimmed.StartsWith("re:", StringComparison.OrdinalIgnoreCase) ? trimmed : $"Re: {trimmed}";
     }
 
-    private static string TextOf(MimeMessage original, string text)
+    private static string TextOf(MimeMessage original, string text, MailWords words)
     {
         var builder = new StringBuilder(text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd()).Append("\n\n");
-        var date = original.Date == default ? "" : $"On {original.Date.UtcDateTime:yyyy-MM-dd HH:mm} UTC, ";
-        builder.Append(date).Append(original.From.Mailboxes.FirstOrDefault()?.Address ?? "the sender").Append(" wrote:\n");
+        var author = original.From.Mailboxes.FirstOrDefault()?.Address ?? words["Reply.TheSender"];
+        builder.Append(original.Date == default ? words.Format("Reply.WroteUndated", author) : words.Format("Reply.Wrote", words.When(original.Date), author)).Append('\n');
         var quoted = original.TextBody ?? "";
         foreach (var line in quoted.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd().Split('\n'))
         {

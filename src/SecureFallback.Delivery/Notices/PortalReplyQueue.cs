@@ -17,6 +17,7 @@ internal sealed class PortalReplyQueue(
     ISealedContentReader content,
     IMessageIntake intake,
     NoticeSigner signer,
+    NoticeLanguages languages,
     IOptions<NoticeOptions> notices,
     TimeProvider timeProvider) : IPortalReplies
 {
@@ -29,8 +30,10 @@ internal sealed class PortalReplyQueue(
         }
 
         var original = await MimeMessage.LoadAsync(ParserOptions.Default, stream, cancellationToken);
+        // The reply speaks to the original sender: their domain's language names it "… via secure portal".
+        var words = original.From.Mailboxes.FirstOrDefault() is { } sender ? languages.ForAddress(sender.Address).Words : null;
         var from = MailboxAddress.Parse(notices.Value.From);
-        var reply = PortalReplyComposer.Compose(original, draft, from, timeProvider.GetUtcNow());
+        var reply = PortalReplyComposer.Compose(original, draft, from, timeProvider.GetUtcNow(), words);
         var recipients = reply.To.Mailboxes.Concat(reply.Cc.Mailboxes).Select(m => m.Address).ToList();
         if (recipients.Count == 0)
         {

@@ -11,22 +11,28 @@ namespace SecureFallback.Delivery.Notices;
 internal sealed record Reading(DateTimeOffset At, string? Network, string? Browser, bool AccountCreatedHere)
 {
     /// <summary>The lines the sender's reports show, the same in each of them.</summary>
-    public string Lines =>
-        $"Network: {Network ?? "unknown"}\nBrowser: {Browser ?? "unknown"}\nAccount created for this message: {(AccountCreatedHere ? "yes" : "no")}\n";
-
-    public string When => At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC";
+    public string Lines(MailWords words) =>
+        words.Format("Reading.Network", Network ?? words["Unknown"]) + "\n" +
+        words.Format("Reading.Browser", Browser ?? words["Unknown"]) + "\n" +
+        words.Format("Reading.AccountCreated", words.YesNo(AccountCreatedHere)) + "\n";
 }
 
-/// <summary>Builds RFC 8098 message disposition notifications ("displayed") with MimeKit.</summary>
-internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress from, TimeProvider timeProvider)
+/// <summary>
+/// Builds RFC 8098 message disposition notifications ("displayed") with MimeKit: the human-readable part in the
+/// sender's language, the disposition fields in the RFC's ASCII.
+/// </summary>
+internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress from, TimeProvider timeProvider, MailBrand? brand = null)
 {
-    public MimeMessage Compose(string sender, string recipient, HeaderList originalHeaders, Reading reading)
+    private readonly MailBrand _brand = brand ?? MailBrand.Unnamed;
+
+    public MimeMessage Compose(string sender, string recipient, HeaderList originalHeaders, Reading reading, MailWords? words = null)
     {
+        words ??= MailLanguage.Default.Words;
         var subject = originalHeaders[HeaderId.Subject];
         var mdn = new MimeMessage();
-        mdn.From.Add(from);
+        mdn.From.Add(_brand.From(from));
         mdn.To.Add(EnvelopeMailbox.Create(sender));
-        mdn.Subject = $"Read: {subject ?? "(no subject)"}";
+        mdn.Subject = words.Format("Mdn.Subject", subject ?? words["NoSubject"]);
         mdn.Date = timeProvider.GetUtcNow();
         mdn.MessageId = MimeUtils.GenerateMessageId(reportingUa);
         mdn.Headers.Add("Auto-Submitted", "auto-replied");
@@ -43,11 +49,10 @@ internal sealed class ReadReceiptComposer(string reportingUa, MailboxAddress fro
 
         notification.Fields.Add("Disposition", "automatic-action/MDN-sent-automatically; displayed");
         var about = subject is null ? "" : $" (\"{subject}\")";
-        var text = $"Your message to {recipient}{about}, which was held for secure pickup, was opened at the secure portal on {reading.When}.\n\n" +
-            reading.Lines + "\n" +
-            "This shows the message was displayed; it does not prove it was read or understood. \"Account created for this\n" +
-            "message: yes\" means the portal account was made with this message's own link or code, moments or days\n" +
-            "before; if you did not expect the network or browser, check with the recipient by phone.\n";
+        var text = words.Format("Mdn.Text", recipient, about, words.When(reading.At)) + "\n\n" +
+            reading.Lines(words) + "\n" +
+            words["Mdn.Caveat"] + "\n" +
+            _brand.TextFooter(words);
         mdn.Body = new MultipartReport("disposition-notification")
         {
             new TextPart("plain") { Text = text },

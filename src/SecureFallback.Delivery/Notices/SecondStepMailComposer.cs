@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -10,43 +8,42 @@ namespace SecureFallback.Delivery.Notices;
 /// authenticator app turned on or off). Whoever holds the password can give an account its first second step, so the
 /// owner must hear of every change: this mail is how one they did not make comes to light. No link, no code.
 /// </summary>
-internal sealed class SecondStepMailComposer(string organization, Uri portal, MailboxAddress from, string reportingMta)
+internal sealed class SecondStepMailComposer(MailBrand brand, Uri portal, MailboxAddress from, string reportingMta)
 {
-    public MimeMessage Compose(string recipient, string change, DateTimeOffset now)
+    /// <param name="recipient">The account's address.</param>
+    /// <param name="change">What changed, as the portal words it.</param>
+    /// <param name="now">When.</param>
+    /// <param name="words">The address's language; English when not given.</param>
+    public MimeMessage Compose(string recipient, string change, DateTimeOffset now, MailWords? words = null)
     {
+        words ??= MailLanguage.Default.Words;
         var message = new MimeMessage();
-        message.From.Add(from);
+        message.From.Add(brand.From(from));
         message.To.Add(EnvelopeMailbox.Create(recipient));
-        message.Subject = $"The sign-in of your account on {organization}'s secure message portal changed";
+        message.Subject = words.Format("SecondStep.Subject", brand.Organization);
         message.Date = now;
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        var when = now.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-        var text = string.Create(CultureInfo.InvariantCulture, $"""
-            Hello,
+        var changed = words.Format("SecondStep.Changed", portal, words.When(now));
+        var ifNot = words.Format("SecondStep.IfNot", brand.Organization);
+        var text = $"""
+            {words["Hello"]}
 
-            The two-step sign-in of this address's account on the secure message portal ({portal}) changed on {when}:
+            {changed}
                 {change}
 
-            If you did this, there is nothing to do.
-            If you did not, someone else knows your portal password and may be reading your messages there. Tell the
-            sender of your messages and {organization}'s administrators at once (by phone, not by replying to this
-            mail): they can lock the account and let you pick up your messages safely.
+            {words["SecondStep.IfYou"]}
+            {ifNot}
+
+            """ + brand.TextFooter(words);
+        static string E(string text) => MailBrand.E(text);
+        var html = brand.Html(words, $"""
+            <p>{E(words["Hello"])}</p>
+            <p>{E(changed)}<br><strong>{E(change)}</strong></p>
+            <p>{E(words["SecondStep.IfYou"])}</p>
+            <p>{E(ifNot)}</p>
             """);
-        static string E(string text) => WebUtility.HtmlEncode(text);
-        var html = string.Create(CultureInfo.InvariantCulture, $"""
-            <!doctype html>
-            <html lang="en"><body style="font-family:sans-serif;line-height:1.5;max-width:40rem">
-            <p>Hello,</p>
-            <p>The two-step sign-in of this address's account on the secure message portal ({E(portal.ToString())}) changed on {E(when)}:
-            <strong>{E(change)}</strong></p>
-            <p>If you did this, there is nothing to do.</p>
-            <p>If you did not, someone else knows your portal password and may be reading your messages there. Tell the
-            sender of your messages and {E(organization)}'s administrators at once (by phone, not by replying to this
-            mail): they can lock the account and let you pick up your messages safely.</p>
-            </body></html>
-            """);
-        message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        message.Body = MailBrand.Body(text, html);
         return message;
     }
 }

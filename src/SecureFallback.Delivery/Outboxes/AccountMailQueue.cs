@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core;
-using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -24,18 +23,20 @@ internal sealed class AccountMailQueue(
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
-    IOptions<BrandingOptions> branding,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<AccountMailQueue> logger) : IAccountMail
 {
     public async Task SendCodeAsync(string address, AccountMailPurpose purpose, string code, TimeSpan validFor, CancellationToken cancellationToken)
     {
-        var (organization, portal) = (branding.Value.OrganizationName, new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"));
+        var portal = new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/");
+        var words = languages.ForAddress(address).Words;
         var (from, helo) = (MailboxAddress.Parse(noticeOptions.Value.From), deliveryOptions.Value.HeloName);
         var now = timeProvider.GetUtcNow();
         var mail = purpose == AccountMailPurpose.SecondStepChanged
-            ? new SecondStepMailComposer(organization, portal, from, helo).Compose(address, code, now) // "code": what changed
-            : new AccountMailComposer(organization, portal, from, helo).Compose(address, purpose, code, validFor, now);
+            ? new SecondStepMailComposer(brand, portal, from, helo).Compose(address, code, now, words) // "code": what changed
+            : new AccountMailComposer(brand, portal, from, helo).Compose(address, purpose, code, validFor, now, words);
 
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();

@@ -26,6 +26,8 @@ internal sealed class DisownReportOutbox(
     IDeliverySignal signal,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<DisownReportOutbox> logger)
 {
@@ -38,7 +40,7 @@ internal sealed class DisownReportOutbox(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var composer = new ReaderReportComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
+        var composer = new ReaderReportComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider, brand);
         var done = 0;
         foreach (var recipient in await db.Recipients.Include(r => r.Message).Where(r => r.LockReportPending).OrderBy(r => r.Id).Take(200).ToListAsync(cancellationToken))
         {
@@ -64,7 +66,7 @@ internal sealed class DisownReportOutbox(
         var sender = recipient.Message!.EnvelopeFrom;
         // A sender no mail can be written to (an older intake's unquoted local part) gets no report: logged, and
         // the flag is cleared all the same, so it never holds up the reports behind it.
-        var report = EnvelopeMailbox.TryCreate(sender, out _) ? composer.ComposeLocked(sender, recipient.Address, headers, first) : null;
+        var report = EnvelopeMailbox.TryCreate(sender, out _) ? composer.ComposeLocked(sender, recipient.Address, headers, first, languages.ForAddress(sender).Words) : null;
 
         await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
         if (!await OutboxClaims.TakeLockReportFlagAsync(db, recipient, cancellationToken))
@@ -109,7 +111,7 @@ internal sealed class DisownReportOutbox(
 
                 foreach (var admin in admins)
                 {
-                    var report = composer.ComposeDisowned(admin, user.Email!, user.CreatedAt, locked, user.DisownedAt ?? now);
+                    var report = composer.ComposeDisowned(admin, user.Email!, user.CreatedAt, locked, user.DisownedAt ?? now, languages.ForAddress(admin).Words);
                     NoticeQueue.Enqueue(db, protector, signer, report, admin, MessageKind.ReadReceipt, now);
                 }
 

@@ -35,6 +35,8 @@ internal sealed class DsnOutbox(
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<DsnOutbox> logger)
 {
@@ -61,7 +63,7 @@ internal sealed class DsnOutbox(
             return 0;
         }
 
-        var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
+        var composer = new DsnComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider, brand);
 
         foreach (var messageId in messageIds)
         {
@@ -110,7 +112,7 @@ internal sealed class DsnOutbox(
     {
         try
         {
-            return composer.Compose(original, failed, headers, pins, links);
+            return composer.Compose(original, failed, headers, pins, links, languages.ForAddress(original.EnvelopeFrom).Words);
         }
         catch (Exception ex) when (ex is ParseException or FormatException)
         {

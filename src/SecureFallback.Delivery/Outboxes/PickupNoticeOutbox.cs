@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SecureFallback.Core;
-using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -27,7 +26,8 @@ internal sealed class PickupNoticeOutbox(
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
     IOptions<PortalOptions> portalOptions,
-    IOptions<BrandingOptions> branding,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<PickupNoticeOutbox> logger)
 {
@@ -44,7 +44,7 @@ internal sealed class PickupNoticeOutbox(
         }
 
         var composer = new PickupNoticeComposer(
-            branding.Value.OrganizationName,
+            brand,
             new Uri(portalOptions.Value.PublicUrl.TrimEnd('/') + "/"),
             MailboxAddress.Parse(noticeOptions.Value.From),
             deliveryOptions.Value.HeloName,
@@ -100,7 +100,7 @@ internal sealed class PickupNoticeOutbox(
             // The PIN itself is made with the held DSN to the sender (DsnOutbox), which waits for this grant.
             grant.PinRequired = recipient.PickupPinRequired;
             db.PickupGrants.Add(grant);
-            var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup, grant.PinRequired));
+            var notice = composer.Compose(new PickupNotice(sender, sentAt, subject, recipient.Address, grant.ReferenceCode, token, grant.ExpiresAt, recipient.Reason == Core.Delivery.FailureReason.PolicyPickup, grant.PinRequired), languages.ForAddress(recipient.Address));
             var noticeId = NoticeQueue.Enqueue(db, protector, signer, notice, recipient.Address, MessageKind.PickupNotice, now);
             recipient.PickupNoticeQueued();
             PickupNoticeLog.Queued(logger, noticeId, messageId, recipient.Address);

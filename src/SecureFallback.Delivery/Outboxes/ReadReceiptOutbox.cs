@@ -25,6 +25,8 @@ internal sealed class ReadReceiptOutbox(
     IDeliverySignal signal,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<ReadReceiptOutbox> logger)
 {
@@ -42,14 +44,14 @@ internal sealed class ReadReceiptOutbox(
         }
 
         var from = MailboxAddress.Parse(noticeOptions.Value.From);
-        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, from, timeProvider);
-        var reopened = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider);
+        var composer = new ReadReceiptComposer(deliveryOptions.Value.HeloName, from, timeProvider, brand);
+        var reopened = new ReaderReportComposer(deliveryOptions.Value.HeloName, from, timeProvider, brand);
         foreach (var grant in grants)
         {
             await _failures.TryAsync(
                 db,
                 $"read receipt of grant {grant.Id}",
-                () => ReportAsync(scope, db, grant, (sender, headers) => composer.Compose(sender, grant.Address, headers, FirstReading(grant)), () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken), cancellationToken),
+                () => ReportAsync(scope, db, grant, (sender, headers) => composer.Compose(sender, grant.Address, headers, FirstReading(grant), languages.ForAddress(sender).Words), () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken), cancellationToken),
                 () => OutboxClaims.TakeReadReceiptFlagAsync(db, grant, cancellationToken),
                 cancellationToken);
         }
@@ -74,7 +76,7 @@ internal sealed class ReadReceiptOutbox(
         }
 
         var again = new Reading(report.ReadAt, report.Network, report.Browser, grant.FirstReadAccountCreatedHere);
-        await ReportAsync(scope, db, grant, (sender, headers) => reopened.ComposeReopened(sender, grant.Address, headers, FirstReading(grant), again), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
+        await ReportAsync(scope, db, grant, (sender, headers) => reopened.ComposeReopened(sender, grant.Address, headers, FirstReading(grant), again, languages.ForAddress(sender).Words), () => OutboxClaims.TakeReadingReportAsync(db, report, cancellationToken), cancellationToken);
     }
 
     private Reading FirstReading(PickupGrant grant) =>

@@ -23,6 +23,8 @@ internal sealed class RevokeConfirmationOutbox(
     IDeliverySignal signal,
     IOptions<DeliveryOptions> deliveryOptions,
     IOptions<NoticeOptions> noticeOptions,
+    MailBrand brand,
+    NoticeLanguages languages,
     TimeProvider timeProvider,
     ILogger<RevokeConfirmationOutbox> logger)
 {
@@ -30,14 +32,14 @@ internal sealed class RevokeConfirmationOutbox(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var composer = new ReaderReportComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider);
+        var composer = new ReaderReportComposer(deliveryOptions.Value.HeloName, MailboxAddress.Parse(noticeOptions.Value.From), timeProvider, brand);
         var done = 0;
         foreach (var recipient in await db.Recipients.Include(r => r.Message).Where(r => r.RevokeConfirmationPending).OrderBy(r => r.Id).Take(200).ToListAsync(cancellationToken))
         {
             var message = recipient.Message!;
             // A sender no mail can be written to gets no confirmation: logged, and the flag is cleared all the same.
             var confirmation = EnvelopeMailbox.TryCreate(message.EnvelopeFrom, out _)
-                ? composer.ComposeRevoked(message.EnvelopeFrom, recipient.Address, message.Id, message.ReceivedAt, recipient.RevokedAt ?? timeProvider.GetUtcNow(), recipient.RevokedBy == RevokedBy.Sender)
+                ? composer.ComposeRevoked(message.EnvelopeFrom, recipient.Address, message.Id, message.ReceivedAt, recipient.RevokedAt ?? timeProvider.GetUtcNow(), recipient.RevokedBy == RevokedBy.Sender, languages.ForAddress(message.EnvelopeFrom).Words)
                 : null;
 
             await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);

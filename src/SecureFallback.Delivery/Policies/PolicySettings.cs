@@ -27,6 +27,13 @@ public sealed class PolicySetting
     /// passes on by phone or text message. Default false (then <c>Pickup:RequirePin</c> decides).
     /// </summary>
     public bool PickupPin { get; set; }
+
+    /// <summary>
+    /// The language of the mail we write to this domain's addresses (notices to its recipients, DSNs and read receipts
+    /// to its senders): one of en, de, fr, es, nl, or two separated by a comma (<c>de,en</c>: German, with a short
+    /// English line at the top of the pickup notice). Unset: <c>Notices:Language</c>. Read from settings only.
+    /// </summary>
+    public string? Language { get; set; }
 }
 
 /// <summary>One entry under <c>SecureFallback:Rules:&lt;n&gt;</c>; every condition that is set must match.</summary>
@@ -89,6 +96,11 @@ internal sealed class PolicyOptionsValidator : IValidateOptions<PolicyOptions>
             if (policy.OnFailure is not null && !PolicyNames.TryParseAction(policy.OnFailure, out _))
             {
                 errors.Add($"{key}:OnFailure '{policy.OnFailure}' must be pickup, bounce, retry-then-pickup or deliver-plain.");
+            }
+
+            if (policy.Language is { } language && !string.IsNullOrWhiteSpace(language) && !Notices.NoticeLanguageSetting.TryParse(language, out _, out _))
+            {
+                errors.Add($"{key}:Language '{language}' must be one language ({Notices.NoticeLanguageSetting.Supported}) or two separated by a comma, such as de,en.");
             }
 
             if (policy.RetryTlsFor is { } retry && retry <= TimeSpan.Zero)
