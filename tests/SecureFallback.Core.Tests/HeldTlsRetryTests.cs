@@ -1,3 +1,4 @@
+using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
 using static SecureFallback.Core.Tests.RecipientFixtures;
@@ -27,6 +28,16 @@ public sealed class HeldTlsRetryTests
         Assert.Equal(ReceivedAt, carol.HeldAt);
         Assert.False(Retry.IsDue(carol, read: false, After(TimeSpan.FromHours(6) - TimeSpan.FromSeconds(1))));
         Assert.True(Retry.IsDue(carol, read: false, After(TimeSpan.FromHours(6))));
+    }
+
+    [Fact]
+    public void IsDue_NeverForACopyHeldByAPickupRule_WhichTlsCannotRelease()
+    {
+        var carol = Queued();
+        carol.RecordAttempt(Over(HostAttemptResult.PolicyPickup("rule 0")), PickupPolicy, Rules, ReceivedAt);
+
+        Assert.Equal(RecipientStatus.HeldForPickup, carol.Status);
+        Assert.False(Retry.IsDue(carol, read: false, After(TimeSpan.FromHours(7))));
     }
 
     [Fact]

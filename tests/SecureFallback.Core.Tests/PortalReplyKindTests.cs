@@ -16,6 +16,21 @@ public sealed class PortalReplyKindTests
         Assert.True(MessageKind.Submitted.MayFollowDeliverPlain());
     }
 
+    [Theory]
+    [InlineData(MessageKind.DeliveryStatusNotification)] // carries the sender's PINs and revoke/extend links
+    [InlineData(MessageKind.ReadReceipt)] // also the revoke confirmation
+    [InlineData(MessageKind.PortalReply)]
+    public void Decide_ForGeneratedMailUnderDeliverPlain_NeverDeliversPlain(MessageKind kind)
+    {
+        var evaluator = new PolicyEvaluator([new TlsPolicy { Pattern = "sender.test", Level = TlsLevel.Encrypt, OnFailure = FailureAction.DeliverPlain }], []);
+        var generated = new MessageTlsRequest(kind, new MessageFacts("x", _ => null, "", "sender.test"), false, null);
+
+        var requirement = TlsRequirement.Decide(evaluator, "sender.test", generated, null, ["mx.sender.test"]);
+
+        Assert.False(kind.MayFollowDeliverPlain());
+        Assert.NotEqual(FailureAction.DeliverPlain, requirement.OnFailure);
+    }
+
     [Fact]
     public void Decide_ForAPortalReplyUnderDeliverPlain_KeepsTheDomainsLevelButNeverDeliversPlain()
     {
@@ -26,7 +41,7 @@ public sealed class PortalReplyKindTests
 
         Assert.Equal(TlsLevel.Verify, requirement.Level);
         Assert.NotEqual(FailureAction.DeliverPlain, requirement.OnFailure);
-        Assert.Contains("deliver-plain not applied to a portal reply", requirement.Decision.Source);
+        Assert.Contains("deliver-plain applies only to submitted mail", requirement.Decision.Source);
     }
 
     [Fact]

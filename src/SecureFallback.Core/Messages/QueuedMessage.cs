@@ -94,9 +94,10 @@ public static class MessageKindExtensions
     public static bool MayBeHeldForPickup(this MessageKind kind) => kind == MessageKind.Submitted;
 
     /// <summary>
-    /// False for <see cref="MessageKind.PortalReply"/>: a reply written on the portal is never sent in clear, not
-    /// even under a domain policy's <c>deliver-plain</c> test mode, which only ever applies to mail our clients chose
-    /// to send that way.
+    /// True only for mail our clients submitted: a domain policy's <c>deliver-plain</c> test mode applies to mail
+    /// the organisation chose to send that way, never to what we write — a portal reply carries content, and a DSN
+    /// or a revoke confirmation carries the PINs and the sender's single-purpose links, which must not be readable
+    /// on a path without TLS. (Notices and account codes go opportunistically anyway: <see cref="MayTravelWithoutTls"/>.)
     /// </summary>
-    public static bool MayFollowDeliverPlain(this MessageKind kind) => kind != MessageKind.PortalReply;
+    public static bool MayFollowDeliverPlain(this MessageKind kind) => kind == MessageKind.Submitted;
 }

@@ -1,3 +1,4 @@
+using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Core.Pickup;
@@ -14,14 +15,15 @@ public sealed record HeldTlsRetry(bool Enabled, TimeSpan Every, TimeSpan For)
 {
     /// <summary>
     /// True when <paramref name="recipient"/> should now be tried again over TLS: held, not locked ("this was not
-    /// me"), its copy never opened in the portal (an opened copy is never sent again), the hold not yet ended,
+    /// me"), held for want of TLS (not by a pickup rule), its copy never opened in the portal (an opened copy is never sent again), the hold not yet ended,
     /// within <see cref="For"/> of the hold, and <see cref="Every"/> after its hold or its last try. Copies held before
     /// <see cref="QueuedRecipient.HeldAt"/> was kept are not tried: when their hold began is unknown.
     /// </summary>
     public bool IsDue(QueuedRecipient recipient, bool read, DateTimeOffset now)
     {
         if (!Enabled || read || recipient.Status != RecipientStatus.HeldForPickup || recipient.PickupLockedAt is not null
-            || recipient.HoldUntil is not { } holdUntil || holdUntil <= now || recipient.HeldAt is not { } heldAt)
+            || recipient.HoldUntil is not { } holdUntil || holdUntil <= now || recipient.HeldAt is not { } heldAt
+            || recipient.Reason == FailureReason.PolicyPickup) // held by a rule, not for want of TLS: TLS cannot release it
         {
             return false;
         }

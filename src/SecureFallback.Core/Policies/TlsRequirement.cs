@@ -49,8 +49,8 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
         var decision = WithMtaSts(message is { Kind: MessageKind.Submitted } submitted ? ForSubmitted(policies, submitted) : policies.DomainPolicy(domain), mtaSts);
         if (message is not null && !message.Kind.MayFollowDeliverPlain() && decision.OnFailure == FailureAction.DeliverPlain)
         {
-            // A reply written on the portal is never sent in clear: it waits and is retried like any generated mail.
-            decision = decision with { OnFailure = FailureAction.Pickup, Source = $"{decision.Source}; deliver-plain not applied to a portal reply" };
+            // What we write (a portal reply, a DSN with PINs and links) is never sent in clear: it waits and is retried.
+            decision = decision with { OnFailure = FailureAction.Pickup, Source = $"{decision.Source}; deliver-plain applies only to submitted mail, not to {message.Kind}" };
         }
 
         if (mtaSts?.Mode != MtaStsMode.Enforce)

@@ -10,8 +10,14 @@ namespace SecureFallback.Delivery.Notices;
 /// </summary>
 internal sealed class NoticeSigner
 {
+    // Reply-To routes the sender's answer to a portal reply, so it is signed like From; From, Reply-To and Subject are
+    // listed twice ("oversigned", RFC 6376 8.15): the second, absent instance stops a relay after our TLS hop from
+    // adding a copy that a mail client would show instead of the signed one.
     private static readonly HeaderId[] SignedHeaders =
-        [HeaderId.From, HeaderId.To, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId, HeaderId.InReplyTo, HeaderId.References, HeaderId.ContentType];
+    [
+        HeaderId.From, HeaderId.From, HeaderId.ReplyTo, HeaderId.ReplyTo, HeaderId.Subject, HeaderId.Subject,
+        HeaderId.To, HeaderId.Cc, HeaderId.Date, HeaderId.MessageId, HeaderId.InReplyTo, HeaderId.References, HeaderId.ContentType,
+    ];
 
     private readonly DkimSigner? _signer;
 
