@@ -55,6 +55,21 @@ public sealed partial class PortalLanguageTests(ChromiumFixture chromium)
         Assert.Equal(code, await page.GetAttributeAsync("html", "lang"));
     }
 
+    [Fact]
+    public async Task LanguageSwitch_OnAMissingPage_ReturnsToTheAddressAsked_NotToTheErrorPage()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync();
+        await using var context = await chromium.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = false });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.WebAddress, "messages-gone?x=1").ToString());
+
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Français", Exact = true }).ClickAsync();
+
+        await page.WaitForAddressAsync("**/messages-gone?x=1");
+        Assert.Equal("Cette page n’existe pas", await page.InnerTextAsync("h1"));
+        Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
+    }
+
     [Theory]
     [InlineData("https://evil.example/")]
     [InlineData("//evil.example/")]

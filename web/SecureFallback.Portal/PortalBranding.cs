@@ -58,14 +58,25 @@ public static class PortalBranding
 
     /// <summary>The colour as custom property, and the few rules that use it: a block of its own for easy merging.</summary>
     public static string Css(BrandingOptions branding) => $$"""
-        :root{--accent:{{branding.AccentColor}}}
+        :root{--accent:{{branding.AccentColor}};--on-accent:{{TextColorOn(branding.AccentColor)}}}
         header{border-bottom:3px solid var(--accent)}
         header .brand{display:flex;align-items:center;gap:.6rem;color:inherit;text-decoration:none}
         header .brand img{display:block;max-height:3rem;max-width:12rem;width:auto;height:auto}
-        button:not(.secondary){background:var(--accent);border:1px solid var(--accent);color:#fff}
+        button:not(.secondary){background:var(--accent);border:1px solid var(--accent);color:var(--on-accent)}
         footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:.5rem}
         nav.languages a{margin-right:.6rem}
         """;
+
+    /// <summary>Black or white, whichever reads better on <paramref name="color"/> (#rgb or #rrggbb, WCAG relative luminance).</summary>
+    public static string TextColorOn(string color)
+    {
+        var hex = color.TrimStart('#');
+        hex = hex.Length == 3 ? string.Concat(hex.Select(c => $"{c}{c}")) : hex;
+        var channels = Enumerable.Range(0, 3).Select(i => Convert.ToInt32(hex.Substring(i * 2, 2), 16) / 255.0)
+            .Select(c => c <= 0.04045 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4)).ToArray();
+        var luminance = (0.2126 * channels[0]) + (0.7152 * channels[1]) + (0.0722 * channels[2]);
+        return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? "#000" : "#fff"; // the larger contrast ratio
+    }
 
     internal static void Add(IServiceCollection services) =>
         services.AddSingleton(sp => new LoadedLogo(sp.GetRequiredService<IOptions<BrandingOptions>>().Value.LogoPath is { Length: > 0 } path ? PortalLogo.Load(path) : null));

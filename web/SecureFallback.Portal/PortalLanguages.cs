@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,8 +66,14 @@ public static class PortalLanguages
     });
 
     /// <summary>The switch's link to <paramref name="code"/>, coming back to the page of <paramref name="request"/>.</summary>
-    public static string SwitchUrl(HttpRequest request, string code) =>
-        $"/language/{code}?returnUrl={Uri.EscapeDataString(request.Path.ToString() + request.QueryString)}";
+    public static string SwitchUrl(HttpRequest request, string code)
+    {
+        // An error page shown in place of the address asked for (404 re-executed) comes back to that address.
+        var page = request.HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is { } reExecuted
+            ? reExecuted.OriginalPathBase + reExecuted.OriginalPath + reExecuted.OriginalQueryString
+            : request.PathBase + request.Path + request.QueryString;
+        return $"/language/{code}?returnUrl={Uri.EscapeDataString(page)}";
+    }
 
     /// <summary>True for a path on this site ("/inbox?x=1"); false for anything a browser could take elsewhere.</summary>
     public static bool IsLocalPath(string? url) =>
