@@ -47,7 +47,9 @@ public sealed partial class PortalLanguageTests(ChromiumFixture chromium)
 
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = name, Exact = true }).ClickAsync();
 
-        await page.WaitForAddressAsync("**/login?ReturnUrl=%2Finbox");
+        // The address is the same before and after, so wait for the page in the new language, then check the address.
+        await page.WaitForSelectorAsync($"html[lang={code}]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        Assert.EndsWith("/login?ReturnUrl=%2Finbox", page.Url, StringComparison.Ordinal);
         Assert.Equal(signInHeading, await page.InnerTextAsync("h1"));
         Assert.Equal(code, await page.GetAttributeAsync("html", "lang"));
         await page.GotoAsync(server.WebAddress.ToString());
@@ -65,7 +67,8 @@ public sealed partial class PortalLanguageTests(ChromiumFixture chromium)
 
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Français", Exact = true }).ClickAsync();
 
-        await page.WaitForAddressAsync("**/messages-gone?x=1");
+        await page.WaitForSelectorAsync("html[lang=fr]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        Assert.EndsWith("/messages-gone?x=1", page.Url, StringComparison.Ordinal);
         Assert.Equal("Cette page n’existe pas", await page.InnerTextAsync("h1"));
         Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
     }
