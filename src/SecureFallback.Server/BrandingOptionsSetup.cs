@@ -58,6 +58,15 @@ internal sealed class BrandingOptionsValidator : IValidateOptions<BrandingOption
             {
                 return ValidateOptionsResult.Fail($"SecureFallback:Branding:LogoPath '{options.LogoPath}' does not exist.");
             }
+
+            try
+            {
+                Portal.PortalLogo.Load(options.LogoPath);
+            }
+            catch (InvalidDataException e)
+            {
+                return ValidateOptionsResult.Fail($"SecureFallback:Branding:LogoPath '{options.LogoPath}' is not a usable {extension.TrimStart('.').ToUpperInvariant()} logo: {e.Message}.");
+            }
         }
 
         return ValidateOptionsResult.Success;

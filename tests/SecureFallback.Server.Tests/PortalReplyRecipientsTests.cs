@@ -42,7 +42,7 @@ public sealed class PortalReplyRecipientsTests
         await plain.WaitForMessageAsync(); // the pickup notice
         using var carol = new PortalVisitor(server.WebAddress);
         var page = await PortalReplyTests.RegisterAsync(carol, plain);
-        Assert.Contains("the sender and the other recipients in the sender&#x27;s organisation", await PortalReplyTests.ReadAsync(carol, page), StringComparison.Ordinal);
+        Assert.Contains("the sender and the other recipients in the sender's organisation", await PortalReplyTests.ReadAsync(carol, page), StringComparison.Ordinal);
 
         using var posted = await PortalReplyTests.PostReplyAsync(carol, page, "reply-to-all-marker", null);
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using MimeKit;
 using SecureFallback.Core;
 using SecureFallback.Core.Intake;
@@ -41,7 +42,8 @@ public sealed partial class HeldMessages(
     ISealedContentReader content,
     IDeliverySignal signal,
     TimeProvider timeProvider,
-    SecureFallbackMetrics metrics) : IDisposable
+    SecureFallbackMetrics metrics,
+    IStringLocalizer<PortalText> text) : IDisposable
 {
     // Opened messages are parsed in MimeKit's persistent mode: their parts read from these decrypting streams
     // on demand instead of holding copies, so the streams live as long as the request (this scoped service).
@@ -118,20 +120,20 @@ public sealed partial class HeldMessages(
             }
             catch (ContentTamperedException)
             {
-                summaries.Add(new HeldMessageSummary(grant.Id, "", grant.CreatedAt, "(damaged: failed its integrity check)", grant.ExpiresAt, grant.FirstReadAt is not null));
+                summaries.Add(new HeldMessageSummary(grant.Id, "", grant.CreatedAt, text["Inbox.Damaged"], grant.ExpiresAt, grant.FirstReadAt is not null));
                 continue;
             }
 
             var from = headers[HeaderId.From] is { } raw && InternetAddressList.TryParse(raw, out var list) ? list.ToString() : "";
             var date = headers[HeaderId.Date] is { } rawDate && MimeKit.Utils.DateUtils.TryParse(rawDate, out var parsed) ? parsed : grant.CreatedAt;
             // A message that waits for the sender's PIN shows nothing of itself but its sender.
-            var subject = grant.NeedsPinFor(stamp) ? "(opens with the sender's PIN)" : headers[HeaderId.Subject] is { Length: > 0 } s ? s : "(no subject)";
+            var subject = grant.NeedsPinFor(stamp) ? text["Inbox.OpensWithPin"] : headers[HeaderId.Subject] is { Length: > 0 } s ? s : text["Message.NoSubject"];
             summaries.Add(new HeldMessageSummary(grant.Id, from, date, subject, grant.ExpiresAt, grant.FirstReadAt is not null));
         }
 
         foreach (var (grant, deliveredAt) in await DeliveredGrants(address).ToListAsync(cancellationToken))
         {
-            summaries.Add(new HeldMessageSummary(grant.Id, "", deliveredAt, $"Delivered to your mailbox on {deliveredAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC", grant.ExpiresAt, true, deliveredAt));
+            summaries.Add(new HeldMessageSummary(grant.Id, "", deliveredAt, text["Inbox.Delivered", text.When(deliveredAt)], grant.ExpiresAt, true, deliveredAt));
         }
 
         return summaries;

@@ -81,14 +81,6 @@ public static class PortalPasskeys
     public static Task MailChangeAsync(IAccountMail mail, PortalUser user, string change, CancellationToken cancellationToken) =>
         mail.SendCodeAsync(user.Email!, AccountMailPurpose.SecondStepChanged, change, TimeSpan.Zero, cancellationToken);
 
-    /// <summary>What an admin is told when they try to remove their last second step.</summary>
-    public const string AdminKeepsASecondStep =
-        "An admin account must keep a second step: add another (a passkey or an authenticator app) before removing this one.";
-
-    /// <summary>What a session without a passed second step is told when it tries to change one.</summary>
-    public const string SignInWithSecondStepFirst =
-        "To change how this account signs in, sign out and sign in again with your passkey or your authenticator code.";
-
     /// <summary>The script for the passkey pages, served from our origin as /passkey.js.</summary>
     public static string Script { get; } = ReadScript();
 

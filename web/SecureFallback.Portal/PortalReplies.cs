@@ -13,7 +13,8 @@ namespace SecureFallback.Portal;
 /// <param name="PostedAt">When it was posted.</param>
 /// <param name="To">Its recipients.</param>
 /// <param name="State"><c>queued</c>, <c>delivered</c> or <c>failed</c>.</param>
-/// <param name="Detail">Why it is still waiting or why it failed, in words; null when delivered or not yet tried.</param>
+/// <param name="Detail">Why it is still waiting or why it failed (<c>Refused</c>, <c>NotSent</c>, <c>NoSecureConnection</c>, <c>Unreachable</c>;
+/// the page puts it in words); null when delivered or not yet tried.</param>
 public sealed record ReplySummary(DateTimeOffset PostedAt, string To, string State, string? Detail);
 
 /// <summary>What became of a reply the recipient posted.</summary>
@@ -90,15 +91,13 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
         if (recipients.Any(r => r.Status == RecipientStatus.Failed))
         {
             var refused = recipients.Any(r => r.Status == RecipientStatus.Failed && r.LastOutcome == DeliveryOutcome.Permanent);
-            return new ReplySummary(reply.ReceivedAt, to, "failed", refused
-                ? "the sender's server refused it"
-                : "it could not be delivered securely in time and was not sent");
+            return new ReplySummary(reply.ReceivedAt, to, "failed", refused ? "Refused" : "NotSent");
         }
 
         var waitingForTls = recipients.Any(r => r.LastOutcome is { } outcome && outcome.IsTlsFailure());
         var detail = waitingForTls
-            ? "the sender's server offered no secure connection yet; it is never sent without one and is tried again"
-            : recipients.Any(r => r.AttemptCount > 0) ? "the sender's server could not be reached yet; it is tried again" : null;
+            ? "NoSecureConnection"
+            : recipients.Any(r => r.AttemptCount > 0) ? "Unreachable" : null;
         return new ReplySummary(reply.ReceivedAt, to, "queued", detail);
     }
 }

@@ -28,7 +28,10 @@ public static class PortalServiceCollectionExtensions
                 options.Conventions.AuthorizePage("/Passkeys");
             })
             // Named explicitly: part discovery starts from the entry assembly, which is not ours under a test host.
-            .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly);
+            .AddApplicationPart(typeof(PortalServiceCollectionExtensions).Assembly)
+            .AddViewLocalization();
+        PortalLanguages.Add(services);
+        PortalBranding.Add(services);
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         services.AddIdentityCore<PortalUser>(ConfigureIdentity)
             .UseAddressLookups()
@@ -37,6 +40,7 @@ public static class PortalServiceCollectionExtensions
             .AddSignInManager()
             .AddUserValidator<AddressIsUserNameValidator>()
             .AddDefaultTokenProviders()
+            .AddErrorDescriber<LocalizedIdentityErrors>()
             // Replaces Identity's authenticator under the same name: a TOTP code is accepted once only.
             .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
         services.ConfigureApplicationCookie(options =>
@@ -149,6 +153,8 @@ public static class PortalServiceCollectionExtensions
             headers["Referrer-Policy"] = "no-referrer";
             await next();
         });
+        // Before the error pages, so that they too speak the reader's language.
+        app.UseRequestLocalization();
         // Errors get a page that says what to do; the status code stays (404 is still 404).
         app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
@@ -157,6 +163,8 @@ public static class PortalServiceCollectionExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/portal.css", () => Results.Text(PortalStyle.Css, "text/css; charset=utf-8"));
+        PortalBranding.Map(app);
+        PortalLanguages.MapSwitch(app);
         app.MapGet("/passkey.js", () => Results.Text(PortalPasskeys.Script, "text/javascript; charset=utf-8"));
         if (!PortalPasskeys.AreAvailable(app.Services.GetRequiredService<IOptions<PortalOptions>>().Value))
         {

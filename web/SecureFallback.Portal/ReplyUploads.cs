@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 
@@ -55,11 +57,12 @@ internal static class ReplyUploads
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         context.Response.ContentType = "text/html; charset=utf-8";
         var back = WebUtility.HtmlEncode(context.Request.Path.Value ?? "/inbox");
+        var text = context.RequestServices.GetRequiredService<IStringLocalizer<PortalText>>();
+        string T(string key, params object[] arguments) => WebUtility.HtmlEncode(text[key, arguments]);
         await context.Response.WriteAsync(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Your reply is too large</title>" +
-            "<link rel=\"stylesheet\" href=\"/portal.css\"></head><body><main><h1>Your reply is too large</h1>" +
-            $"<p class=\"error\">A reply with its attachments may be at most {SizeText(maxBytes)}. Nothing was sent. " +
-            $"Please send fewer or smaller files.</p><p><a href=\"{back}\">Back to the message</a></p></main></body></html>");
+            $"<!DOCTYPE html><html lang=\"{CultureInfo.CurrentUICulture.TwoLetterISOLanguageName}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{T("Reply.TooLargeTitle")}</title>" +
+            $"<link rel=\"stylesheet\" href=\"/portal.css\"></head><body><main><h1>{T("Reply.TooLargeTitle")}</h1>" +
+            $"<p class=\"error\">{T("Reply.TooLargeText", SizeText(maxBytes))}</p><p><a href=\"{back}\">{T("Reply.BackToMessage")}</a></p></main></body></html>");
     }
 
     /// <summary>A size in words, as the reply form and its errors state it.</summary>

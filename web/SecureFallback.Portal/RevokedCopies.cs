@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using SecureFallback.Core.Messages;
 using SecureFallback.Core.Pickup;
@@ -9,9 +8,8 @@ namespace SecureFallback.Portal;
 /// <summary>A held copy the recipient can no longer open because it was revoked: what the inbox and message page say instead.</summary>
 public sealed record RevokedCopy(Guid GrantId, DateTimeOffset RevokedAt, RevokedBy By)
 {
-    /// <summary>"Revoked by the sender on 2026-12-06 07:10 UTC" (or "by the administrator").</summary>
-    public string Text => string.Create(CultureInfo.InvariantCulture,
-        $"Revoked by {(By == RevokedBy.Sender ? "the sender" : "the administrator")} on {RevokedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+    /// <summary>The <see cref="PortalText"/> key of "Revoked by the sender on {0}" (or "by the administrator"); {0} is the time.</summary>
+    public string TextKey => By == RevokedBy.Sender ? "Revoked.BySender" : "Revoked.ByAdministrator";
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 // Passkeys for the portal. The only script it serves, loaded only by the passkey pages (their CSP allows 'self').
 // A form marked data-passkey="create" or "get" asks the server for WebAuthn options (POST to data-options, with the
 // form's anti-forgery token), lets the browser create or use a passkey, and posts the credential back in the form.
+// What it says comes from the form (data-unsupported, data-failed), in the page's language.
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   const form = document.querySelector('form[data-passkey]');
@@ -11,7 +12,7 @@ document.addEventListener('DOMContentLoaded', () => {
   const status = document.getElementById('passkey-status');
   const creating = form.dataset.passkey === 'create';
   if (!window.PublicKeyCredential || !PublicKeyCredential.parseCreationOptionsFromJSON) {
-    status.textContent = 'This browser cannot use passkeys.';
+    status.textContent = form.dataset.unsupported; // the page's words, in the reader's language
     form.querySelector('button').disabled = true;
     return;
   }
@@ -32,9 +33,7 @@ document.addEventListener('DOMContentLoaded', () => {
       form.elements.credential.value = JSON.stringify(credential);
       form.submit(); // a plain post: the server checks the credential and answers with a page
     } catch {
-      status.textContent = creating
-        ? 'No passkey was added. Try again, or use another device or security key.'
-        : 'No passkey was used. Try again, or sign in with your password.';
+      status.textContent = form.dataset.failed;
     }
   });
 });

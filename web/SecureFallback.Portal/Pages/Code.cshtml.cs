@@ -17,7 +17,6 @@ namespace SecureFallback.Portal.Pages;
 [EnableRateLimiting(PortalRateLimits.Credentials)]
 public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, AccountDisowning disowning, SignInManager<PortalUser> signIn) : PageModel
 {
-    private const string UnknownCode = "That address and reference code do not match a waiting message.";
 
     public string? Address { get; private set; }
 
@@ -43,7 +42,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         var grant = await held.FindByReferenceAsync(email ?? "", code ?? "", cancellationToken);
         if (grant is null)
         {
-            Error = UnknownCode;
+            Error = this.Text("Code.Unknown");
             return Page();
         }
 
@@ -60,7 +59,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         }
         else
         {
-            Error = UnknownCode; // spent (by the link or this code): it registers nothing again
+            Error = this.Text("Code.Unknown"); // spent (by the link or this code): it registers nothing again
         }
 
         return Page();
@@ -73,7 +72,7 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         Disowned = grant is not null && (await disowning.DisownAsync(grant, cancellationToken) || await disowning.IsDisownedAsync(grant.Address));
         if (!Disowned)
         {
-            Error = UnknownCode; // nothing changed
+            Error = this.Text("Code.Unknown"); // nothing changed
         }
 
         return Page();
@@ -84,21 +83,21 @@ public sealed class CodeModel(HeldMessages held, PortalAccounts accounts, Accoun
         var grant = await held.FindByReferenceAsync(email ?? "", code ?? "", cancellationToken);
         if (grant is not { TokenUsedAt: null })
         {
-            Error = UnknownCode; // unknown, or spent: the link and the code are one credential, used once
+            Error = this.Text("Code.Unknown"); // unknown, or spent: the link and the code are one credential, used once
             return Page();
         }
 
         (Address, Code) = (grant.Address, code);
         if (password != confirm)
         {
-            Error = "The two passwords differ.";
+            Error = this.Text("Password.Differ");
             return Page();
         }
 
         var (created, user) = await accounts.RegisterAsync(grant.Address, password ?? "", grant.Id);
         if (user is null)
         {
-            Error = string.Join(" ", created.Errors.Select(e => e.Description));
+            Error = string.Join(" ", this.Describe(created.Errors));
             return Page();
         }
 

@@ -13,9 +13,7 @@ public abstract class CodeByMailPage : PageModel
     /// One answer for a wrong, expired, spent or dead code and for an address without an account, so the reply never
     /// tells whether the address has one.
     /// </summary>
-    protected static readonly string WrongCode =
-        $"That code is not right or has expired. A code works once, for {(int)PortalAccounts.CodeLifetime.TotalMinutes} minutes, "
-        + $"and stops working after {PortalAccounts.MaxWrongCodeTries} wrong tries: check the latest mail, or ask for a new code.";
+    protected string WrongCode => this.Text("Code.Wrong", (int)PortalAccounts.CodeLifetime.TotalMinutes, PortalAccounts.MaxWrongCodeTries);
 
     public string? Email { get; protected set; }
 
@@ -33,7 +31,7 @@ public abstract class CodeByMailPage : PageModel
         Email = email?.Trim();
         if (string.IsNullOrEmpty(Email) || !Email.Contains('@', StringComparison.Ordinal))
         {
-            Errors.Add("Enter your e-mail address.");
+            Errors.Add(this.Text("Form.EnterEmail"));
             return Page();
         }
 
@@ -51,7 +49,7 @@ public abstract class CodeByMailPage : PageModel
             return true;
         }
 
-        Errors.Add("The two passwords differ.");
+        Errors.Add(this.Text("Password.Differ"));
         return false;
     }
 }

@@ -26,14 +26,12 @@ public sealed class ErrorModel : PageModel
             Response.StatusCode = code; // also when reached by a redirect (access denied), not only by re-execution
         }
 
-        (Heading, Advice) = code switch
+        var kind = code switch
         {
-            404 => ("This page does not exist", "The message may have expired or been removed, or the address is mistyped. Your messages are listed on the messages page."),
-            403 => ("You do not have access to this page", "This page is for administrators. Recipients find their messages on the messages page."),
-            400 => ("The form could not be accepted", "The page may have been open for too long. Go back, reload the page and try again."),
-            429 => ("Too many attempts", "Please wait a minute before trying again."),
-            >= 500 => ("Something went wrong on our side", "Nothing you did caused this. Please try again later; the problem has been logged."),
-            _ => ("The request could not be served", "Go back and try again."),
+            404 or 403 or 400 or 429 => code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            >= 500 => "500",
+            _ => "Other",
         };
+        (Heading, Advice) = (this.Text($"Error.{kind}.Heading"), this.Text($"Error.{kind}.Advice"));
     }
 }

@@ -26,7 +26,7 @@ public sealed class ForgotPasswordModel(PortalAccounts accounts) : CodeByMailPag
         }
         else if (!result!.Succeeded)
         {
-            Errors.AddRange(result.Errors.Select(e => e.Description));
+            Errors.AddRange(this.Describe(result.Errors));
         }
         else
         {

@@ -1,7 +1,7 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Localization;
 using SecureFallback.Core.Messages;
 using SecureFallback.Data.Holds;
 
@@ -13,7 +13,7 @@ namespace SecureFallback.Portal.Pages;
 /// so no sign-in is asked. Opening a link changes nothing (mail scanners follow links); only the confirming form does.
 /// </summary>
 [EnableRateLimiting(PortalRateLimits.Credentials)]
-public sealed class HeldLinkModel(HeldCopies heldCopies) : PageModel
+public sealed class HeldLinkModel(HeldCopies heldCopies, IStringLocalizer<PortalText> text) : PageModel
 {
     /// <summary>The link's action, from its path (<c>/held/revoke/…</c> or <c>/held/extend/…</c>).</summary>
     public bool IsRevoke { get; private set; }
@@ -56,7 +56,7 @@ public sealed class HeldLinkModel(HeldCopies heldCopies) : PageModel
         {
             var revoked = await heldCopies.RevokeAsync([Recipient.Id], RevokedBy.Sender, "sender (held-DSN link)", cancellationToken);
             Done = revoked.Count == 1
-                ? $"Your message to {Recipient.Address} is revoked; the recipient can no longer open it. A confirmation is on its way to you."
+                ? text["Held.RevokedText", Recipient.Address].Value
                 : null;
             return Page();
         }
@@ -65,12 +65,12 @@ public sealed class HeldLinkModel(HeldCopies heldCopies) : PageModel
         {
             var extended = await heldCopies.ExtendAsync([Recipient.Id], HeldCopies.DefaultExtension, "sender (held-DSN link)", cancellationToken);
             Done = extended is [{ HoldUntil: { } until }]
-                ? string.Create(CultureInfo.InvariantCulture, $"Your message to {Recipient.Address} is now held until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC.")
+                ? text["Held.ExtendedText", Recipient.Address, text.When(until)].Value
                 : null;
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (ArgumentOutOfRangeException)
         {
-            Error = ex.Message.Split(" (Parameter", 2)[0];
+            Error = text["Held.ExtendLimit", (int)QueuedRecipient.MaxHoldFromArrival.TotalDays, text.When(Recipient.Message!.ReceivedAt + QueuedRecipient.MaxHoldFromArrival)];
         }
 
         return Page();

@@ -54,7 +54,7 @@ public sealed class LoginModel(UserManager<PortalUser> users, SignInManager<Port
         }
 
         // One answer for an unknown address, a wrong password and a locked account, so it never tells which exists.
-        Error = "The e-mail address or password is not right. After 5 wrong passwords an account is locked for 15 minutes.";
+        Error = this.Text("Login.Wrong");
         return Page();
     }
 }

@@ -47,7 +47,7 @@ public sealed class LoginPasskeyModel(UserManager<PortalUser> users, SignInManag
 
         if (assertion is not { Succeeded: true } || !await PortalPasskeys.MaySignInWithPasskeyAsync(signIn, assertion.User))
         {
-            Error = "That passkey did not sign you in. Try again, or sign in with your password.";
+            Error = this.Text("LoginPasskey.Failed");
             return Page();
         }
 

@@ -32,8 +32,8 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn) : Page
         }
 
         Error = result.IsLockedOut
-            ? "Too many wrong codes. The account is locked for 15 minutes."
-            : "That code is not right or was already used. Codes change every 30 seconds and each works once; use the current one, or a recovery code.";
+            ? this.Text("TwoFactor.Locked")
+            : this.Text("TwoFactor.Wrong");
         return Page();
     }
 }

@@ -106,7 +106,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         }
         catch (Core.Intake.IntakeUnavailableException)
         {
-            (ReplyError, ReplyText) = ("Your reply could not be stored just now. Nothing was sent; please try again in a few minutes.", text);
+            (ReplyError, ReplyText) = (this.Text("Reply.NotStored"), text);
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return await ShowAsync(id, grant, cancellationToken);
         }
@@ -118,10 +118,10 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
 
         (ReplyError, Response.StatusCode) = result switch
         {
-            ReplyResult.TooLarge => ($"Your reply is too large: with its attachments it may be at most {ReplyLimit}. Nothing was sent.", StatusCodes.Status413PayloadTooLarge),
-            ReplyResult.TooMany => ("You have sent as many replies as allowed for now. Nothing was sent; please try again in an hour.", StatusCodes.Status429TooManyRequests),
-            ReplyResult.NoSender => ("This message names no sender to reply to. Nothing was sent.", StatusCodes.Status422UnprocessableEntity),
-            _ => ("Write a reply or attach a file first.", StatusCodes.Status400BadRequest),
+            ReplyResult.TooLarge => (this.Text("Reply.TooLarge", ReplyLimit), StatusCodes.Status413PayloadTooLarge),
+            ReplyResult.TooMany => (this.Text("Reply.TooMany"), StatusCodes.Status429TooManyRequests),
+            ReplyResult.NoSender => (this.Text("Reply.NoSender"), StatusCodes.Status422UnprocessableEntity),
+            _ => (this.Text("Reply.Empty"), StatusCodes.Status400BadRequest),
         };
         ReplyText = text;
         return await ShowAsync(id, grant, cancellationToken);
@@ -157,7 +157,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         }
 
         (NeedsPin, PinLocked, Id) = (true, result == PinResult.Locked, id);
-        PinError = result == PinResult.Wrong ? "That is not the PIN. Check it with the sender." : null;
+        PinError = result == PinResult.Wrong ? this.Text("Pin.Wrong") : null;
         return Page();
     }
 

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Pickup;
@@ -65,7 +67,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
 
         if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
         {
-            return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
+            return await ShowAsync(this.Text("SecondStep.SignInFirst"), null);
         }
 
         PasskeyAttestationResult? result = null;
@@ -83,16 +85,16 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
 
         if (result is not { Succeeded: true } || result.UserEntity.Id != user.Id)
         {
-            return await ShowAsync("That passkey could not be added. Try again.", null);
+            return await ShowAsync(this.Text("Passkeys.AddFailed"), null);
         }
 
         var first = !await PortalPasskeys.HasSecondStepAsync(users, user);
-        result.Passkey.Name = $"Added {result.Passkey.CreatedAt:yyyy-MM-dd HH:mm} UTC";
+        result.Passkey.Name = this.Text("Passkeys.AddedName", HttpContext.RequestServices.GetRequiredService<IStringLocalizer<PortalText>>().When(result.Passkey.CreatedAt));
         await users.AddOrUpdatePasskeyAsync(user, result.Passkey);
         await users.UpdateSecurityStampAsync(user); // a session from the password alone, elsewhere, ends now
         await SignInAgainAsync(user, first);
         await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was added.", HttpContext.RequestAborted);
-        return await ShowAsync(null, "Passkey added.");
+        return await ShowAsync(null, this.Text("Passkeys.Added"));
     }
 
     public async Task<IActionResult> OnPostRemoveAsync(string id)
@@ -104,7 +106,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
 
         if (!await PortalPasskeys.MayChangeSecondStepAsync(users, user, User))
         {
-            return await ShowAsync(PortalPasskeys.SignInWithSecondStepFirst, null);
+            return await ShowAsync(this.Text("SecondStep.SignInFirst"), null);
         }
 
         byte[] credentialId;
@@ -114,13 +116,13 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         }
         catch (FormatException)
         {
-            return await ShowAsync("No such passkey.", null);
+            return await ShowAsync(this.Text("Passkeys.NoSuch"), null);
         }
 
         var removing = (await users.GetPasskeysAsync(user)).Count(p => p.CredentialId.AsSpan().SequenceEqual(credentialId));
         if (await PortalPasskeys.WouldLeaveAdminWithoutSecondStepAsync(users, user, removingTotp: false, removingPasskeys: removing))
         {
-            return await ShowAsync(PortalPasskeys.AdminKeepsASecondStep, null);
+            return await ShowAsync(this.Text("SecondStep.AdminKeeps"), null);
         }
 
         await users.RemovePasskeyAsync(user, credentialId);
@@ -128,7 +130,7 @@ public sealed class PasskeysModel(UserManager<PortalUser> users, SignInManager<P
         await users.UpdateSecurityStampAsync(user);
         await signIn.RefreshSignInAsync(user);
         await PortalPasskeys.MailChangeAsync(mail, user, "A passkey was removed.", HttpContext.RequestAborted);
-        return await ShowAsync(null, "Passkey removed.");
+        return await ShowAsync(null, this.Text("Passkeys.Removed"));
     }
 
     private async Task SignInAgainAsync(PortalUser user, bool firstSecondStep)

@@ -75,14 +75,14 @@ public sealed class PickupModel(HeldMessages held, PortalAccounts accounts, Acco
 
         if (password != confirm)
         {
-            Errors.Add("The two passwords differ.");
+            Errors.Add(this.Text("Password.Differ"));
             return Page();
         }
 
         var (created, user) = await accounts.RegisterAsync(Grant.Address, password ?? "", Grant.Id);
         if (user is null)
         {
-            Errors.AddRange(created.Errors.Select(e => e.Description));
+            Errors.AddRange(this.Describe(created.Errors));
             return Page();
         }
 

@@ -31,7 +31,7 @@ public sealed class RegisterModel(PortalAccounts accounts, SignInManager<PortalU
 
         if (user is null)
         {
-            Errors.AddRange(result!.Errors.Select(e => e.Description));
+            Errors.AddRange(this.Describe(result!.Errors));
             return Page();
         }
 

@@ -75,7 +75,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
 
         if (!await VerifyAsync(user, code))
         {
-            Error = "That code is not right. Check that the app shows the code for this portal, and use the current one.";
+            Error = this.Text("Security.WrongCode");
             await ShowAsync(user);
             return Page();
         }
@@ -95,7 +95,7 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
         }
 
         await PortalPasskeys.MailChangeAsync(mail, user, "An authenticator app was turned on.", HttpContext.RequestAborted);
-        Notice = "Two-step sign-in is on.";
+        Notice = this.Text("Security.NowOn");
         await ShowAsync(user);
         return Page();
     }
@@ -115,14 +115,14 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
 
         if (await PortalPasskeys.WouldLeaveAdminWithoutSecondStepAsync(users, user, removingTotp: true, removingPasskeys: 0))
         {
-            Error = PortalPasskeys.AdminKeepsASecondStep;
+            Error = this.Text("SecondStep.AdminKeeps");
             await ShowAsync(user);
             return Page();
         }
 
         if (!await VerifyAsync(user, code))
         {
-            Error = "That code is not right. Two-step sign-in stays on.";
+            Error = this.Text("Security.WrongCodeStaysOn");
             await ShowAsync(user);
             return Page();
         }
@@ -131,14 +131,14 @@ public sealed class SecurityModel(UserManager<PortalUser> users, IUserStore<Port
         await users.ResetAuthenticatorKeyAsync(user); // a later setup starts with a fresh key
         await signIn.RefreshSignInAsync(user);
         await PortalPasskeys.MailChangeAsync(mail, user, "The authenticator app was turned off.", HttpContext.RequestAborted);
-        Notice = "Two-step sign-in is off.";
+        Notice = this.Text("Security.NowOff");
         await ShowAsync(user);
         return Page();
     }
 
     private async Task<IActionResult> RefuseAsync(PortalUser user)
     {
-        Error = PortalPasskeys.SignInWithSecondStepFirst;
+        Error = this.Text("SecondStep.SignInFirst");
         await ShowAsync(user);
         return Page();
     }
