@@ -50,6 +50,11 @@ public static class DeliveryServiceCollectionExtensions
                 }
             })
             .ValidateOnStart();
+        services.AddOptions<Reports.TlsReportOptions>()
+            .BindConfiguration(Reports.TlsReportOptions.SectionName)
+            .PostConfigure<IOptions<NoticeOptions>, IOptions<Core.Branding.BrandingOptions>>(Reports.TlsReportOptions.ApplyDefaults)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Reports.TlsReportOptions>, Reports.TlsReportOptionsValidator>();
         services.AddOptions<PickupOptions>()
             .BindConfiguration(PickupOptions.SectionName)
             .ValidateOnStart();
@@ -63,6 +68,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<IPolicyChanges>(sp => sp.GetRequiredService<PolicyCatalog>());
         services.AddSingleton<TrustedRoots>();
+        services.AddSingleton<WebPkiHttp>();
         services.AddSingleton<DaneRecords>();
         services.AddSingleton<ITlsChecker, TlsChecker>();
         services.AddSingleton<DeliveryOptionsValidator>();
@@ -87,8 +93,10 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<QueuedContentLoader>();
         services.AddSingleton<HostDialer>();
         services.AddSingleton<DomainDelivery>();
+        services.AddSingleton(sp => new Reports.TlsReportSender(sp));
         if (runQueue)
         {
+            services.AddHostedService<Reports.DailyTlsReports>();
             services.AddHostedService<DeliveryWorker>();
             services.AddHostedService<PickupExpiryWorker>();
             services.AddHostedService<HeldTlsRetryWorker>();
