@@ -79,6 +79,16 @@ public sealed class TlsReportTests : IAsyncLifetime
         var sent = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsReportSends.SingleAsync();
         Assert.Equal((Domain, attempts, 1), (sent.PolicyDomain, sent.FailedSessions, sent.Attempts));
         Assert.NotNull(sent.SentAt);
+
+        // The admin console shows the domain's last report and its counts.
+        await server.AddPortalUserAsync("admin@ops.test", "an admin console password", "Admin");
+        using var admin = new PortalVisitor(server.WebAddress);
+        await admin.SignInAsync("admin@ops.test", "an admin console password");
+        await admin.TurnOnAuthenticatorAsync();
+        using var page = await admin.SendAsync(HttpMethod.Get, "/admin/tls-reports");
+        Assert.True(page.StatusCode == System.Net.HttpStatusCode.OK, $"{page.StatusCode} {page.Headers.Location}");
+        var html = System.Net.WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        Assert.Matches($@"<td>{Domain}</td>\s*<td>{sent.Day}</td>\s*<td>https://reports\.test:{reports.Port}/tlsrpt</td>\s*<td>[^<]+</td>\s*<td>0</td>\s*<td>{attempts}</td>", html);
     }
 
     [Fact]
