@@ -50,25 +50,15 @@ internal static class TlsSessionCounts
         }
     }
 
-    /// <summary>Rows of one key summed, in key order.</summary>
+    /// <summary>Rows of one key summed into the first of them (the caller's rows are made for this write), in key order.</summary>
     private static IEnumerable<TlsSessionCount> Merged(IEnumerable<TlsSessionCount> counts) =>
         counts.GroupBy(c => (c.Day, c.PolicyDomain, c.PolicyKey, c.ResultType, c.SendingIp, c.ReceivingMxHost, c.ReceivingIp, c.ReceivingMxHelo))
             .OrderBy(g => string.Join('\n', g.Key.Day, g.Key.PolicyDomain, g.Key.PolicyKey, g.Key.ResultType, g.Key.SendingIp, g.Key.ReceivingMxHost, g.Key.ReceivingIp, g.Key.ReceivingMxHelo), StringComparer.Ordinal)
             .Select(g =>
             {
-                var first = g.First();
-                return new TlsSessionCount
-                {
-                    Day = first.Day,
-                    PolicyDomain = first.PolicyDomain,
-                    PolicyKey = first.PolicyKey,
-                    Policy = first.Policy,
-                    ResultType = first.ResultType,
-                    SendingIp = first.SendingIp,
-                    ReceivingMxHost = first.ReceivingMxHost,
-                    ReceivingIp = first.ReceivingIp,
-                    ReceivingMxHelo = first.ReceivingMxHelo,
-                    SessionCount = g.Sum(c => c.SessionCount),
-                };
-            });
+                var (first, total) = (g.First(), g.Sum(c => c.SessionCount));
+                first.SessionCount = total;
+                return first;
+            })
+            .ToList();
 }
