@@ -23,6 +23,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     private readonly TestCertificateAuthority _ca = new();
     private readonly TestDnsServer _dns = new();
     private readonly string _caDirectory = Directory.CreateTempSubdirectory("sf-ca-").FullName;
+    private readonly TestDkimKey _dkim = new();
 
     public Task InitializeAsync()
     {
@@ -48,6 +49,10 @@ public sealed class TlsReportTests : IAsyncLifetime
         Assert.Equal(Domain, mail.Headers["TLS-Report-Domain"]);
         Assert.Equal("securefallback.test", mail.Headers["TLS-Report-Submitter"]);
         Assert.Equal("No", mail.Headers["TLS-Required"]);
+        var signature = Assert.Single(mail.Headers, h => h.Id == HeaderId.DkimSignature);
+        Assert.Contains("d=securefallback.test", signature.Value);
+        Assert.DoesNotMatch(@"(^|;)\s*l=", signature.Value); // RFC 8460 5.3: no body length limit
+        Assert.True(await _dkim.VerifiesAsync(mail, signature));
         var attachment = mail.Attachments.OfType<MimePart>().Single();
         Assert.Equal("application/tlsrpt+gzip", attachment.ContentType.MimeType);
         Assert.Matches($@"^securefallback\.test!{Domain}!\d+!\d+!.+\.json\.gz$", attachment.FileName);
@@ -214,6 +219,8 @@ public sealed class TlsReportTests : IAsyncLifetime
         ["SecureFallback:Delivery:TrustedRoots:0"] = _ca.WriteRootPem(_caDirectory),
         ["SecureFallback:Delivery:Port"] = deliveryPort.ToString(CultureInfo.InvariantCulture),
         ["SecureFallback:Delivery:PollInterval"] = "00:00:01",
+        ["SecureFallback:Notices:DkimKeyPath"] = _dkim.KeyPath,
+        ["SecureFallback:Notices:DkimSelector"] = "sf2026",
     };
 
     private Task<(int ExitCode, string Output)> CliAsync(SecureFallbackInstance server, params string[] words) =>
@@ -229,6 +236,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     {
         await _dns.DisposeAsync();
         _ca.Dispose();
+        _dkim.Dispose();
         Directory.Delete(_caDirectory, recursive: true);
     }
 }
