@@ -94,6 +94,8 @@ public sealed class TlsReportTests : IAsyncLifetime
         Assert.True(page.StatusCode == System.Net.HttpStatusCode.OK, $"{page.StatusCode} {page.Headers.Location}");
         var html = System.Net.WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
         Assert.Matches($@"<td>{Domain}</td>\s*<td>{sent.Day}</td>\s*<td>https://reports\.test:{reports.Port}/tlsrpt</td>\s*<td>[^<]+</td>\s*<td>0</td>\s*<td>{attempts}</td>", html);
+        using var csv = await admin.SendAsync(HttpMethod.Get, "/admin/audit.csv");
+        Assert.Matches($@"(?m)^[^,]+,,TlsReport,,https://reports\.test:{reports.Port}/tlsrpt,.*,tls-report-sent,{Domain} {sent.Day},", await csv.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -115,6 +115,28 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
         }
 
         await WriteHoldActionsCsvAsync(writer, from, cancellationToken);
+        await WriteTlsReportSendsCsvAsync(writer, from, cancellationToken);
+    }
+
+    /// <summary>
+    /// TLS reports (RFC 8460) sent or tried in the period, as rows of the same CSV: kind <c>TlsReport</c>, recipient
+    /// the rua, <c>outcome</c> <c>tls-report-sent</c> or <c>tls-report-failed</c>, <c>reason</c> the domain and day,
+    /// <c>smtp_reply</c> the report id and counts, or the last error.
+    /// </summary>
+    private async Task WriteTlsReportSendsCsvAsync(TextWriter writer, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var sends = db.TlsReportSends.AsNoTracking().Where(s => s.LastAttemptAt >= from).OrderBy(s => s.Id).AsAsyncEnumerable();
+        await foreach (var s in sends.WithCancellation(cancellationToken))
+        {
+            string?[] fields =
+            [
+                s.LastAttemptAt!.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), s.MessageId?.ToString(), MessageKind.TlsReport.ToString(),
+                "", s.Rua, null, null, null, null, null, null, s.SentAt is null ? "tls-report-failed" : "tls-report-sent", $"{s.PolicyDomain} {s.Day}",
+                null, null, null, null, null, null, null, null,
+                s.LastError ?? $"report {s.ReportId}: {s.SuccessfulSessions} successful, {s.FailedSessions} failed sessions",
+            ];
+            await writer.WriteLineAsync(string.Join(',', fields.Select(Csv)));
+        }
     }
 
     /// <summary>
