@@ -36,6 +36,12 @@ public sealed partial class SecureFallbackDbContext(DbContextOptions<SecureFallb
 
     public DbSet<MtaStsPolicy> MtaStsPolicies => Set<MtaStsPolicy>();
 
+    /// <summary>TLS session attempts per day and kind, for SMTP TLS reports (RFC 8460).</summary>
+    public DbSet<Core.Reporting.TlsSessionCount> TlsSessionCounts => Set<Core.Reporting.TlsSessionCount>();
+
+    /// <summary>TLS reports sent (or being retried): one per day, domain and <c>rua</c> address.</summary>
+    public DbSet<Core.Reporting.TlsReportSend> TlsReportSends => Set<Core.Reporting.TlsReportSend>();
+
     public DbSet<StoredMasterKey> MasterKeys => Set<StoredMasterKey>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -51,6 +51,11 @@ public static class DeliveryServiceCollectionExtensions
                 }
             })
             .ValidateOnStart();
+        services.AddOptions<Reports.TlsReportOptions>()
+            .BindConfiguration(Reports.TlsReportOptions.SectionName)
+            .PostConfigure<IOptions<NoticeOptions>, IOptions<Core.Branding.BrandingOptions>>(Reports.TlsReportOptions.ApplyDefaults)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Reports.TlsReportOptions>, Reports.TlsReportOptionsValidator>();
         services.AddOptions<PickupOptions>()
             .BindConfiguration(PickupOptions.SectionName)
             .ValidateOnStart();
@@ -64,6 +69,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<PolicyCatalog>();
         services.AddSingleton<IPolicyChanges>(sp => sp.GetRequiredService<PolicyCatalog>());
         services.AddSingleton<TrustedRoots>();
+        services.AddSingleton<WebPkiHttp>();
         services.AddSingleton<DaneRecords>();
         services.AddSingleton<ITlsChecker, TlsChecker>();
         services.AddSingleton<DeliveryOptionsValidator>();
@@ -91,8 +97,10 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<QueuedContentLoader>();
         services.AddSingleton<HostDialer>();
         services.AddSingleton<DomainDelivery>();
+        services.AddSingleton(sp => new Reports.TlsReportSender(sp));
         if (runQueue)
         {
+            services.AddHostedService<Reports.DailyTlsReports>();
             services.AddHostedService<DeliveryWorker>();
             services.AddHostedService<PickupExpiryWorker>();
             services.AddHostedService<HeldTlsRetryWorker>();

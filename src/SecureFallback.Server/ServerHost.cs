@@ -90,6 +90,16 @@ public static class ServerHost
         return services;
     }
 
+    /// <summary>The organisation's branding (<c>Branding:*</c>, with the older portal setting as its default), validated at start.</summary>
+    public static IServiceCollection AddBranding(this IServiceCollection services)
+    {
+        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName)
+            .PostConfigure<IConfiguration>(BrandingOptionsSetup.ApplyDefaults)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrandingOptions>, BrandingOptionsValidator>();
+        return services;
+    }
+
     private static void AddSecureFallback(IServiceCollection services, InstanceOptions instance)
     {
         services.AddSecureFallbackCore();
@@ -97,10 +107,7 @@ public static class ServerHost
             .PostConfigure<IConfiguration>(PortalOptionsSetup.ApplyDefaults)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
-        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName)
-            .PostConfigure<IConfiguration>(BrandingOptionsSetup.ApplyDefaults)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BrandingOptions>, BrandingOptionsValidator>();
+        services.AddBranding();
         services.AddHostedService<BrandingStartupWarning>();
 
         services.AddSecureFallbackData(listenForQueueWork: instance.Has(InstanceRoles.Delivery));

@@ -9,13 +9,14 @@ namespace SecureFallback.Core.Tests;
 public sealed class GeneratedMailAttemptTests
 {
     public static TheoryData<MessageKind> GeneratedKinds =>
-        [MessageKind.PickupNotice, MessageKind.AccountNotice, MessageKind.DeliveryStatusNotification, MessageKind.ReadReceipt];
+        [MessageKind.PickupNotice, MessageKind.AccountNotice, MessageKind.DeliveryStatusNotification, MessageKind.ReadReceipt, MessageKind.TlsReport];
 
     [Fact]
     public void OnlySubmittedMail_MayBeHeldForPickup()
     {
         Assert.True(MessageKind.Submitted.MayBeHeldForPickup());
-        Assert.All([MessageKind.PickupNotice, MessageKind.AccountNotice, MessageKind.DeliveryStatusNotification, MessageKind.ReadReceipt], kind => Assert.False(kind.MayBeHeldForPickup()));
+        Assert.All([MessageKind.PickupNotice, MessageKind.AccountNotice, MessageKind.DeliveryStatusNotification, MessageKind.ReadReceipt, MessageKind.TlsReport], kind => Assert.False(kind.MayBeHeldForPickup()));
+        Assert.True(MessageKind.TlsReport.MayTravelWithoutTls()); // RFC 8460 5.1: a report must get through where TLS fails
     }
 
     [Theory]

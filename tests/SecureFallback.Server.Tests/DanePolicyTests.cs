@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SecureFallback.Core.Delivery;
 using SecureFallback.Core.Messages;
+using SecureFallback.Core.Reporting;
+using SecureFallback.Data;
 using SecureFallback.TestKit;
 
 namespace SecureFallback.Server.Tests;
@@ -98,6 +102,15 @@ public sealed class DanePolicyTests : IAsyncLifetime
 
         Assert.Equal(expected, bob.Status);
         Assert.Equal(expected == RecipientStatus.Delivered ? null : FailureReason.TlsaInvalid, bob.Reason);
+
+        // The TLS report counts the session under the tlsa policy (its records) only where DANE applied.
+        await using var scope = server.Services.CreateAsyncScope();
+        var counts = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsSessionCounts.Where(c => c.PolicyDomain == Domain).ToListAsync();
+        var (result, policy) = addressAuthenticated
+            ? (FailureReason.TlsaInvalid, TlsRptPolicy.OfTlsa($"mx.{Domain}", [$"3 1 1 {Convert.ToHexStringLower(SHA256.HashData(new byte[1]))}"]))
+            : (TlsRptResult.Success, TlsRptPolicy.None);
+        Assert.NotEmpty(counts);
+        Assert.All(counts, c => Assert.Equal((result, policy, $"mx.{Domain}", "127.0.0.1"), (c.ResultType, TlsRptPolicy.Deserialize(c.Policy), c.ReceivingMxHost, c.ReceivingIp)));
     }
 
     public async Task DisposeAsync() => await _dns.DisposeAsync();

@@ -23,14 +23,12 @@ public sealed partial class PortalReplyTests
     [Fact]
     public async Task Reply_WithAnAttachment_IsStoredSealed_AndArrivesOverTlsAsASignedThreadedReply()
     {
-        using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        var keyPath = Path.Combine(SecureFallbackInstance.NewDataDirectory(), "dkim.pem");
-        await File.WriteAllTextAsync(keyPath, new string(System.Security.Cryptography.PemEncoding.Write("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey())));
+        using var key = new TestDkimKey();
         await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         await using var sender = await TlsSmtpReceiver.StartAsync("mx.sender.test");
         await using var server = await SecureFallbackInstance.StartAsync(Settings(plain.Route, sender.Route, new()
         {
-            ["SecureFallback:Notices:DkimKeyPath"] = keyPath,
+            ["SecureFallback:Notices:DkimKeyPath"] = key.KeyPath,
             ["SecureFallback:Notices:DkimSelector"] = "sf2026",
         }));
         var original = await HeldOriginalAsync(server, plain);
@@ -60,8 +58,7 @@ public sealed partial class PortalReplyTests
         Assert.Contains(FileMarker, System.Text.Encoding.UTF8.GetString(decoded.ToArray()), StringComparison.Ordinal);
         var signature = Assert.Single(reply.Headers, h => h.Id == HeaderId.DkimSignature);
         Assert.Contains("d=portal.test", signature.Value, StringComparison.Ordinal);
-        var verifier = new MimeKit.Cryptography.DkimVerifier(new FixedKeyLocator($"v=DKIM1; k=rsa; p={Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo())}"));
-        Assert.True(await verifier.VerifyAsync(reply, signature));
+        Assert.True(await key.VerifiesAsync(reply, signature));
 
         var stored = await ReplyRowAsync(server);
         Assert.Equal(MessageKind.PortalReply, stored.Kind);
@@ -273,13 +270,4 @@ public sealed partial class PortalReplyTests
 
     [GeneratedRegex(@"/pickup/([A-Za-z0-9_-]{43})")]
     private static partial Regex PickupToken();
-
-    private sealed class FixedKeyLocator(string txt) : MimeKit.Cryptography.DkimPublicKeyLocatorBase
-    {
-        public override Org.BouncyCastle.Crypto.AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            GetPublicKey(txt);
-
-        public override Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
-            Task.FromResult(GetPublicKey(txt));
-    }
 }

@@ -10,7 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace SecureFallback.TestKit;
 
-/// <summary>An HTTPS server on loopback serving an MTA-STS policy file (and counting fetches), with a given certificate.</summary>
+/// <summary>
+/// An HTTPS server on loopback serving an MTA-STS policy file (and counting fetches), with a given certificate; it
+/// also keeps whatever is POSTed to it (TLS reports to an <c>https:</c> rua).
+/// </summary>
 public sealed class TestHttpsServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -24,6 +27,9 @@ public sealed class TestHttpsServer : IAsyncDisposable
 
     public int Fetches;
 
+    /// <summary>Every POST: its path, Content-Type and body, in order of arrival.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Path, string? ContentType, byte[] Body)> Posts { get; } = new();
+
     public static async Task<TestHttpsServer> StartAsync(X509Certificate2 certificate, string policy)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,6 +41,13 @@ public sealed class TestHttpsServer : IAsyncDisposable
         {
             Interlocked.Increment(ref server.Fetches);
             return Results.Text(server.Policy, "text/plain");
+        });
+        app.MapPost("/{**path}", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            server.Posts.Enqueue((request.Path, request.ContentType, body.ToArray()));
+            return Results.Ok();
         });
         await app.StartAsync();
         return server;

@@ -18,6 +18,9 @@ public sealed record DomainCount(string Domain, int Recipients);
 /// <summary>One row of the shadow report: TLS deliveries to a domain and how many a stricter level would have refused.</summary>
 public sealed record ShadowRow(string Domain, int DeliveredOverTls, int FailVerify, int FailSecure);
 
+/// <summary>A recipient domain's last TLS report sent (RFC 8460), to one of its addresses, and its counts.</summary>
+public sealed record TlsReportRow(string Domain, string Day, string Rua, DateTimeOffset SentAt, long Successful, long Failed);
+
 /// <summary>The admin console's read side. Envelope data and outcomes only: message content is never read here.</summary>
 public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timeProvider)
 {
@@ -112,6 +115,28 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
         }
 
         await WriteHoldActionsCsvAsync(writer, from, cancellationToken);
+        await WriteTlsReportSendsCsvAsync(writer, from, cancellationToken);
+    }
+
+    /// <summary>
+    /// TLS reports (RFC 8460) sent or tried in the period, as rows of the same CSV: kind <c>TlsReport</c>, recipient
+    /// the rua, <c>outcome</c> <c>tls-report-sent</c> or <c>tls-report-failed</c>, <c>reason</c> the domain and day,
+    /// <c>smtp_reply</c> the report id and counts, or the last error.
+    /// </summary>
+    private async Task WriteTlsReportSendsCsvAsync(TextWriter writer, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var sends = db.TlsReportSends.AsNoTracking().Where(s => s.LastAttemptAt >= from).OrderBy(s => s.Id).AsAsyncEnumerable();
+        await foreach (var s in sends.WithCancellation(cancellationToken))
+        {
+            string?[] fields =
+            [
+                s.LastAttemptAt!.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), s.MessageId?.ToString(), MessageKind.TlsReport.ToString(),
+                "", s.Rua, null, null, null, null, null, null, s.SentAt is null ? "tls-report-failed" : "tls-report-sent", $"{s.PolicyDomain} {s.Day}",
+                null, null, null, null, null, null, null, null,
+                s.LastError ?? $"report {s.ReportId}: {s.SuccessfulSessions} successful, {s.FailedSessions} failed sessions",
+            ];
+            await writer.WriteLineAsync(string.Join(',', fields.Select(Csv)));
+        }
     }
 
     /// <summary>
@@ -153,5 +178,18 @@ public sealed class AdminQueries(SecureFallbackDbContext db, TimeProvider timePr
         }
 
         return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    /// <summary>Per recipient domain, its last TLS report sent (each of its addresses for that day), newest domains first.</summary>
+    public async Task<List<TlsReportRow>> LastTlsReportsAsync(int days, CancellationToken cancellationToken)
+    {
+        var since = DateOnly.FromDateTime(timeProvider.GetUtcNow().UtcDateTime).AddDays(-days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var sent = await db.TlsReportSends.AsNoTracking()
+            .Where(s => s.SentAt != null && string.Compare(s.Day, since) >= 0)
+            .Select(s => new TlsReportRow(s.PolicyDomain, s.Day, s.Rua, s.SentAt!.Value, s.SuccessfulSessions, s.FailedSessions))
+            .ToListAsync(cancellationToken);
+        return [.. sent.GroupBy(s => s.Domain)
+            .SelectMany(domain => domain.Where(s => s.Day == domain.Max(d => d.Day)))
+            .OrderByDescending(s => s.Day, StringComparer.Ordinal).ThenBy(s => s.Domain, StringComparer.Ordinal).ThenBy(s => s.Rua, StringComparer.Ordinal)];
     }
 }

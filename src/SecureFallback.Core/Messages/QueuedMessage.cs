@@ -75,16 +75,23 @@ public enum MessageKind
     /// envelope sender is <c>Notices:From</c>, never the null sender; its failure is shown on the portal, with no DSN.
     /// </summary>
     PortalReply = 5,
+
+    /// <summary>
+    /// An SMTP TLS report (RFC 8460) to a recipient domain's <c>rua</c> mailbox. It exists to get through where TLS
+    /// fails, and holds only session counts: it goes over opportunistic TLS and is never held for pickup.
+    /// </summary>
+    TlsReport = 6,
 }
 
 /// <summary>What a message's kind allows in transport.</summary>
 public static class MessageKindExtensions
 {
     /// <summary>
-    /// True for mail that carries no message content (pickup notices, account codes): it may go over opportunistic
-    /// TLS, since otherwise a recipient without TLS could never learn of, or reach, what is held for them.
+    /// True for mail that carries no message content (pickup notices, account codes, TLS reports): it may go over
+    /// opportunistic TLS, since otherwise a recipient without TLS could never learn of, or reach, what is held for
+    /// them, and a domain's postmaster would never hear that its TLS is broken (RFC 8460 5.1).
     /// </summary>
-    public static bool MayTravelWithoutTls(this MessageKind kind) => kind is MessageKind.PickupNotice or MessageKind.AccountNotice;
+    public static bool MayTravelWithoutTls(this MessageKind kind) => kind is MessageKind.PickupNotice or MessageKind.AccountNotice or MessageKind.TlsReport;
 
     /// <summary>
     /// True only for mail our clients submitted. Mail we generate (notices, account codes, DSNs, read receipts) is

@@ -76,6 +76,14 @@ public sealed class DatabaseWrite : IAsyncDisposable
     public async Task<IReadOnlySet<long>> LeasesHeldAsync(IReadOnlyCollection<long> recipientIds, string owner, CancellationToken cancellationToken) =>
         recipientIds.Count == 0 ? new HashSet<long>() : (await Queue.RecipientLeases.HeldAsync(_db, recipientIds, owner, cancellationToken)).ToHashSet();
 
+    /// <summary>
+    /// Adds TLS session counts (RFC 8460 reporting) to this write, in a savepoint: if that fails, only they are
+    /// rolled back and the rest of the write still commits.
+    /// </summary>
+    /// <returns>The error that rolled the counts back, or null.</returns>
+    public Task<Exception?> TryAddTlsSessionCountsAsync(IReadOnlyList<Core.Reporting.TlsSessionCount> counts, CancellationToken cancellationToken) =>
+        Reporting.TlsSessionCounts.AddAsync(_db, _transaction, counts, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         try

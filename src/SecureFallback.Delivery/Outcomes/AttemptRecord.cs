@@ -5,7 +5,14 @@ using SecureFallback.Delivery.Transport;
 namespace SecureFallback.Delivery.Outcomes;
 
 /// <summary>One host's result for one recipient, with where it happened and what TLS was negotiated.</summary>
-internal sealed record AttemptRecord(string Host, IPAddress? Address, int Port, HostAttemptResult Result, TlsSessionInfo? Tls, DateTimeOffset StartedAt, Core.Policies.TlsLevel? RequiredLevel = null, ShadowLevels? Shadow = null);
+internal sealed record AttemptRecord(string Host, IPAddress? Address, int Port, HostAttemptResult Result, TlsSessionInfo? Tls, DateTimeOffset StartedAt, Core.Policies.TlsLevel? RequiredLevel = null, ShadowLevels? Shadow = null)
+{
+    /// <summary>
+    /// The host's DNSSEC-validated TLSA records when DANE applied to the attempt (empty when the host is secure but
+    /// its TLSA lookup failed), else null: the <c>tlsa</c> policy of the TLS report.
+    /// </summary>
+    public IReadOnlyList<TlsaAssociation>? Tlsa { get; init; }
+}
 
 /// <summary>Which stricter levels a TLS session would have met, recorded for the shadow report.</summary>
 internal sealed record ShadowLevels(bool Verify, bool Secure);

@@ -33,6 +33,7 @@ internal sealed class OutcomeRecorder
     private readonly SecureFallbackMetrics _metrics;
     private readonly ILogger<OutcomeRecorder> _logger;
     private readonly GroupCommit<MessageOutcome> _commits;
+    private readonly IOptions<Reports.TlsReportOptions> _tlsReports;
 
     public OutcomeRecorder(
         IServiceScopeFactory scopeFactory,
@@ -40,10 +41,12 @@ internal sealed class OutcomeRecorder
         IOptions<PickupOptions> pickupOptions,
         IOptions<NoticeOptions> noticeOptions,
         IOptions<InstanceOptions> instance,
+        IOptions<Reports.TlsReportOptions> tlsReports,
         TimeProvider timeProvider,
         SecureFallbackMetrics metrics,
         ILogger<OutcomeRecorder> logger)
     {
+        _tlsReports = tlsReports;
         (_scopeFactory, _options, _pickupOptions, _noticeOptions, _instance) = (scopeFactory, options, pickupOptions, noticeOptions, instance);
         (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
         _commits = new GroupCommit<MessageOutcome>(CommitAsync, MaxMessagesPerCommit);
@@ -118,6 +121,14 @@ internal sealed class OutcomeRecorder
         }
 
         await db.SaveChangesAsync();
+        // The TLS report's counts ride along in the same commit (no write of their own), in a savepoint: should they
+        // fail, the outcomes still commit. Counting what happened on the wire needs no claim.
+        if (_tlsReports.Value.Enabled
+            && await write.TryAddTlsSessionCountsAsync(Reports.TlsSessionTally.Of(outcomes), CancellationToken.None) is { } notCounted)
+        {
+            Reports.TlsReportLog.CountsNotRecorded(_logger, notCounted.Message);
+        }
+
         await write.PurgeSettledContentAsync([.. messages.Values], now, CancellationToken.None);
         await write.CommitAsync();
         counted.ForEach(count => count()); // only what is committed is counted
@@ -163,4 +174,9 @@ internal sealed class OutcomeRecorder
 }
 
 /// <summary>One message's attempt round at one domain: the attempts per recipient, and the policy that governed them.</summary>
-internal sealed record MessageOutcome(Guid MessageId, Dictionary<long, List<AttemptRecord>> Attempts, PolicyDecision Decision);
+/// <param name="MessageId">The message.</param>
+/// <param name="Attempts">The attempts per recipient id.</param>
+/// <param name="Decision">The policy that governed them.</param>
+/// <param name="Domain">The recipient domain (the TLS report's policy domain); null where none applies.</param>
+/// <param name="Sts">The domain's MTA-STS policy in force, if any (the TLS report's <c>sts</c> policy).</param>
+internal sealed record MessageOutcome(Guid MessageId, Dictionary<long, List<AttemptRecord>> Attempts, PolicyDecision Decision, string? Domain = null, MtaStsPolicy? Sts = null);

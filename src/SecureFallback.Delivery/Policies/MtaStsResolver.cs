@@ -42,7 +42,7 @@ public sealed class MtaStsOptions
 internal sealed class MtaStsResolver(
     IServiceScopeFactory scopeFactory,
     ILookupClient dns,
-    TrustedRoots trustedRoots,
+    WebPkiHttp webPki,
     IOptions<MtaStsOptions> options,
     TimeProvider timeProvider,
     ILogger<MtaStsResolver> logger)
@@ -124,14 +124,8 @@ internal sealed class MtaStsResolver(
     private async Task<(MtaStsPolicy? Policy, TimeSpan MaxAge, string Error)> FetchAsync(string domain, CancellationToken cancellationToken)
     {
         var host = $"mta-sts.{domain}";
-        using var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            ConnectCallback = (context, token) => ConnectAsync(context.DnsEndPoint, token),
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsWebPkiValid(certificate, chain, errors, host) },
-        };
-        using var http = new HttpClient(handler) { MaxResponseContentBufferSize = MaxPolicyBytes };
+        using var http = webPki.Create(host, TimeSpan.FromSeconds(100)); // HttpClient's default; FetchTimeout cancels sooner
+        http.MaxResponseContentBufferSize = MaxPolicyBytes;
         try
         {
             var port = options.Value.HttpsPort == 443 ? "" : $":{options.Value.HttpsPort}";
@@ -153,48 +147,6 @@ internal sealed class MtaStsResolver(
         {
             return (null, default, ex.Message);
         }
-    }
-
-    /// <summary>Connects through our resolver (the one delivery uses), not the system's, so both see the same DNS.</summary>
-    private async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, CancellationToken cancellationToken)
-    {
-        var answer = await dns.QueryAsync(endPoint.Host, QueryType.A, cancellationToken: cancellationToken);
-        var address = answer.Answers.ARecords().Select(a => a.Address).FirstOrDefault()
-            ?? throw new HttpRequestException($"{endPoint.Host} has no A record");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(address, endPoint.Port), cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private bool IsWebPkiValid(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || trustedRoots.Certificates.Count == 0)
-        {
-            return false;
-        }
-
-        // Only the chain failed: accept it when it leads to one of the admin's extra roots (Delivery:TrustedRoots).
-        var intermediates = new X509Certificate2Collection();
-        foreach (var element in chain?.ChainElements ?? (IEnumerable<X509ChainElement>)[])
-        {
-            intermediates.Add(element.Certificate);
-        }
-
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return PeerCertificateCheck.Chains(leaf, intermediates, trustedRoots.Certificates, checkValidity: true) && leaf.MatchesHostname(host);
     }
 }
 

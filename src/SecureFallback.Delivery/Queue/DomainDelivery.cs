@@ -124,7 +124,7 @@ internal sealed class DomainDelivery(
         if (requirement.MxFailure is { } noMx)
         {
             // An enforced MTA-STS policy names none of the MX hosts: nothing is sent.
-            return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision), session);
+            return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision) with { Domain = run.Domain, Sts = run.Sts }, session);
         }
 
         if (decision.ForcePickup)
@@ -139,7 +139,7 @@ internal sealed class DomainDelivery(
         var mayGoInClear = recipients.Where(r => !r.AfterHold).ToList();
         await dialer.SendOpportunisticallyIfTlsFailedAsync(loaded.Kind, decision.OnFailure, run.Hosts, loaded.Message!, loaded.EnvelopeFrom, mayGoInClear, attempts, cancellationToken);
         var facts = attempts.Values.SelectMany(a => a).Select(a => new TlsAttemptFacts(a.Host, a.Result.Outcome == DeliveryOutcome.Delivered && a.Tls is not null, a.Shadow?.Verify));
-        return (new MessageOutcome(message.Key, attempts, TlsRequirement.NoteMtaStsTesting(decision, run.Sts, facts)), session);
+        return (new MessageOutcome(message.Key, attempts, TlsRequirement.NoteMtaStsTesting(decision, run.Sts, facts), run.Domain, run.Sts), session);
     }
 
     /// <summary>The outcome of a message that was not sent: one attempt, the same for every recipient.</summary>

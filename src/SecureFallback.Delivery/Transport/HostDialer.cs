@@ -54,7 +54,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
                 var started = timeProvider.GetUtcNow();
                 foreach (var recipient in remaining)
                 {
-                    attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, hop.Addresses.FirstOrDefault(), hop.Port, unusable, null, started, decision.Level));
+                    attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, hop.Addresses.FirstOrDefault(), hop.Port, unusable, null, started, decision.Level) { Tlsa = [] });
                 }
 
                 continue;
@@ -74,7 +74,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
                 {
                     foreach (var recipient in remaining)
                     {
-                        attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, failure!, null, started, decision.Level));
+                        attempts[recipient.Id].Add(new AttemptRecord(hop.HostName, address, hop.Port, failure!, null, started, decision.Level) { Tlsa = DaneOf(check) });
                     }
 
                     continue;
@@ -163,7 +163,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
             // The session is fine for other mail, not for this message's level: nothing is sent, the next host may do.
             foreach (var recipient in recipients)
             {
-                attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, unmet, session.Tls, started, decision.Level));
+                attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, unmet, session.Tls, started, decision.Level) { Tlsa = DaneOf(session.Certificate) });
             }
 
             return recipients;
@@ -177,7 +177,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
         foreach (var recipient in recipients)
         {
             var result = results[recipient.Address];
-            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level, shadow));
+            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level, shadow) { Tlsa = DaneOf(session.Certificate) });
             if (result.Reason == FailureReason.ConnectionFailed)
             {
                 retryElsewhere.Add(recipient);
@@ -186,4 +186,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
 
         return retryElsewhere;
     }
+
+    /// <summary>The TLSA records a certificate was judged with, when DANE applied.</summary>
+    private static IReadOnlyList<TlsaAssociation>? DaneOf(PeerCertificateCheck check) => check.Tlsa.Count > 0 ? check.Tlsa : null;
 }

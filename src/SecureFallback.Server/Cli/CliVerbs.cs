@@ -8,7 +8,7 @@ namespace SecureFallback.Server.Cli;
 /// <summary>
 /// Admin verbs: <c>securefallback users add NAME</c> (password from standard input or an interactive prompt),
 /// <c>users remove NAME</c>, <c>users list</c>, <c>accounts list|remove EMAIL</c> (<see cref="PortalAccountsCommand"/>),
-/// <c>messages revoke|extend ID</c> (<see cref="MessagesCommand"/>). They use the same settings and database as the server.
+/// <c>messages revoke|extend ID</c> (<see cref="MessagesCommand"/>), <c>tls-reports list|show|send</c> (<see cref="TlsReportsCommand"/>). They use the same settings and database as the server.
 /// </summary>
 internal static class CliVerbs
 {
@@ -28,6 +28,12 @@ internal static class CliVerbs
                                               the recipient sees "revoked", the sender gets a confirmation
           securefallback messages extend ID [--days N] [--recipient ADDRESS]
                                               hold them N days longer (default 14; at most 365 days from arrival)
+          securefallback tls-reports list     days x recipient domains with their TLS session counts (RFC 8460)
+          securefallback tls-reports show DATE DOMAIN
+                                              the TLS report (JSON) of DOMAIN for DATE (yyyy-MM-dd, UTC)
+          securefallback tls-reports send [--date DATE] [--now]
+                                              build and send a day's TLS reports now (default yesterday UTC; --now:
+                                              today so far); a report already sent to an address is not sent again
           securefallback check-tls TARGET     STARTTLS, certificate and level checks for a domain or host:port (exit 1: policy not met)
           securefallback keys list            master key versions and what uses each
           securefallback keys rotate          add a master key version and re-wrap every data key under it (bodies untouched)
@@ -40,7 +46,7 @@ internal static class CliVerbs
     /// <summary>Exit code of an unknown command or a stray argument.</summary>
     public const int UsageError = 2;
 
-    public static bool IsVerb(string word) => word is "users" or "accounts" or "messages" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
+    public static bool IsVerb(string word) => word is "users" or "accounts" or "messages" or "tls-reports" or "check-tls" or "keys" or "backup" or "help" or "--help" or "-h";
 
     public static async Task<int> RunAsync(string[] words, string[] settings)
     {
@@ -57,6 +63,11 @@ internal static class CliVerbs
         if (words is ["messages", ..])
         {
             return await MessagesCommand.RunAsync(words[1..], settings);
+        }
+
+        if (words is ["tls-reports", ..])
+        {
+            return await TlsReportsCommand.RunAsync(words[1..], settings);
         }
 
         if (words is ["check-tls", var target])

@@ -28,4 +28,28 @@ internal static class CommandLine
 
         return ([.. words], [.. settings]);
     }
+
+    /// <summary>
+    /// Takes a verb's own options <paramref name="names"/> (as <c>--x value</c>, <c>--x=value</c>, or a bare flag
+    /// <c>--x</c> with the value "") out of the settings; the rest stay settings for the configuration.
+    /// </summary>
+    public static (Dictionary<string, string> Options, string[] Settings) TakeOptions(string[] settings, params string[] names)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rest = new List<string>();
+        for (var i = 0; i < settings.Length; i++)
+        {
+            var (name, value) = settings[i].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (settings[i], null);
+            if (names.Contains(name, StringComparer.Ordinal))
+            {
+                value ??= i + 1 < settings.Length && !settings[i + 1].StartsWith("--", StringComparison.Ordinal) ? settings[++i] : "";
+                options[name] = value;
+                continue;
+            }
+
+            rest.Add(settings[i]);
+        }
+
+        return (options, [.. rest]);
+    }
 }

@@ -20,7 +20,7 @@ internal static class MessagesCommand
 
     public static async Task<int> RunAsync(string[] words, string[] settings)
     {
-        var (options, rest) = TakeOptions(settings);
+        var (options, rest) = CommandLine.TakeOptions(settings, "--days", "--recipient");
         if (words is not [var verb and ("revoke" or "extend"), var id] || !Guid.TryParse(id, out var messageId)
             || (verb == "revoke" && options.ContainsKey("--days")))
         {
@@ -70,26 +70,5 @@ internal static class MessagesCommand
             Console.Error.WriteLine(ex.Message.Split(" (Parameter", 2)[0]);
             return Refused;
         }
-    }
-
-    /// <summary>Takes <c>--days</c> and <c>--recipient</c> (as <c>--x value</c> or <c>--x=value</c>) out of the settings.</summary>
-    private static (Dictionary<string, string> Options, string[] Settings) TakeOptions(string[] settings)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rest = new List<string>();
-        for (var i = 0; i < settings.Length; i++)
-        {
-            var (name, value) = settings[i].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (settings[i], null);
-            if (name is "--days" or "--recipient")
-            {
-                value ??= i + 1 < settings.Length && !settings[i + 1].StartsWith("--", StringComparison.Ordinal) ? settings[++i] : "";
-                options[name] = value;
-                continue;
-            }
-
-            rest.Add(settings[i]);
-        }
-
-        return (options, [.. rest]);
     }
 }
