@@ -158,9 +158,9 @@ public static class PortalServiceCollectionExtensions
         // Errors get a page that says what to do; the status code stays (404 is still 404).
         app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
-        app.Use(ReplyUploads.ApplyLimitsAsync); // the reply form's larger body, buffered in memory only
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.Use(ReplyUploads.ApplyLimitsAsync); // the reply form's larger body, buffered in memory only, signed in only
         app.UseAuthorization();
         app.MapGet("/portal.css", () => Results.Text(PortalStyle.Css, "text/css; charset=utf-8"));
         PortalBranding.Map(app);

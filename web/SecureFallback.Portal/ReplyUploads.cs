@@ -20,13 +20,42 @@ internal static class ReplyUploads
     /// <summary>Room for the form's boundaries, headers, the text field and the anti-forgery token.</summary>
     private const long FormOverhead = 256 * 1024;
 
+    /// <summary>
+    /// Replies being received at once, each buffered in memory (and copied while composed and sealed): a few is
+    /// plenty for people typing replies, and the bound keeps many signed-in clients from exhausting memory.
+    /// </summary>
+    internal const int MaxConcurrentReplies = 4;
+
+    private static readonly SemaphoreSlim ReplySlots = new(MaxConcurrentReplies);
+
     public static async Task ApplyLimitsAsync(HttpContext context, Func<Task> next)
     {
-        if (!IsReplyPost(context.Request))
+        // Signed in only: anyone else keeps the default limits and is sent to sign in before the form is read.
+        if (!IsReplyPost(context.Request) || context.User.Identity?.IsAuthenticated != true)
         {
             await next();
             return;
         }
+
+        if (!await ReplySlots.WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "30";
+            return;
+        }
+
+        try
+        {
+            await ApplyLimitsToReplyAsync(context, next);
+        }
+        finally
+        {
+            ReplySlots.Release();
+        }
+    }
+
+    private static async Task ApplyLimitsToReplyAsync(HttpContext context, Func<Task> next)
+    {
 
         var maxBytes = context.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.ReplyMaxBytes;
         var limit = maxBytes + FormOverhead;

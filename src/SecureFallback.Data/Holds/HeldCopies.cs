@@ -93,7 +93,16 @@ public sealed class HeldCopies(SecureFallbackDbContext db, IDeliverySignal signa
     {
         var now = timeProvider.GetUtcNow();
         await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+        // Claimed first by an update that changes nothing but locks the rows (PostgreSQL), so the expiry scan, a revoke
+        // or another instance cannot end a hold between this check and the save and leave an extended grant behind.
+        var claimed = await db.Recipients.Where(r => recipientIds.Contains(r.Id) && r.Status == RecipientStatus.HeldForPickup)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.HoldUntil, r => r.HoldUntil), cancellationToken);
         var held = await LoadHeldAsync(recipientIds, cancellationToken);
+        if (held.Count != claimed)
+        {
+            return [];
+        }
+
         var ids = held.Select(r => r.Id).ToList();
         var grants = await db.PickupGrants.Where(g => ids.Contains(g.RecipientId)).ToListAsync(cancellationToken);
         foreach (var recipient in held)

@@ -58,6 +58,7 @@ public sealed class HeldLinkModel(HeldCopies heldCopies, IStringLocalizer<Portal
             Done = revoked.Count == 1
                 ? text["Held.RevokedText", Recipient.Address].Value
                 : null;
+            Error = Done is null ? text["Held.NotChanged"].Value : null; // lost to the expiry, a delivery attempt or another click
             return Page();
         }
 
@@ -67,6 +68,7 @@ public sealed class HeldLinkModel(HeldCopies heldCopies, IStringLocalizer<Portal
             Done = extended is [{ HoldUntil: { } until }]
                 ? text["Held.ExtendedText", Recipient.Address, text.When(until)].Value
                 : null;
+            Error = Done is null ? text["Held.NotChanged"].Value : null;
         }
         catch (ArgumentOutOfRangeException)
         {
