@@ -91,7 +91,8 @@ public sealed class HostileHtmlTests(ChromiumFixture chromium)
         Assert.Contains("<script>", await page.InnerTextAsync("table")); // shown as text, not run
         Assert.Equal("undefined", await page.EvaluateAsync<string>("typeof window.__xss"));
         await page.Locator("a[href^='/messages/']").First.ClickAsync();
-        await page.WaitForAddressAsync("**/messages/**");
+        // The message's body, not a load state: the hostile HTML may keep the page's load event waiting.
+        await page.Locator(".html-body").WaitForAsync();
         await page.WaitForTimeoutAsync(500);
 
         Assert.Contains("visible-marker", await page.InnerTextAsync(".html-body"));

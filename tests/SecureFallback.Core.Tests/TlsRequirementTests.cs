@@ -224,15 +224,24 @@ public sealed class TlsRequirementTests
     }
 
     [Theory]
-    [InlineData(MessageKind.DeliveryStatusNotification)]
     [InlineData(MessageKind.PickupNotice)]
-    [InlineData(MessageKind.ReadReceipt)]
     [InlineData(MessageKind.AccountNotice)]
     public void Decide_NoticeKinds_IgnoreRulesAndTheSendersRequests(MessageKind kind)
     {
         var requirement = TlsRequirement.Decide(Evaluator, "plain.test", Message("plain.test", "[secure] x", requireTls: true, tlsRequired: "No", kind: kind), null, Mx);
 
         Assert.Equal(new PolicyDecision(TlsLevel.Encrypt, FailureAction.DeliverPlain, TimeSpan.FromHours(4), false, "policy plain.test"), requirement.Decision);
+    }
+
+    [Theory]
+    [InlineData(MessageKind.DeliveryStatusNotification)]
+    [InlineData(MessageKind.ReadReceipt)]
+    public void Decide_ReportKinds_IgnoreRulesAndTheSendersRequests_ButNeverTheirDeliverPlain(MessageKind kind)
+    {
+        var requirement = TlsRequirement.Decide(Evaluator, "plain.test", Message("plain.test", "[secure] x", requireTls: true, tlsRequired: "No", kind: kind), null, Mx);
+
+        Assert.Equal((TlsLevel.Encrypt, FailureAction.Pickup, false), (requirement.Level, requirement.OnFailure, requirement.Decision.RequireTls));
+        Assert.StartsWith("policy plain.test; deliver-plain applies only to submitted mail", requirement.Decision.Source);
     }
 
     [Fact]

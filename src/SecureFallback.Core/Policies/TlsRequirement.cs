@@ -47,7 +47,7 @@ public sealed record TlsRequirement(PolicyDecision Decision, IReadOnlyList<strin
     public static TlsRequirement Decide(PolicyEvaluator policies, string domain, MessageTlsRequest? message, MtaStsPolicy? mtaSts, IReadOnlyList<string> mxHosts)
     {
         var decision = WithMtaSts(message is { Kind: MessageKind.Submitted } submitted ? ForSubmitted(policies, submitted) : policies.DomainPolicy(domain), mtaSts);
-        if (message is not null && !message.Kind.MayFollowDeliverPlain() && decision.OnFailure == FailureAction.DeliverPlain)
+        if (message is not null && !message.Kind.MayFollowDeliverPlain() && !message.Kind.MayTravelWithoutTls() && decision.OnFailure == FailureAction.DeliverPlain)
         {
             // What we write (a portal reply, a DSN with PINs and links) is never sent in clear: it waits and is retried.
             decision = decision with { OnFailure = FailureAction.Pickup, Source = $"{decision.Source}; deliver-plain applies only to submitted mail, not to {message.Kind}" };
