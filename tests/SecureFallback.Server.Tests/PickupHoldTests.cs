@@ -154,6 +154,8 @@ public sealed class PickupHoldTests
             {
                 ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
                 ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
+                // About expiry alone: a month on the fake clock would also make the unread copy due for a TLS retry.
+                ["SecureFallback:Pickup:DeliverWhenTlsReturns"] = "false",
             },
             time: clock);
         await server.SendAsync("alice@sender.test", ["carol@plain.test", "dave@plain.test"], "Results", "body");
