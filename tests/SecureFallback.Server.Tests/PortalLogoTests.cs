@@ -59,6 +59,23 @@ public sealed class PortalLogoTests
     }
 
     [Fact]
+    public async Task PngLogo_RemovedAfterTheStart_IsStillServed_BecauseItWasReadAtTheStart()
+    {
+        var logo = Path.Combine(Path.GetTempPath(), $"logo-{Guid.NewGuid():N}.png");
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+        await File.WriteAllBytesAsync(logo, png);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string> { ["SecureFallback:Branding:LogoPath"] = logo });
+        File.Delete(logo);
+        using var http = new HttpClient { BaseAddress = server.WebAddress };
+
+        var answer = await http.GetAsync("/branding/logo");
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(png, await answer.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
     public async Task LogoFile_WithADoctype_OrAPngNameWithoutThePngSignature_StopsTheStart()
     {
         var svg = Path.Combine(Path.GetTempPath(), $"logo-{Guid.NewGuid():N}.svg");
