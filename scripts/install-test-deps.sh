@@ -89,8 +89,10 @@ check "PostgreSQL server binaries" test -x "$(ls -d /usr/lib/postgresql/*/bin 2>
 check "testssl.sh" testssl --version
 check "openssl" openssl version
 check "spamassassin" spamassassin --version
-# A local-only scoring run, as the test makes it: rules load and a score comes out, with no network and no user state.
-check "spamassassin scores locally" bash -c 'home=$(mktemp -d) && trap "rm -rf $home" EXIT && touch "$home/prefs" &&
-  printf "From: a@example.org\nTo: b@example.org\nSubject: check\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nMessage-ID: <c@example.org>\n\nhello\n" |
-  HOME=$home spamassassin -L -t -x -p "$home/prefs" --cf="use_bayes 0" --cf="bayes_auto_learn 0" | grep -q "^X-Spam-Status: .*score="'
+# A local-only scoring run, as the test makes it, with no network and no user state: the rules must be loaded, so
+# the GTUBE test string scores 1000 (with no rules every message scores 0 and the notice test would judge nothing).
+check "spamassassin's rules are loaded (GTUBE scores 1000)" bash -c 'home=$(mktemp -d) && trap "rm -rf $home" EXIT && touch "$home/prefs" &&
+  printf "From: a@example.org\nTo: b@example.org\nSubject: check\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nMessage-ID: <c@example.org>\n\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n" |
+  HOME=$home spamassassin -L -t -x -p "$home/prefs" --cf="use_bayes 0" --cf="bayes_auto_learn 0" |
+  grep -Eq "^X-Spam-Status: Yes, score=[0-9]{4,}"'
 exit $fail

@@ -21,7 +21,8 @@ internal static partial class BrandingOptionsSetup
         branding.OrganizationName = branding.OrganizationNameIsDefault ? BrandingOptions.UnnamedOrganization : older!.Trim();
     }
 
-    [GeneratedRegex("^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+    // \z, not $: $ also matches before a final line break, which would let "#fa0\n" into the stylesheet.
+    [GeneratedRegex(@"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\z")]
     internal static partial Regex HexColor();
 }
 
@@ -66,6 +67,10 @@ internal sealed class BrandingOptionsValidator : IValidateOptions<BrandingOption
             catch (InvalidDataException e)
             {
                 return ValidateOptionsResult.Fail($"SecureFallback:Branding:LogoPath '{options.LogoPath}' is not a usable {extension.TrimStart('.').ToUpperInvariant()} logo: {e.Message}.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return ValidateOptionsResult.Fail($"SecureFallback:Branding:LogoPath '{options.LogoPath}' cannot be read: {e.Message}");
             }
         }
 

@@ -33,6 +33,35 @@ public sealed class PhoneLayoutTests(ChromiumFixture chromium, PortalTour tour, 
         var page = await context.NewPageAsync();
         await tourPage.OpenAsync(page, tour);
 
+        await AssertFitsAPhoneAsync(page, name);
+    }
+
+    /// <summary>The text-heavy recipient pages in German and French, whose words and sentences are longer than English.</summary>
+    [Theory]
+    [InlineData("front", "de")]
+    [InlineData("front", "fr")]
+    [InlineData("register", "de")]
+    [InlineData("register", "fr")]
+    [InlineData("message", "de")]
+    [InlineData("message", "fr")]
+    [InlineData("sign-in", "de")]
+    [InlineData("sign-in", "fr")]
+    public async Task TranslatedPage_At360x640_HasNoSidewaysScrolling_SmallTargets_OrAxeViolations(string name, string language)
+    {
+        var tourPage = TourPages.Named(name);
+        var options = Phone();
+        options.Locale = language;
+        options.ExtraHTTPHeaders = new Dictionary<string, string> { ["Accept-Language"] = language };
+        await using var context = await tour.NewContextAsync(chromium, tourPage.Session, options);
+        var page = await context.NewPageAsync();
+        await tourPage.OpenAsync(page, tour);
+
+        Assert.Equal(language, await page.GetAttributeAsync("html", "lang"));
+        await AssertFitsAPhoneAsync(page, $"{name} ({language})");
+    }
+
+    private async Task AssertFitsAPhoneAsync(IPage page, string name)
+    {
         var scrollWidth = await page.EvaluateAsync<int>("() => document.scrollingElement.scrollWidth");
         var sticking = await page.EvaluateAsync<string[]>(PhoneChecks.ElementsPastTheRightEdge, Width);
         Assert.True(scrollWidth <= Width, $"{name}: the page is {scrollWidth} px wide at {Width} px; sticking out: {string.Join("; ", sticking)}");

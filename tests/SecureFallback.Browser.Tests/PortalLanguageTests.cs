@@ -90,6 +90,41 @@ public sealed partial class PortalLanguageTests(ChromiumFixture chromium)
         Assert.Contains(answer.Headers.GetValues("Set-Cookie"), c => c.Contains("de", StringComparison.Ordinal));
     }
 
+    /// <summary>Return addresses as they arrive in the query (still percent-encoded): control characters, a backslash
+    /// however encoded lead to the front page; a path with letters outside ASCII comes back, percent-encoded.</summary>
+    [Theory]
+    [InlineData("/%5Cevil.example/", "/")]
+    [InlineData("/%255Cevil.example/", "/")]
+    [InlineData("/%09/evil.example/", "/")]
+    [InlineData("/inbox%0d%0aSet-Cookie:%20x=y", "/")]
+    [InlineData("/%C3%A9", "/%C3%A9")]
+    [InlineData("/%25C3%25A9", "/%C3%A9")]
+    [InlineData("/%C3%A9%3Fq%3D%C3%BC%26r%3D1", "/%C3%A9?q=%C3%BC&r=1")]
+    public async Task LanguageSwitch_EncodesTheReturnPath_AndRefusesControlCharactersAndBackslashes(string rawReturnUrl, string location)
+    {
+        await using var server = await SecureFallbackInstance.StartAsync();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.WebAddress };
+
+        var answer = await http.GetAsync($"/language/fr?returnUrl={rawReturnUrl}");
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, answer.StatusCode);
+        Assert.Equal(location, answer.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task LanguageSwitch_OnAMissingPageWithANonAsciiPath_ReturnsThere()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.WebAddress };
+        var missing = await (await http.GetAsync("/caf%C3%A9-gone")).Content.ReadAsStringAsync();
+        var link = System.Net.WebUtility.HtmlDecode(SwitchLink().Match(missing).Groups[1].Value);
+
+        var answer = await http.GetAsync(link);
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, answer.StatusCode);
+        Assert.Equal("/caf%C3%A9-gone", answer.Headers.Location!.OriginalString);
+    }
+
     [Fact]
     public async Task GermanPages_ShowNoEnglish()
     {
@@ -153,4 +188,7 @@ public sealed partial class PortalLanguageTests(ChromiumFixture chromium)
     /// <summary>Common English words that no German page of ours contains (names, addresses and the subject aside).</summary>
     [GeneratedRegex(@"\b(the|your|you|and|with|this|message|messages|password|sign|account|enter|please|here|back|new|waiting|from|date|subject|error|page|not|code from)\b", RegexOptions.IgnoreCase)]
     private static partial Regex EnglishWords();
+
+    [GeneratedRegex("href=\"(/language/fr\\?returnUrl=[^\"]*)\"")]
+    private static partial Regex SwitchLink();
 }

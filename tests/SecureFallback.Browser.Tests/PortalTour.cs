@@ -23,6 +23,11 @@ public sealed partial class PortalTour : IAsyncLifetime
 {
     public const string AdminPassword = "an admin console password";
 
+    /// <summary>A long, realistic name: the header must wrap it on a phone.</summary>
+    public const string OrganizationName = "Example Health Cooperative of Northern Switzerland";
+
+    public const string SupportContact = "Questions about a message? Call +41 44 000 00 00 or write to help@example-health.test";
+
     /// <summary>A word of 300 characters with no break opportunity, as some mail carries (a token, a URL).</summary>
     public static readonly string LongWord = string.Concat(Enumerable.Repeat("Unbroken", 38))[..300];
 
@@ -31,6 +36,7 @@ public sealed partial class PortalTour : IAsyncLifetime
     private ScriptedSmtpReceiver? _plain;
     private TlsSmtpReceiver? _senderServer;
     private SecureFallbackInstance? _server;
+    private string? _logo;
 
     public SecureFallbackInstance Server => _server ?? throw new InvalidOperationException("the tour has not started");
 
@@ -80,11 +86,16 @@ public sealed partial class PortalTour : IAsyncLifetime
     {
         _plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         _senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
+        var logo = _logo = TourLogo.Write(0x1b, 0x5e, 0x20);
         _server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
         {
             ["SecureFallback:Delivery:Routes:plain.test"] = _plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = _senderServer.Route,
             ["SecureFallback:Notices:From"] = "secure-reply@portal.test",
+            ["SecureFallback:Branding:OrganizationName"] = OrganizationName,
+            ["SecureFallback:Branding:LogoPath"] = logo,
+            ["SecureFallback:Branding:AccentColor"] = "#1b5e20", // not the default; white text on it
+            ["SecureFallback:Branding:SupportContact"] = SupportContact,
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000", // every page is opened at two sizes
             ["SecureFallback:Portal:ReplyMaxBytes"] = "8192", // so that a 300 KB upload meets the 413 page
             ["SecureFallback:Rules:0:SubjectContains"] = "[pin]",
@@ -203,6 +214,11 @@ public sealed partial class PortalTour : IAsyncLifetime
         if (_plain is not null)
         {
             await _plain.DisposeAsync();
+        }
+
+        if (_logo is not null)
+        {
+            File.Delete(_logo);
         }
     }
 

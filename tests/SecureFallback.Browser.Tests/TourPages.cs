@@ -70,6 +70,7 @@ public static class TourPages
         Get("admin-message", TourSession.Admin, "", tour => tour.AdminMessagePath, forRecipients: false),
         Get("admin-policies", TourSession.Admin, "/admin/policies", forRecipients: false),
         Get("admin-shadow", TourSession.Admin, "/admin/shadow", forRecipients: false),
+        Get("admin-tls-reports", TourSession.Admin, "/admin/tls-reports", forRecipients: false),
         Get("admin-forbidden", TourSession.Recipient, "/admin/queue", forRecipients: false),
     ];
 

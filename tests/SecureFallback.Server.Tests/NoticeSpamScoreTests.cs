@@ -59,6 +59,28 @@ public sealed partial class NoticeSpamScoreTests(ITestOutputHelper output)
         output.WriteLine($"{language}{(withLogo ? " with logo" : "")}: score {score.ToString(CultureInfo.InvariantCulture)}, rules hit: {rules}");
         output.WriteLine(report);
         Assert.True(score < MaxScore, $"{language}: SpamAssassin score {score} (rules {rules})");
+        Assert.Contains("HTML_MESSAGE", rules.Split(',')); // the rules were loaded: a low score is not an empty rule set
+    }
+
+    /// <summary>The positive control: with no rules loaded every message scores 0, and the notices would pass unjudged.</summary>
+    [Fact]
+    public async Task Gtube_ScoresAtLeast1000_SoSpamAssassinsRulesAreLoaded()
+    {
+        var gtube = """
+            From: a@example.org
+            To: b@example.org
+            Subject: rules check
+            Date: Thu, 01 Jan 2026 00:00:00 +0000
+            Message-ID: <gtube@example.org>
+
+            XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X
+
+            """.ReplaceLineEndings("\r\n");
+
+        var (score, rules, _) = await ScoreAsync(System.Text.Encoding.ASCII.GetBytes(gtube));
+
+        Assert.True(score >= 1000, $"GTUBE scored {score} (rules {rules}): SpamAssassin's rules are not loaded; run scripts/install-test-deps.sh");
+        Assert.Contains("GTUBE", rules.Split(','));
     }
 
     private static async Task<(double Score, string Rules, string Report)> ScoreAsync(byte[] message)

@@ -18,6 +18,9 @@ public sealed class PortalLogoTests
           <foreignObject width="10" height="10"><div xmlns="http://www.w3.org/1999/xhtml">html</div></foreignObject>
           <set attributeName="onmouseover" to="alert(5)"/>
           <animate attributeName="href" values="javascript:alert(6)"/>
+          <style>.a{fill:u<tspan>x</tspan>rl(https://evil.example/style-element)}</style>
+          <rect class="a" width="2" height="2" style="fill:image-set('https://evil.example/image-set' 1x)"/>
+          <rect width="2" height="2" fill="-webkit-image-set(url-less 'https://evil.example/webkit' 1x)"/>
         </svg>
         """;
 
@@ -39,7 +42,7 @@ public sealed class PortalLogoTests
             Assert.Equal("default-src 'none'; style-src 'unsafe-inline'", answer.Headers.GetValues("Content-Security-Policy").Single());
             Assert.Equal("nosniff", answer.Headers.GetValues("X-Content-Type-Options").Single());
             Assert.Contains("max-age", answer.Headers.CacheControl!.ToString());
-            foreach (var hostile in new[] { "script", "onload", "onclick", "onmouseover", "evil.example", "javascript", "foreignObject", "xhtml", "<set", "<animate", "<image", "<use" })
+            foreach (var hostile in new[] { "script", "onload", "onclick", "onmouseover", "evil.example", "javascript", "foreignObject", "xhtml", "<set", "<animate", "<image", "<use", "<style", "image-set" })
             {
                 Assert.DoesNotContain(hostile, svg, StringComparison.OrdinalIgnoreCase);
             }
@@ -53,6 +56,23 @@ public sealed class PortalLogoTests
         {
             File.Delete(logo);
         }
+    }
+
+    [Fact]
+    public async Task PngLogo_RemovedAfterTheStart_IsStillServed_BecauseItWasReadAtTheStart()
+    {
+        var logo = Path.Combine(Path.GetTempPath(), $"logo-{Guid.NewGuid():N}.png");
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+        await File.WriteAllBytesAsync(logo, png);
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string> { ["SecureFallback:Branding:LogoPath"] = logo });
+        File.Delete(logo);
+        using var http = new HttpClient { BaseAddress = server.WebAddress };
+
+        var answer = await http.GetAsync("/branding/logo");
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(png, await answer.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
     }
 
     [Fact]

@@ -72,6 +72,7 @@ public sealed class ProcessTests
     [InlineData("--SecureFallback:Portal:ReplyMaxBytes=1000000000", "SecureFallback:Portal:ReplyMaxBytes 1000000000 must be between 1024 and 104857600 (100 MB).")]
     [InlineData("--SecureFallback:Portal:RepliesPerHour=0", "SecureFallback:Portal:RepliesPerHour 0 must be at least 1.")]
     [InlineData("--SecureFallback:Branding:AccentColor=blue", "SecureFallback:Branding:AccentColor 'blue' must be a colour such as #1f4e79 or #fa0.")]
+    [InlineData("--SecureFallback:Branding:AccentColor=#fa0\n", "SecureFallback:Branding:AccentColor '#fa0\n' must be a colour such as #1f4e79 or #fa0.")]
     [InlineData("--SecureFallback:Branding:LogoPath=/nonexistent/logo.png", "SecureFallback:Branding:LogoPath '/nonexistent/logo.png' does not exist.")]
     [InlineData("--SecureFallback:Branding:LogoPath=/etc/hostname", "SecureFallback:Branding:LogoPath '/etc/hostname' must be a .png or .svg file.")]
     [InlineData("--SecureFallback:Roles=Intake,Mailer", "SecureFallback:Roles must be All or a comma-separated list of Intake, Delivery and Portal")]

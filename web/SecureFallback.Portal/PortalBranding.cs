@@ -17,6 +17,9 @@ public sealed record PortalLogo(byte[] Content, string ContentType, string ETag)
     /// <summary>The logo's one address on our origin.</summary>
     public const string Url = "/branding/logo";
 
+    /// <summary>The largest logo file read: a logo is a small picture, and every page asks for it.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Reads and checks the logo at <paramref name="path"/>: a PNG by its signature, an SVG through <see cref="SvgLogoSanitizer"/>.</summary>
@@ -24,6 +27,11 @@ public sealed record PortalLogo(byte[] Content, string ContentType, string ETag)
     public static PortalLogo Load(string path)
     {
         using var file = File.OpenRead(path);
+        if (file.Length > MaxBytes)
+        {
+            throw new InvalidDataException($"it is larger than 1 MB ({file.Length} bytes)");
+        }
+
         if (string.Equals(Path.GetExtension(path), ".svg", StringComparison.OrdinalIgnoreCase))
         {
             return Of(SvgLogoSanitizer.Sanitize(file), "image/svg+xml");
@@ -40,7 +48,7 @@ public sealed record PortalLogo(byte[] Content, string ContentType, string ETag)
         new(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..32]}\"");
 }
 
-/// <summary>The logo read at the first request for it (its file was already checked at start), or null without one.</summary>
+/// <summary>The logo, read once when the portal is mapped at start (its file checked by the options validator), or null without one.</summary>
 internal sealed record LoadedLogo(PortalLogo? Logo);
 
 /// <summary>How every portal page shows the organisation: name, logo, accent colour and support line.</summary>
@@ -83,6 +91,8 @@ public static class PortalBranding
 
     internal static void Map(WebApplication app)
     {
+        // Read now, not at the first request: a file moved or removed after the start never breaks a page.
+        app.Services.GetRequiredService<LoadedLogo>();
         app.MapGet(StyleUrl, (IOptions<BrandingOptions> branding, HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=3600";

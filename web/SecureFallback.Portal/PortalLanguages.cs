@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -62,16 +64,60 @@ public static class PortalLanguages
             });
         }
 
-        return Results.Redirect(IsLocalPath(returnUrl) ? returnUrl! : "/");
+        return Results.Redirect(LocalReturnUrl(returnUrl) ?? "/");
     });
+
+    /// <summary>
+    /// <paramref name="returnUrl"/> as a Location header may carry it (a path on this site, percent-encoded, with its
+    /// query), or null when it is not one: checked before and after its path is decoded, so an encoded backslash or
+    /// control character is refused too, and a letter outside ASCII is encoded instead of failing the response.
+    /// </summary>
+    public static string? LocalReturnUrl(string? returnUrl)
+    {
+        if (!IsLocalPath(returnUrl))
+        {
+            return null;
+        }
+
+        var mark = returnUrl!.IndexOf('?', StringComparison.Ordinal);
+        var path = PathString.FromUriComponent(mark < 0 ? returnUrl : returnUrl[..mark]);
+        if (!IsLocalPath(path.Value))
+        {
+            return null;
+        }
+
+        return path.ToUriComponent() + (mark < 0 ? "" : new QueryString(EscapeOutsideAscii(returnUrl[mark..])).ToUriComponent());
+    }
+
+    /// <summary>Percent-encodes, as UTF-8, every character that is not printable ASCII; the rest stays as it is.</summary>
+    private static string EscapeOutsideAscii(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value is > 0x20 and < 0x7F)
+            {
+                escaped.Append((char)rune.Value);
+                continue;
+            }
+
+            foreach (var b in bytes[..rune.EncodeToUtf8(bytes)])
+            {
+                escaped.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return escaped.ToString();
+    }
 
     /// <summary>The switch's link to <paramref name="code"/>, coming back to the page of <paramref name="request"/>.</summary>
     public static string SwitchUrl(HttpRequest request, string code)
     {
         // An error page shown in place of the address asked for (404 re-executed) comes back to that address.
         var page = request.HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is { } reExecuted
-            ? reExecuted.OriginalPathBase + reExecuted.OriginalPath + reExecuted.OriginalQueryString
-            : request.PathBase + request.Path + request.QueryString;
+            ? new PathString(reExecuted.OriginalPathBase + reExecuted.OriginalPath).ToUriComponent() + reExecuted.OriginalQueryString
+            : (request.PathBase + request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         return $"/language/{code}?returnUrl={Uri.EscapeDataString(page)}";
     }
 

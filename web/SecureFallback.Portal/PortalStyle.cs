@@ -4,7 +4,8 @@ namespace SecureFallback.Portal;
 internal static class PortalStyle
 {
     public const string Css = """
-        body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
+        body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b;overflow-wrap:break-word}
+        h1,h2{hyphens:auto}
         label{display:block;margin-top:1rem;font-weight:600}
         input[type=email],input[type=password],input[type=text]{width:100%;max-width:24rem;padding:.5rem;font-size:1rem}
         button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}

@@ -7,7 +7,7 @@ namespace SecureFallback.Portal;
 /// <summary>
 /// Keeps of an SVG logo only what draws a picture: an allow-list of SVG elements and presentation attributes over
 /// System.Xml with DTDs prohibited (no entities, no external files). Scripts, event handlers, foreign objects,
-/// animations, images, <c>use</c>, links and every reference outside the document (<c>url(http…)</c>, <c>href</c>
+/// animations, images, <c>style</c> elements, <c>use</c>, links and every reference outside the document (<c>url(http…)</c>, <c>href</c>
 /// other than <c>#id</c>) are dropped. The result is served under its own restrictive CSP as well.
 /// </summary>
 internal static class SvgLogoSanitizer
@@ -18,7 +18,7 @@ internal static class SvgLogoSanitizer
     private static readonly HashSet<string> Elements = new(StringComparer.Ordinal)
     {
         "svg", "g", "defs", "title", "desc", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
-        "text", "tspan", "linearGradient", "radialGradient", "stop", "clipPath", "mask", "symbol", "style",
+        "text", "tspan", "linearGradient", "radialGradient", "stop", "clipPath", "mask", "symbol",
     };
 
     private static readonly HashSet<string> Attributes = new(StringComparer.Ordinal)
@@ -90,11 +90,6 @@ internal static class SvgLogoSanitizer
 
             Clean(child);
         }
-
-        if (element.Name.LocalName == "style" && !IsSafeStyle(element.Value))
-        {
-            element.Remove();
-        }
     }
 
     private static bool IsAllowed(XAttribute attribute)
@@ -119,12 +114,17 @@ internal static class SvgLogoSanitizer
 
     private static bool IsLocalReference(string value) => value.StartsWith('#') && !value.Contains(':', StringComparison.Ordinal);
 
-    /// <summary>No reference out of the document, no script in a value: only <c>url(#id)</c> may name anything.</summary>
+    /// <summary>
+    /// No reference out of the document, no script in a value: only <c>url(#id)</c> may name anything;
+    /// <c>image-set()</c> and <c>src()</c>, which load by a plain string, are refused outright. (A <c>style</c>
+    /// element is not kept at all: browsers read only its own text nodes, so its checked text is not what they apply.)
+    /// </summary>
     private static bool IsSafeStyle(string value)
     {
         var lower = value.ToLowerInvariant();
         if (lower.Contains("javascript", StringComparison.Ordinal) || lower.Contains("expression", StringComparison.Ordinal)
-            || lower.Contains("@import", StringComparison.Ordinal) || lower.Contains('\\') || lower.Contains("<", StringComparison.Ordinal))
+            || lower.Contains("@import", StringComparison.Ordinal) || lower.Contains('\\') || lower.Contains("<", StringComparison.Ordinal)
+            || lower.Contains("image-set", StringComparison.Ordinal) || lower.Contains("src(", StringComparison.Ordinal))
         {
             return false;
         }

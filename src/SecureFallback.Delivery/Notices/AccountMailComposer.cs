@@ -23,7 +23,7 @@ internal sealed class AccountMailComposer(MailBrand brand, Uri portal, MailboxAd
         var message = new MimeMessage();
         message.From.Add(brand.From(from));
         message.To.Add(EnvelopeMailbox.Create(recipient));
-        message.Subject = words.Format(subject, brand.Organization);
+        message.Subject = words.Format(subject, brand.OrganizationIn(words));
         message.Date = now;
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
@@ -39,7 +39,7 @@ internal sealed class AccountMailComposer(MailBrand brand, Uri portal, MailboxAd
             {enter}
 
             {words["Account.Ignore"]}
-            {words.Format("Account.NobodyAsks", brand.Organization)}
+            {words.Format("Account.NobodyAsks", brand.OrganizationIn(words))}
 
             """ + brand.TextFooter(words);
         static string E(string text) => MailBrand.E(text);
@@ -48,7 +48,7 @@ internal sealed class AccountMailComposer(MailBrand brand, Uri portal, MailboxAd
             <p>{E(words[why])}</p>
             <p>{E(words["Account.Code"])} <strong style="font-family:Consolas,monospace;font-size:1.3em">{E(code)}</strong></p>
             <p>{E(enter)}</p>
-            <p>{E(words["Account.Ignore"])}<br>{E(words.Format("Account.NobodyAsks", brand.Organization))}</p>
+            <p>{E(words["Account.Ignore"])}<br>{E(words.Format("Account.NobodyAsks", brand.OrganizationIn(words)))}</p>
             """);
         message.Body = MailBrand.Body(text, html);
         return message;

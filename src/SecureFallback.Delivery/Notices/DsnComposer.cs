@@ -114,7 +114,7 @@ internal sealed class DsnComposer(string reportingMta, MailboxAddress from, Time
     private string HumanReadable(QueuedMessage original, IReadOnlyList<QueuedRecipient> reported, IReadOnlyDictionary<long, HeldPin> pins, IReadOnlyDictionary<long, HeldLinks> links, MailWords words)
     {
         var text = new StringBuilder();
-        text.Append(words.Format("Dsn.Intro", reportingMta, _brand.Organization)).Append("\n\n");
+        text.Append(words.Format("Dsn.Intro", reportingMta, _brand.OrganizationIn(words))).Append("\n\n");
         text.Append(words.Format("Dsn.About", words.When(original.ReceivedAt))).Append("\n\n");
         foreach (var recipient in reported)
         {

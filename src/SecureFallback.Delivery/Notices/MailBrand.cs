@@ -26,7 +26,11 @@ internal sealed class MailBrand
     /// <summary>No organisation configured: "this organisation", the default colour, no support line.</summary>
     public static MailBrand Unnamed { get; } = new(new BrandingOptions { OrganizationNameIsDefault = true });
 
+    /// <summary>The configured name; "this organisation" in English when none is (mail uses <see cref="OrganizationIn"/>).</summary>
     public string Organization { get; }
+
+    /// <summary>The organisation's name as <paramref name="words"/>' reader reads it: "this organisation" in their language when none is set.</summary>
+    public string OrganizationIn(MailWords words) => Named ? Organization : words["Organization.Unnamed"];
 
     /// <summary>False when no organisation name is configured (then the From address keeps its bare form).</summary>
     public bool Named { get; }
@@ -42,7 +46,7 @@ internal sealed class MailBrand
     /// <summary>The closing lines of every text part: the organisation and its support line.</summary>
     public string TextFooter(MailWords words)
     {
-        var footer = new StringBuilder("\n-- \n").Append(words.Format("Footer.Service", Organization)).Append('\n');
+        var footer = new StringBuilder("\n-- \n").Append(words.Format("Footer.Service", OrganizationIn(words))).Append('\n');
         return Support is null ? footer.ToString() : footer.Append(Support).Append('\n').ToString();
     }
 
@@ -58,10 +62,10 @@ internal sealed class MailBrand
             <html lang="{words.Code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>
             <body style="margin:0;padding:0;background:#ffffff;color:#1a1a1a">
             <div style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;max-width:40rem;margin:0 auto;padding:16px">
-            <div style="border-bottom:4px solid {Accent};padding-bottom:8px;margin-bottom:16px"><strong style="font-size:1.25em;color:{Accent}">{E(Organization)}</strong></div>
+            <div style="border-bottom:4px solid {Accent};padding-bottom:8px;margin-bottom:16px"><strong style="font-size:1.25em;color:{Accent}">{E(OrganizationIn(words))}</strong></div>
             {top}
             {body}
-            <p style="margin-top:24px;padding-top:8px;border-top:1px solid #cccccc;font-size:0.9em;color:#444444">{E(words.Format("Footer.Service", Organization))}{support}</p>
+            <p style="margin-top:24px;padding-top:8px;border-top:1px solid #cccccc;font-size:0.9em;color:#444444">{E(words.Format("Footer.Service", OrganizationIn(words)))}{support}</p>
             </div>
             </body></html>
             """;

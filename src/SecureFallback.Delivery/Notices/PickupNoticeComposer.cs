@@ -31,11 +31,11 @@ internal sealed class PickupNoticeComposer(MailBrand brand, Uri portal, MailboxA
         var message = new MimeMessage();
         message.From.Add(brand.From(from));
         message.To.Add(EnvelopeMailbox.Create(notice.Recipient));
-        message.Subject = words.Format("Pickup.Subject", senderName, brand.Organization);
+        message.Subject = words.Format("Pickup.Subject", senderName, brand.OrganizationIn(words));
         message.Date = timeProvider.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        var top = second is null ? null : $"{second["LanguageName"]}: {second.Format("Pickup.SecondLine", senderName, brand.Organization, portal, notice.ReferenceCode)}";
+        var top = second is null ? null : $"{second["LanguageName"]}: {second.Format("Pickup.SecondLine", senderName, brand.OrganizationIn(second), portal, notice.ReferenceCode)}";
         message.Body = MailBrand.Body(Text(notice, senderName, words, top), Html(notice, senderName, words, top, second?.Code));
         return message;
     }
@@ -45,7 +45,7 @@ internal sealed class PickupNoticeComposer(MailBrand brand, Uri portal, MailboxA
         senderName == notice.OriginalSender.Address ? senderName : $"{senderName} <{notice.OriginalSender.Address}>";
 
     private string Why(PickupNotice notice, MailWords words) =>
-        words.Format(notice.HeldByRule ? "Pickup.WhyRule" : "Pickup.WhyTls", brand.Organization);
+        words.Format(notice.HeldByRule ? "Pickup.WhyRule" : "Pickup.WhyTls", brand.OrganizationIn(words));
 
     /// <summary>
     /// The subject the notice may show (<c>Notices:IncludeSubject</c>): never for a message that needs the sender's

@@ -20,12 +20,12 @@ internal sealed class SecondStepMailComposer(MailBrand brand, Uri portal, Mailbo
         var message = new MimeMessage();
         message.From.Add(brand.From(from));
         message.To.Add(EnvelopeMailbox.Create(recipient));
-        message.Subject = words.Format("SecondStep.Subject", brand.Organization);
+        message.Subject = words.Format("SecondStep.Subject", brand.OrganizationIn(words));
         message.Date = now;
         message.MessageId = MimeUtils.GenerateMessageId(reportingMta);
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var changed = words.Format("SecondStep.Changed", portal, words.When(now));
-        var ifNot = words.Format("SecondStep.IfNot", brand.Organization);
+        var ifNot = words.Format("SecondStep.IfNot", brand.OrganizationIn(words));
         var text = $"""
             {words["Hello"]}
 
