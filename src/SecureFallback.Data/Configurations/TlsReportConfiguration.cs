@@ -32,7 +32,7 @@ internal sealed class TlsReportSendConfiguration : IEntityTypeConfiguration<TlsR
         builder.HasKey(s => s.Id);
         builder.Property(s => s.Day).HasMaxLength(10);
         builder.Property(s => s.PolicyDomain).HasMaxLength(255);
-        builder.Property(s => s.Rua).HasMaxLength(1024);
+        builder.Property(s => s.Rua).HasMaxLength(TlsRptRecord.MaxRuaLength);
         builder.Property(s => s.ReportId).HasMaxLength(128);
         builder.Property(s => s.LastError).HasMaxLength(TlsReportSend.ErrorLength);
         builder.HasIndex(s => new { s.Day, s.PolicyDomain, s.Rua }).IsUnique();
