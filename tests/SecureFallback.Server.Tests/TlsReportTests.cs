@@ -99,6 +99,32 @@ public sealed class TlsReportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendNow_StillReportsAGoodDomain_AfterADomainWhoseRuaCannotBeStored()
+    {
+        await using var reports = await TestHttpsServer.StartAsync(_ca.Issue(["reports.test"]), "");
+        _dns.Txt($"_smtp._tls.{Domain}", $"v=TLSRPTv1; rua=https://reports.test:{reports.Port}/tlsrpt");
+        _dns.Txt("_smtp._tls.a-first.test", $"v=TLSRPTv1; rua=https://reports.test:{reports.Port}/{new string('x', 1100)}");
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await StartAsync(plain.Port);
+        await HoldAsync(server);
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+            var row = await db.TlsSessionCounts.AsNoTracking().FirstAsync();
+            row.Id = 0;
+            row.PolicyDomain = "a-first.test";
+            db.TlsSessionCounts.Add(row);
+            await db.SaveChangesAsync();
+        }
+
+        var (exitCode, output) = await CliAsync(server, "tls-reports", "send", "--now");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"{Domain}: sent to https://reports.test:{reports.Port}/tlsrpt", output);
+        Assert.Equal("/tlsrpt", Assert.Single(reports.Posts).Path); // the overlong rua is dropped, not sent to
+    }
+
+    [Fact]
     public async Task Report_OfAnMtaStsDomain_CarriesItsStsPolicy()
     {
         await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), $"version: STSv1\nmode: enforce\nmx: mx.{Domain}\nmax_age: 86400\n");

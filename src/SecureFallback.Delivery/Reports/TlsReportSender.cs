@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -78,7 +79,17 @@ public sealed class TlsReportSender
 
             foreach (var rua in ruas)
             {
-                results.Add(await SendOneAsync(db, dayText, day, end, domain.Key, [.. domain], rua, cancellationToken));
+                try
+                {
+                    results.Add(await SendOneAsync(db, dayText, day, end, domain.Key, [.. domain], rua, cancellationToken));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One rua that cannot be handled (a row that cannot be written, mail that cannot be composed)
+                    // must not stop the day's other reports: it is recorded as failed and the run goes on.
+                    db.ChangeTracker.Clear();
+                    results.Add(await RecordFailureAsync(db, dayText, domain.Key, rua, ex, cancellationToken));
+                }
             }
         }
 
@@ -173,8 +184,37 @@ public sealed class TlsReportSender
         {
             // Another instance created it first (the unique day × domain × rua index): use theirs.
             db.Entry(row).State = EntityState.Detached;
-            return await db.TlsReportSends.AsNoTracking().SingleAsync(s => s.Day == day && s.PolicyDomain == domain && s.Rua == rua, cancellationToken);
+            // Without a row the insert failed for another reason (a value the column cannot hold): that error stands.
+            var theirs = await db.TlsReportSends.AsNoTracking().SingleOrDefaultAsync(s => s.Day == day && s.PolicyDomain == domain && s.Rua == rua, cancellationToken);
+            if (theirs is null)
+            {
+                throw;
+            }
+
+            return theirs;
         }
+    }
+
+    /// <summary>Marks the rua's row (when it has one) failed with <paramref name="exception"/>'s message, and logs it.</summary>
+    private async Task<TlsReportResult> RecordFailureAsync(SecureFallbackDbContext db, string dayText, string domain, Uri rua, Exception exception, CancellationToken cancellationToken)
+    {
+        var error = exception.Message.Length > TlsReportSend.ErrorLength ? exception.Message[..TlsReportSend.ErrorLength] : exception.Message;
+        var attempt = 1;
+        try
+        {
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+            await db.TlsReportSends.Where(s => s.Day == dayText && s.PolicyDomain == domain && s.Rua == rua.OriginalString)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastError, error).SetProperty(x => x.ClaimedUntil, (DateTimeOffset?)null), cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            attempt = await db.TlsReportSends.Where(s => s.Day == dayText && s.PolicyDomain == domain && s.Rua == rua.OriginalString).Select(s => s.Attempts).FirstOrDefaultAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException)
+        {
+            // Not even the failure can be recorded: the log line below is what remains of it.
+        }
+
+        TlsReportLog.SendFailed(_logger, domain, dayText, rua.OriginalString, attempt, error);
+        return new(domain, rua.OriginalString, $"failed: {error}");
     }
 
     /// <summary>Claims the row for this run: one conditional update, so of two instances only one gets it.</summary>
