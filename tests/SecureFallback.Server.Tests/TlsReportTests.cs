@@ -24,6 +24,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     private readonly TestDnsServer _dns = new();
     private readonly string _caDirectory = Directory.CreateTempSubdirectory("sf-ca-").FullName;
     private readonly TestDkimKey _dkim = new();
+    private bool _allowPrivateEndpoints = true; // the test receivers are all on 127.0.0.1
 
     public Task InitializeAsync()
     {
@@ -122,6 +123,27 @@ public sealed class TlsReportTests : IAsyncLifetime
         Assert.True(exitCode == 0, output);
         Assert.Contains($"{Domain}: sent to https://reports.test:{reports.Port}/tlsrpt", output);
         Assert.Equal("/tlsrpt", Assert.Single(reports.Posts).Path); // the overlong rua is dropped, not sent to
+    }
+
+    [Fact]
+    public async Task SendNow_RefusesAnHttpsRua_OnALoopbackAddress_UnlessPrivateEndpointsAreAllowed()
+    {
+        _allowPrivateEndpoints = false;
+        await using var reports = await TestHttpsServer.StartAsync(_ca.Issue(["reports.test"]), "");
+        _dns.Txt($"_smtp._tls.{Domain}", $"v=TLSRPTv1; rua=https://reports.test:{reports.Port}/tlsrpt");
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await StartAsync(plain.Port);
+        await HoldAsync(server);
+
+        var (exitCode, output) = await CliAsync(server, "tls-reports", "send", "--now");
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains($"{Domain}: failed to send to https://reports.test:{reports.Port}/tlsrpt", output);
+        Assert.Empty(reports.Posts);
+        await using var scope = server.Services.CreateAsyncScope();
+        var send = await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsReportSends.SingleAsync();
+        Assert.Null(send.SentAt);
+        Assert.Contains("not a public address", send.LastError);
     }
 
     [Fact]
@@ -249,6 +271,7 @@ public sealed class TlsReportTests : IAsyncLifetime
         ["SecureFallback:Delivery:PollInterval"] = "00:00:01",
         ["SecureFallback:Notices:DkimKeyPath"] = _dkim.KeyPath,
         ["SecureFallback:Notices:DkimSelector"] = "sf2026",
+        ["SecureFallback:TlsReports:AllowPrivateEndpoints"] = _allowPrivateEndpoints ? "true" : "false",
     };
 
     private Task<(int ExitCode, string Output)> CliAsync(SecureFallbackInstance server, params string[] words) =>

@@ -39,6 +39,8 @@ public sealed class TlsReportSender
 
     private static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(60);
 
+    private const int MaxResponseBytes = 64 * 1024;
+
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILookupClient _dns;
     private readonly IContentProtector _protector;
@@ -253,7 +255,8 @@ public sealed class TlsReportSender
     /// <returns>The error, or null.</returns>
     private async Task<string?> PostAsync(Uri rua, byte[] gzip, CancellationToken cancellationToken)
     {
-        using var http = _webPki.Create(rua.IdnHost, PostTimeout);
+        using var http = _webPki.Create(rua.IdnHost, PostTimeout, publicOnly: !_options.AllowPrivateEndpoints);
+        http.MaxResponseContentBufferSize = MaxResponseBytes; // only the status matters; a huge reply is not read
         using var content = new ByteArrayContent(gzip);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/tlsrpt+gzip");
         try
