@@ -120,6 +120,21 @@ public sealed class TlsReportTests
     }
 
     [Fact]
+    public void Build_LeavesOutTheAddresses_ThatAreNotKnown()
+    {
+        var header = new TlsReportHeader("Org", "a@example.test", "42", Day, Day.AddDays(1).AddSeconds(-1));
+        var row = Row(TlsRptPolicy.None, FailureReason.StartTlsNotSupported, 1, receivingIp: "");
+        row.SendingIp = "";
+
+        using var report = JsonDocument.Parse(TlsReportJson.Build(header, "partner.test", [row]));
+
+        var detail = Assert.Single(report.RootElement.GetProperty("policies")[0].GetProperty("failure-details").EnumerateArray());
+        Assert.False(detail.TryGetProperty("sending-mta-ip", out _));
+        Assert.False(detail.TryGetProperty("receiving-ip", out _));
+        Assert.Equal("mx.partner.test", detail.GetProperty("receiving-mx-hostname").GetString());
+    }
+
+    [Fact]
     public void FileName_IsSubmitterDomainBeginEndAndId()
     {
         var header = new TlsReportHeader("Org", "a@example.test", "42", Day, Day.AddDays(1).AddSeconds(-1));

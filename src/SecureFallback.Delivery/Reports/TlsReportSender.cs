@@ -138,7 +138,7 @@ public sealed class TlsReportSender
             {
                 // Queued in the same transaction that marks the report sent: a crash cannot send it twice, nor lose it.
                 var to = TlsRptRecord.MailAddress(rua);
-                var mail = TlsReportMail.Compose(_options, _from, _helo, domain, header, gzip, to);
+                var mail = TlsReportMail.Compose(_options, _from, _helo, domain, header, gzip, to, now);
                 messageId = NoticeQueue.Enqueue(db, _protector, _signer, mail, to, MessageKind.TlsReport, now);
             }
 
