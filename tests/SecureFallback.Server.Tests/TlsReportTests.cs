@@ -25,6 +25,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     private readonly string _caDirectory = Directory.CreateTempSubdirectory("sf-ca-").FullName;
     private readonly TestDkimKey _dkim = new();
     private bool _allowPrivateEndpoints = true; // the test receivers are all on 127.0.0.1
+    private bool _dkimSigned = true;
 
     public Task InitializeAsync()
     {
@@ -147,6 +148,26 @@ public sealed class TlsReportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendNow_WithoutADkimKey_SkipsMailtoRuas_ButStillPostsToHttpsOnes()
+    {
+        _dkimSigned = false;
+        await using var reports = await TestHttpsServer.StartAsync(_ca.Issue(["reports.test"]), "");
+        _dns.Txt($"_smtp._tls.{Domain}", $"v=TLSRPTv1; rua=mailto:tlsrpt@reports.test,https://reports.test:{reports.Port}/tlsrpt");
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var mailbox = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await StartAsync(plain.Port, new() { ["SecureFallback:Delivery:Routes:reports.test"] = mailbox.Route });
+        await HoldAsync(server);
+
+        var (exitCode, output) = await CliAsync(server, "tls-reports", "send", "--now");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"{Domain}: skipped (no DKIM key: receivers ignore unsigned reports) to mailto:tlsrpt@reports.test", output);
+        Assert.Contains($"{Domain}: sent to https://reports.test:{reports.Port}/tlsrpt", output);
+        Assert.Single(reports.Posts);
+        Assert.DoesNotContain((await server.RecipientsAsync()), r => r.Message!.Kind == MessageKind.TlsReport);
+    }
+
+    [Fact]
     public async Task Report_OfAnMtaStsDomain_CarriesItsStsPolicy()
     {
         await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), $"version: STSv1\nmode: enforce\nmx: mx.{Domain}\nmax_age: 86400\n");
@@ -263,7 +284,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     private Task<SecureFallbackInstance> StartAsync(int deliveryPort, Dictionary<string, string>? more = null) =>
         SecureFallbackInstance.StartAsync(new Dictionary<string, string>(Settings(deliveryPort).Concat(more ?? [])));
 
-    private Dictionary<string, string> Settings(int deliveryPort) => new()
+    private Dictionary<string, string> Settings(int deliveryPort) => new Dictionary<string, string>
     {
         ["SecureFallback:Dns:Servers:0"] = _dns.EndPoint.ToString(),
         ["SecureFallback:Delivery:TrustedRoots:0"] = _ca.WriteRootPem(_caDirectory),
@@ -272,7 +293,7 @@ public sealed class TlsReportTests : IAsyncLifetime
         ["SecureFallback:Notices:DkimKeyPath"] = _dkim.KeyPath,
         ["SecureFallback:Notices:DkimSelector"] = "sf2026",
         ["SecureFallback:TlsReports:AllowPrivateEndpoints"] = _allowPrivateEndpoints ? "true" : "false",
-    };
+    }.Where(s => _dkimSigned || !s.Key.StartsWith("SecureFallback:Notices:Dkim", StringComparison.Ordinal)).ToDictionary();
 
     private Task<(int ExitCode, string Output)> CliAsync(SecureFallbackInstance server, params string[] words) =>
         CliRunner.RunAsync([.. words, .. SecureFallbackInstance.BaseArguments(server.DataDirectory), .. Settings(0).Where(s => s.Key != "SecureFallback:Delivery:Port").Select(s => $"--{s.Key}={s.Value}")], "");

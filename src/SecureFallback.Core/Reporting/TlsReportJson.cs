@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
@@ -92,6 +93,18 @@ public static class TlsReportJson
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>The report gzip'd, as it is sent (RFC 8460 5).</summary>
+    public static byte[] Gzip(string json)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(json));
+        }
+
+        return buffer.ToArray();
     }
 
     private static void WriteIfKnown(Utf8JsonWriter json, string name, string value)

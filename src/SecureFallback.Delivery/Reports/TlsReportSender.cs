@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
 using DnsClient;
@@ -21,7 +20,7 @@ namespace SecureFallback.Delivery.Reports;
 /// <summary>What became of one report to one rua in a run.</summary>
 /// <param name="Domain">The policy domain.</param>
 /// <param name="Rua">The address, or empty when the domain publishes none.</param>
-/// <param name="Outcome"><c>sent</c>, <c>already sent</c>, <c>failed: …</c>, <c>busy</c> (another instance sends it), or <c>no TLSRPT record</c>.</param>
+/// <param name="Outcome"><c>sent</c>, <c>already sent</c>, <c>failed: …</c>, <c>busy</c> (another instance sends it), <c>skipped (no DKIM key…)</c> for a <c>mailto:</c> rua without <c>Notices:DkimKeyPath</c>, or <c>no TLSRPT record</c>.</param>
 public sealed record TlsReportResult(string Domain, string Rua, string Outcome);
 
 /// <summary>
@@ -41,6 +40,8 @@ public sealed class TlsReportSender
 
     private const int MaxResponseBytes = 64 * 1024;
 
+    private const string UnsignedSkipped = "skipped (no DKIM key: receivers ignore unsigned reports)";
+
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILookupClient _dns;
     private readonly IContentProtector _protector;
@@ -50,6 +51,7 @@ public sealed class TlsReportSender
     private readonly TlsReportOptions _options;
     private readonly string _from;
     private readonly string _helo;
+    private readonly bool _dkimSigned;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -58,7 +60,8 @@ public sealed class TlsReportSender
         (_scopeFactory, _dns, _protector) = (services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<ILookupClient>(), services.GetRequiredService<IContentProtector>());
         (_signer, _webPki, _signal) = (services.GetRequiredService<NoticeSigner>(), services.GetRequiredService<WebPkiHttp>(), services.GetRequiredService<IDeliverySignal>());
         _options = services.GetRequiredService<IOptions<TlsReportOptions>>().Value;
-        (_from, _helo) = (services.GetRequiredService<IOptions<NoticeOptions>>().Value.From, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName);
+        var notices = services.GetRequiredService<IOptions<NoticeOptions>>().Value;
+        (_from, _helo, _dkimSigned) = (notices.From, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName, !string.IsNullOrWhiteSpace(notices.DkimKeyPath));
         (_timeProvider, _logger) = (services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<TlsReportSender>>());
     }
 
@@ -70,6 +73,7 @@ public sealed class TlsReportSender
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var counts = await db.TlsSessionCounts.AsNoTracking().Where(c => c.Day == dayText).ToListAsync(cancellationToken);
         var results = new List<TlsReportResult>();
+        var warnedUnsigned = false;
         foreach (var domain in counts.GroupBy(c => c.PolicyDomain).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var ruas = await ReportAddressesAsync(domain.Key, cancellationToken);
@@ -81,6 +85,19 @@ public sealed class TlsReportSender
 
             foreach (var rua in ruas)
             {
+                if (rua.Scheme == Uri.UriSchemeMailto && !_dkimSigned)
+                {
+                    // RFC 8460 5.3: receivers MUST ignore a mailed report without a valid DKIM signature.
+                    if (!warnedUnsigned)
+                    {
+                        TlsReportLog.MailtoSkippedUnsigned(_logger, dayText);
+                        warnedUnsigned = true;
+                    }
+
+                    results.Add(new(domain.Key, rua.OriginalString, UnsignedSkipped));
+                    continue;
+                }
+
                 try
                 {
                     results.Add(await SendOneAsync(db, dayText, day, end, domain.Key, [.. domain], rua, cancellationToken));
@@ -127,7 +144,7 @@ public sealed class TlsReportSender
         }
 
         var header = Header(day, end, send.ReportId);
-        var gzip = Gzip(TlsReportJson.Build(header, domain, counts));
+        var gzip = TlsReportJson.Gzip(TlsReportJson.Build(header, domain, counts));
         var (successful, failed) = (counts.Where(c => c.ResultType == TlsRptResult.Success).Sum(c => c.SessionCount), counts.Where(c => c.ResultType != TlsRptResult.Success).Sum(c => c.SessionCount));
         Guid? messageId = null;
         // The POST is made before the write begins: the write gate is never held across the network.
@@ -272,15 +289,4 @@ public sealed class TlsReportSender
 
     private TlsReportHeader Header(DateOnly day, DateTimeOffset end, string reportId) =>
         new(_options.OrganizationName, _options.ContactInfo, reportId, new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), end);
-
-    private static byte[] Gzip(string json)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(json));
-        }
-
-        return buffer.ToArray();
-    }
 }
