@@ -168,6 +168,36 @@ public sealed class TlsReportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sessions_OfAStaticallyRoutedDomain_AreNotCounted()
+    {
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await StartAsync(plain.Port, new() { [$"SecureFallback:Delivery:Routes:{Domain}"] = plain.Route });
+
+        await HoldAsync(server);
+
+        await using var scope = server.Services.CreateAsyncScope();
+        Assert.Empty(await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsSessionCounts.ToListAsync());
+    }
+
+    [Fact]
+    public async Task Sessions_OfTlsReportMailItself_AreNotCounted()
+    {
+        _dns.Txt($"_smtp._tls.{Domain}", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test").Mx("reports.test", 10, "mx.reports.test").Address("mx.reports.test", "127.0.0.1");
+        await using var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
+        await using var server = await StartAsync(plain.Port);
+        await HoldAsync(server);
+
+        var (exitCode, output) = await CliAsync(server, "tls-reports", "send", "--now");
+        await server.WaitForRecipientsAsync(r => r.Any(x => x.Message!.Kind == MessageKind.TlsReport && x.Status == RecipientStatus.Delivered));
+        await server.WaitForIdleQueueAsync();
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains(await server.AttemptsAsync(), a => a.Host == "mx.reports.test");
+        await using var scope = server.Services.CreateAsyncScope();
+        Assert.DoesNotContain(await scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsSessionCounts.Select(c => c.PolicyDomain).ToListAsync(), d => d == "reports.test");
+    }
+
+    [Fact]
     public async Task Report_OfAnMtaStsDomain_CarriesItsStsPolicy()
     {
         await using var policyServer = await TestHttpsServer.StartAsync(_ca.Issue([$"mta-sts.{Domain}"]), $"version: STSv1\nmode: enforce\nmx: mx.{Domain}\nmax_age: 86400\n");
