@@ -33,6 +33,30 @@ public sealed class TlsSessionCountSharingTests
         Assert.Equal([("starttls-not-supported", 2L * WritesPerInstance * 2), ("success", 2L * WritesPerInstance)], rows.Select(r => (r.ResultType, r.SessionCount)));
     }
 
+    [Fact]
+    public async Task Counts_OfAPolicyLongerThan16K_AreRecorded_OnPostgres()
+    {
+        var connectionString = TestDatabase.PostgresConnectionString("sf_tlsrpt_" + Guid.NewGuid().ToString("N")[..12]);
+        await using var server = await SecureFallbackInstance.StartAsync(SharedInstances.Settings(connectionString, "tlsrpt-long"), SecureFallbackInstance.NewDataDirectory());
+        var policy = TlsRptPolicy.OfTlsa("mx.partner.test", [.. Enumerable.Range(0, 200).Select(i => $"3 1 1 {new string('a', 100)}{i}")]);
+        var count = Count(TlsRptResult.Success, 1);
+        (count.PolicyKey, count.Policy) = (policy.Key, policy.Serialize());
+        Assert.True(count.Policy.Length > 16384);
+
+        Exception? error;
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+            await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
+            error = await write.TryAddTlsSessionCountsAsync([count], CancellationToken.None);
+            await write.CommitAsync();
+        }
+
+        Assert.Null(error);
+        await using var check = server.Services.CreateAsyncScope();
+        Assert.Equal(policy, TlsRptPolicy.Deserialize((await check.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsSessionCounts.SingleAsync()).Policy));
+    }
+
     private static async Task<Exception?> AddAsync(SecureFallbackInstance instance, bool reversed)
     {
         await Task.Yield();
