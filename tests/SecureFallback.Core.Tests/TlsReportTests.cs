@@ -43,6 +43,34 @@ public sealed class TlsReportTests
     public void ReportAddresses_TakesMailtoAndHttps_FromOneValidRecord(string txt, string expected) =>
         Assert.Equal(expected, string.Join(' ', TlsRptRecord.ReportAddresses([txt, "v=spf1 -all"]).Select(u => u.OriginalString)));
 
+    [Theory]
+    [InlineData("v=TLSRPTv10; rua=mailto:x@b.test")]
+    [InlineData("v=TLSRPTv1x; rua=mailto:x@b.test")]
+    public void ReportAddresses_BesideAnotherVersionThatStartsLikeOurs_TakesOurs(string other) =>
+        Assert.Equal(["mailto:a@b.test"], TlsRptRecord.ReportAddresses([other, "v=TLSRPTv1; rua=mailto:a@b.test"]).Select(u => u.OriginalString));
+
+    [Fact]
+    public void ReportAddresses_OfMailtoWithAnInvalidDomain_SkipsIt() =>
+        Assert.Equal(["mailto:ok@b.test"], TlsRptRecord.ReportAddresses([$"v=TLSRPTv1; rua=mailto:a@{new string('l', 64)}.test,mailto:ok@b.test"]).Select(u => u.OriginalString));
+
+    [Fact]
+    public void ReportAddresses_LongerThanTheStoredColumn_AreDropped()
+    {
+        var overlong = $"https://r.test/{new string('a', TlsRptRecord.MaxRuaLength)}";
+
+        Assert.Equal(["mailto:a@b.test"], TlsRptRecord.ReportAddresses([$"v=TLSRPTv1; rua={overlong},mailto:a@b.test"]).Select(u => u.OriginalString));
+    }
+
+    [Fact]
+    public void ReportAddresses_AreDeduplicated_AndAtMostFive()
+    {
+        var ruas = string.Join(',', Enumerable.Range(1, 8).Select(i => $"mailto:r{i}@b.test").Prepend("mailto:r1@b.test"));
+
+        Assert.Equal(
+            ["mailto:r1@b.test", "mailto:r2@b.test", "mailto:r3@b.test", "mailto:r4@b.test", "mailto:r5@b.test"],
+            TlsRptRecord.ReportAddresses([$"v=TLSRPTv1; rua={ruas}"]).Select(u => u.OriginalString));
+    }
+
     [Fact]
     public void ReportAddresses_OfTwoRecords_IsNone() =>
         Assert.Empty(TlsRptRecord.ReportAddresses(["v=TLSRPTv1; rua=mailto:a@b.test", "v=TLSRPTv1; rua=mailto:c@b.test"]));
@@ -89,6 +117,21 @@ public sealed class TlsReportTests
         var stsEntry = policies["sts"].GetProperty("policy");
         Assert.Equal(["version: STSv1", "mode: enforce", "mx: mx.partner.test", "mx: *.partner.test", "max_age: 86400"], stsEntry.GetProperty("policy-string").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["mx.partner.test", "*.partner.test"], stsEntry.GetProperty("mx-host").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void Build_LeavesOutTheAddresses_ThatAreNotKnown()
+    {
+        var header = new TlsReportHeader("Org", "a@example.test", "42", Day, Day.AddDays(1).AddSeconds(-1));
+        var row = Row(TlsRptPolicy.None, FailureReason.StartTlsNotSupported, 1, receivingIp: "");
+        row.SendingIp = "";
+
+        using var report = JsonDocument.Parse(TlsReportJson.Build(header, "partner.test", [row]));
+
+        var detail = Assert.Single(report.RootElement.GetProperty("policies")[0].GetProperty("failure-details").EnumerateArray());
+        Assert.False(detail.TryGetProperty("sending-mta-ip", out _));
+        Assert.False(detail.TryGetProperty("receiving-ip", out _));
+        Assert.Equal("mx.partner.test", detail.GetProperty("receiving-mx-hostname").GetString());
     }
 
     [Fact]

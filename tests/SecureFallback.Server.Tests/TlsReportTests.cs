@@ -17,13 +17,15 @@ namespace SecureFallback.Server.Tests;
 /// SMTP TLS Reporting (RFC 8460) end to end: sessions are counted as mail goes out, and <c>tls-reports send</c>
 /// delivers each day's report to the addresses a domain publishes at <c>_smtp._tls</c>.
 /// </summary>
-public sealed class TlsReportTests : IAsyncLifetime
+public sealed partial class TlsReportTests : IAsyncLifetime
 {
     private const string Domain = "partner.test";
     private readonly TestCertificateAuthority _ca = new();
     private readonly TestDnsServer _dns = new();
     private readonly string _caDirectory = Directory.CreateTempSubdirectory("sf-ca-").FullName;
     private readonly TestDkimKey _dkim = new();
+    private bool _allowPrivateEndpoints = true; // the test receivers are all on 127.0.0.1
+    private bool _dkimSigned = true;
 
     public Task InitializeAsync()
     {
@@ -215,7 +217,7 @@ public sealed class TlsReportTests : IAsyncLifetime
     private Task<SecureFallbackInstance> StartAsync(int deliveryPort, Dictionary<string, string>? more = null) =>
         SecureFallbackInstance.StartAsync(new Dictionary<string, string>(Settings(deliveryPort).Concat(more ?? [])));
 
-    private Dictionary<string, string> Settings(int deliveryPort) => new()
+    private Dictionary<string, string> Settings(int deliveryPort) => new Dictionary<string, string>
     {
         ["SecureFallback:Dns:Servers:0"] = _dns.EndPoint.ToString(),
         ["SecureFallback:Delivery:TrustedRoots:0"] = _ca.WriteRootPem(_caDirectory),
@@ -223,7 +225,8 @@ public sealed class TlsReportTests : IAsyncLifetime
         ["SecureFallback:Delivery:PollInterval"] = "00:00:01",
         ["SecureFallback:Notices:DkimKeyPath"] = _dkim.KeyPath,
         ["SecureFallback:Notices:DkimSelector"] = "sf2026",
-    };
+        ["SecureFallback:TlsReports:AllowPrivateEndpoints"] = _allowPrivateEndpoints ? "true" : "false",
+    }.Where(s => _dkimSigned || !s.Key.StartsWith("SecureFallback:Notices:Dkim", StringComparison.Ordinal)).ToDictionary();
 
     private Task<(int ExitCode, string Output)> CliAsync(SecureFallbackInstance server, params string[] words) =>
         CliRunner.RunAsync([.. words, .. SecureFallbackInstance.BaseArguments(server.DataDirectory), .. Settings(0).Where(s => s.Key != "SecureFallback:Delivery:Port").Select(s => $"--{s.Key}={s.Value}")], "");

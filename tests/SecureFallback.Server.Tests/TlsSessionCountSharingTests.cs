@@ -24,7 +24,7 @@ public sealed class TlsSessionCountSharingTests
         SharedInstances.CopyKeyEncryptionKey(dataA, dataB);
         await using var b = await SecureFallbackInstance.StartAsync(SharedInstances.Settings(connectionString, "tlsrpt-b"), dataB);
 
-        var writes = new[] { a, b }.SelectMany(instance => Enumerable.Range(0, WritesPerInstance).Select(_ => AddAsync(instance))).ToList();
+        var writes = new[] { a, b }.SelectMany(instance => Enumerable.Range(0, WritesPerInstance).Select(i => AddAsync(instance, reversed: i % 2 == 1))).ToList();
         var errors = await Task.WhenAll(writes);
 
         Assert.All(errors, Assert.Null);
@@ -33,14 +33,40 @@ public sealed class TlsSessionCountSharingTests
         Assert.Equal([("starttls-not-supported", 2L * WritesPerInstance * 2), ("success", 2L * WritesPerInstance)], rows.Select(r => (r.ResultType, r.SessionCount)));
     }
 
-    private static async Task<Exception?> AddAsync(SecureFallbackInstance instance)
+    [Fact]
+    public async Task Counts_OfAPolicyLongerThan16K_AreRecorded_OnPostgres()
+    {
+        var connectionString = TestDatabase.PostgresConnectionString("sf_tlsrpt_" + Guid.NewGuid().ToString("N")[..12]);
+        await using var server = await SecureFallbackInstance.StartAsync(SharedInstances.Settings(connectionString, "tlsrpt-long"), SecureFallbackInstance.NewDataDirectory());
+        var policy = TlsRptPolicy.OfTlsa("mx.partner.test", [.. Enumerable.Range(0, 200).Select(i => $"3 1 1 {new string('a', 100)}{i}")]);
+        var count = Count(TlsRptResult.Success, 1);
+        (count.PolicyKey, count.Policy) = (policy.Key, policy.Serialize());
+        Assert.True(count.Policy.Length > 16384);
+
+        Exception? error;
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+            await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
+            error = await write.TryAddTlsSessionCountsAsync([count], CancellationToken.None);
+            await write.CommitAsync();
+        }
+
+        Assert.Null(error);
+        await using var check = server.Services.CreateAsyncScope();
+        Assert.Equal(policy, TlsRptPolicy.Deserialize((await check.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().TlsSessionCounts.SingleAsync()).Policy));
+    }
+
+    private static async Task<Exception?> AddAsync(SecureFallbackInstance instance, bool reversed)
     {
         await Task.Yield();
         await using var scope = instance.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
-        // Two rows per write, given in the opposite order of the key: the upsert orders them, so no deadlock.
-        var error = await write.TryAddTlsSessionCountsAsync([Count(TlsRptResult.Success, 1), Count("starttls-not-supported", 2)], CancellationToken.None);
+        // Two rows per write, half the writers give them in the key's order and half in the opposite order: only the
+        // upsert's own ordering keeps two transactions from locking the rows in opposite orders (a deadlock).
+        TlsSessionCount[] rows = [Count(TlsRptResult.Success, 1), Count("starttls-not-supported", 2)];
+        var error = await write.TryAddTlsSessionCountsAsync(reversed ? [.. rows.Reverse()] : rows, CancellationToken.None);
         await write.CommitAsync();
         return error;
     }

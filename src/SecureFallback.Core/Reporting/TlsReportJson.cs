@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
@@ -15,7 +16,9 @@ public sealed record TlsReportHeader(string OrganizationName, string ContactInfo
 /// <summary>
 /// Writes one policy domain's aggregate report as RFC 8460 section 4 JSON, every field present: a policy entry per
 /// policy seen, its summary, and its failure details (known parsers choke on a missing <c>policy-domain</c> or
-/// <c>sending-mta-ip</c>, or on a null <c>contact-info</c>, so none is ever left out or null).
+/// <c>sending-mta-ip</c>, or on a null <c>contact-info</c>, so none is ever null). The one exception is an address
+/// that was not known (<c>sending-mta-ip</c>, <c>receiving-ip</c>): it is left out rather than written as an empty
+/// string, which is no IP address at all.
 /// </summary>
 public static class TlsReportJson
 {
@@ -76,20 +79,40 @@ public static class TlsReportJson
         {
             json.WriteStartObject();
             json.WriteString("result-type", detail.Key.ResultType);
-            json.WriteString("sending-mta-ip", detail.Key.SendingIp);
+            WriteIfKnown(json, "sending-mta-ip", detail.Key.SendingIp);
             json.WriteString("receiving-mx-hostname", detail.Key.ReceivingMxHost);
             if (detail.Key.ReceivingMxHelo.Length > 0)
             {
                 json.WriteString("receiving-mx-helo", detail.Key.ReceivingMxHelo);
             }
 
-            json.WriteString("receiving-ip", detail.Key.ReceivingIp);
+            WriteIfKnown(json, "receiving-ip", detail.Key.ReceivingIp);
             json.WriteNumber("failed-session-count", detail.Sum(r => r.SessionCount));
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>The report gzip'd, as it is sent (RFC 8460 5).</summary>
+    public static byte[] Gzip(string json)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(json));
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteIfKnown(Utf8JsonWriter json, string name, string value)
+    {
+        if (value.Length > 0)
+        {
+            json.WriteString(name, value);
+        }
     }
 
     private static void WriteStrings(Utf8JsonWriter json, string name, IReadOnlyList<string> values)

@@ -892,8 +892,7 @@ namespace SecureFallback.Data.Postgres.Migrations
 
                     b.Property<string>("Policy")
                         .IsRequired()
-                        .HasMaxLength(16384)
-                        .HasColumnType("character varying(16384)");
+                        .HasColumnType("text");
 
                     b.Property<string>("PolicyDomain")
                         .IsRequired()

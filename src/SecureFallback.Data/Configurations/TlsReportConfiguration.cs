@@ -13,7 +13,9 @@ internal sealed class TlsSessionCountConfiguration : IEntityTypeConfiguration<Tl
         builder.Property(c => c.Day).HasMaxLength(10);
         builder.Property(c => c.PolicyDomain).HasMaxLength(255);
         builder.Property(c => c.PolicyKey).HasMaxLength(64);
-        builder.Property(c => c.Policy).HasMaxLength(16384);
+        // text: a policy (its TLSA records, an MTA-STS policy of many mx lines) has no useful bound, and one over a
+        // bound would roll back the whole round's counts.
+        builder.Property(c => c.Policy);
         builder.Property(c => c.ResultType).HasMaxLength(32);
         builder.Property(c => c.SendingIp).HasMaxLength(64);
         builder.Property(c => c.ReceivingMxHost).HasMaxLength(255);
@@ -32,7 +34,7 @@ internal sealed class TlsReportSendConfiguration : IEntityTypeConfiguration<TlsR
         builder.HasKey(s => s.Id);
         builder.Property(s => s.Day).HasMaxLength(10);
         builder.Property(s => s.PolicyDomain).HasMaxLength(255);
-        builder.Property(s => s.Rua).HasMaxLength(1024);
+        builder.Property(s => s.Rua).HasMaxLength(TlsRptRecord.MaxRuaLength);
         builder.Property(s => s.ReportId).HasMaxLength(128);
         builder.Property(s => s.LastError).HasMaxLength(TlsReportSend.ErrorLength);
         builder.HasIndex(s => new { s.Day, s.PolicyDomain, s.Rua }).IsUnique();

@@ -12,6 +12,12 @@ internal sealed record AttemptRecord(string Host, IPAddress? Address, int Port, 
     /// its TLSA lookup failed), else null: the <c>tlsa</c> policy of the TLS report.
     /// </summary>
     public IReadOnlyList<TlsaAssociation>? Tlsa { get; init; }
+
+    /// <summary>
+    /// True when the attempt used a connection opened for an earlier message (a cached session): no new TLS session,
+    /// so the TLS report does not count it again.
+    /// </summary>
+    public bool Reused { get; init; }
 }
 
 /// <summary>Which stricter levels a TLS session would have met, recorded for the shadow report.</summary>

@@ -177,6 +177,9 @@ internal sealed class OutcomeRecorder
 /// <param name="MessageId">The message.</param>
 /// <param name="Attempts">The attempts per recipient id.</param>
 /// <param name="Decision">The policy that governed them.</param>
-/// <param name="Domain">The recipient domain (the TLS report's policy domain); null where none applies.</param>
+/// <param name="Domain">
+/// The recipient domain (the TLS report's policy domain); null where none applies, so its sessions are not counted:
+/// a statically routed domain (our relay is not its MX) and TLS report mail itself (RFC 8460 3).
+/// </param>
 /// <param name="Sts">The domain's MTA-STS policy in force, if any (the TLS report's <c>sts</c> policy).</param>
 internal sealed record MessageOutcome(Guid MessageId, Dictionary<long, List<AttemptRecord>> Attempts, PolicyDecision Decision, string? Domain = null, MtaStsPolicy? Sts = null);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecureFallback.Core;
 using SecureFallback.Core.Delivery;
+using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
 using SecureFallback.Core.Telemetry;
 using SecureFallback.Data.Queue;
@@ -53,7 +54,7 @@ internal sealed class DomainDelivery(
         // When the policy names none of them, each message's own requirement says whether it may go at all.
         resolution = forDomain.MxFailure is null ? resolution.Allowing(forDomain) : resolution;
 
-        var run = new DomainRun(domain, evaluator, sts, resolution.Hosts, started);
+        var run = new DomainRun(domain, evaluator, sts, resolution.Hosts, started, resolution.Routed);
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
         var recording = Task.CompletedTask;
@@ -124,7 +125,7 @@ internal sealed class DomainDelivery(
         if (requirement.MxFailure is { } noMx)
         {
             // An enforced MTA-STS policy names none of the MX hosts: nothing is sent.
-            return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision) with { Domain = run.Domain, Sts = run.Sts }, session);
+            return (Unsent(message.Key, recipients, new(run.Domain, null, 0, noMx, null, run.Started, decision.Level), decision) with { Domain = run.Routed ? null : run.Domain, Sts = run.Sts }, session);
         }
 
         if (decision.ForcePickup)
@@ -139,7 +140,10 @@ internal sealed class DomainDelivery(
         var mayGoInClear = recipients.Where(r => !r.AfterHold).ToList();
         await dialer.SendOpportunisticallyIfTlsFailedAsync(loaded.Kind, decision.OnFailure, run.Hosts, loaded.Message!, loaded.EnvelopeFrom, mayGoInClear, attempts, cancellationToken);
         var facts = attempts.Values.SelectMany(a => a).Select(a => new TlsAttemptFacts(a.Host, a.Result.Outcome == DeliveryOutcome.Delivered && a.Tls is not null, a.Shadow?.Verify));
-        return (new MessageOutcome(message.Key, attempts, TlsRequirement.NoteMtaStsTesting(decision, run.Sts, facts), run.Domain, run.Sts), session);
+        // Not counted for the TLS report: a statically routed domain (the relay we were told to use is not its MX),
+        // and the sessions of TLS reports themselves (RFC 8460 3: SHOULD NOT, lest failures feed more reports).
+        var reported = run.Routed || loaded.Kind == MessageKind.TlsReport ? null : run.Domain;
+        return (new MessageOutcome(message.Key, attempts, TlsRequirement.NoteMtaStsTesting(decision, run.Sts, facts), reported, run.Sts), session);
     }
 
     /// <summary>The outcome of a message that was not sent: one attempt, the same for every recipient.</summary>
@@ -147,5 +151,5 @@ internal sealed class DomainDelivery(
         new(messageId, recipients.ToDictionary(r => r.Id, _ => new List<AttemptRecord> { attempt }), decision);
 
     /// <summary>What the messages of one run to a domain share: its policies, next hops and the start of the attempt.</summary>
-    private sealed record DomainRun(string Domain, PolicyEvaluator Evaluator, MtaStsPolicy? Sts, IReadOnlyList<NextHop> Hosts, DateTimeOffset Started);
+    private sealed record DomainRun(string Domain, PolicyEvaluator Evaluator, MtaStsPolicy? Sts, IReadOnlyList<NextHop> Hosts, DateTimeOffset Started, bool Routed);
 }

@@ -15,6 +15,7 @@ internal sealed class DailyTlsReports(
     TlsReportSender sender,
     DatabaseReadiness databaseReadiness,
     IOptions<TlsReportOptions> options,
+    IOptions<NoticeOptions> notices,
     TimeProvider timeProvider,
     ILogger<DailyTlsReports> logger) : BackgroundService
 {
@@ -25,6 +26,14 @@ internal sealed class DailyTlsReports(
         if (!options.Value.Enabled)
         {
             return;
+        }
+
+        // Receivers check that a mailed report is DKIM-signed; one signed for another domain than the submitter's
+        // may be discarded (RFC 8460 5.3).
+        var dkimDomain = notices.Value.DkimDomain ?? (MimeKit.MailboxAddress.TryParse(notices.Value.From, out var from) ? from.Domain : "");
+        if (!string.IsNullOrWhiteSpace(notices.Value.DkimKeyPath) && !string.Equals(dkimDomain, options.Value.Submitter, StringComparison.OrdinalIgnoreCase))
+        {
+            TlsReportLog.SubmitterNotDkimDomain(logger, dkimDomain, options.Value.Submitter);
         }
 
         await databaseReadiness.WhenReady.WaitAsync(stoppingToken);

@@ -22,4 +22,10 @@ internal static partial class TlsReportLog
 
     [LoggerMessage(EventId = 8006, Level = LogLevel.Error, Message = "TLS report run for {Day} failed; it is tried again later")]
     public static partial void RunFailed(ILogger logger, string day, Exception exception);
+
+    [LoggerMessage(EventId = 8007, Level = LogLevel.Warning, Message = "TLS reports of {Day} to mailto: addresses are skipped: Notices:DkimKeyPath is not set, and receivers ignore unsigned reports (RFC 8460 5.3); https: addresses still get theirs")]
+    public static partial void MailtoSkippedUnsigned(ILogger logger, string day);
+
+    [LoggerMessage(EventId = 8008, Level = LogLevel.Warning, Message = "TLS reports are DKIM-signed for {DkimDomain}, but their TLS-Report-Submitter is {Submitter}: receivers may discard them; set Notices:DkimDomain or TlsReports:ContactInfo so the two domains match")]
+    public static partial void SubmitterNotDkimDomain(ILogger logger, string dkimDomain, string submitter);
 }

@@ -11,14 +11,14 @@ namespace SecureFallback.Delivery.Reports;
 /// </summary>
 internal static class TlsReportMail
 {
-    public static MimeMessage Compose(TlsReportOptions options, string from, string helo, string policyDomain, TlsReportHeader header, byte[] gzip, string to)
+    public static MimeMessage Compose(TlsReportOptions options, string from, string helo, string policyDomain, TlsReportHeader header, byte[] gzip, string to, DateTimeOffset sentAt)
     {
         var submitter = options.Submitter;
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(from));
         message.To.Add(MailboxAddress.Parse(to));
-        message.Subject = $"Report Domain: {policyDomain} Submitter: {submitter} Report-ID: <{header.ReportId}>";
-        message.Date = header.End;
+        message.Subject = $"Report Domain: {policyDomain} Submitter: {submitter} Report-ID: <{header.ReportId}@{submitter}>";
+        message.Date = sentAt; // when it is sent, not the end of the day it covers
         message.MessageId = MimeUtils.GenerateMessageId(helo);
         message.Headers.Add("TLS-Report-Domain", policyDomain);
         message.Headers.Add("TLS-Report-Submitter", submitter);

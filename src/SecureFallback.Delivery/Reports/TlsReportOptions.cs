@@ -25,6 +25,13 @@ public sealed class TlsReportOptions
     /// </summary>
     public string ContactInfo { get; set; } = "";
 
+    /// <summary>
+    /// POST reports to <c>https:</c> ruas whose host resolves to a loopback, private, link-local or other address
+    /// that is not globally routable. Default false: a domain's DNS must not make us POST into our own network. For
+    /// tests and labs only.
+    /// </summary>
+    public bool AllowPrivateEndpoints { get; set; }
+
     /// <summary>Reports of the previous UTC day go out at a random time within this many hours after 00:00 UTC. Default 4.</summary>
     public int SpreadHours { get; set; } = 4;
 

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
 using DnsClient;
@@ -20,7 +20,7 @@ namespace SecureFallback.Delivery.Reports;
 /// <summary>What became of one report to one rua in a run.</summary>
 /// <param name="Domain">The policy domain.</param>
 /// <param name="Rua">The address, or empty when the domain publishes none.</param>
-/// <param name="Outcome"><c>sent</c>, <c>already sent</c>, <c>failed: …</c>, <c>busy</c> (another instance sends it), or <c>no TLSRPT record</c>.</param>
+/// <param name="Outcome"><c>sent</c>, <c>already sent</c>, <c>failed: …</c>, <c>busy</c> (another instance sends it), <c>skipped (no DKIM key…)</c> for a <c>mailto:</c> rua without <c>Notices:DkimKeyPath</c>, or <c>no TLSRPT record</c>.</param>
 public sealed record TlsReportResult(string Domain, string Rua, string Outcome);
 
 /// <summary>
@@ -38,6 +38,10 @@ public sealed class TlsReportSender
 
     private static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(60);
 
+    private const int MaxResponseBytes = 64 * 1024;
+
+    private const string UnsignedSkipped = "skipped (no DKIM key: receivers ignore unsigned reports)";
+
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILookupClient _dns;
     private readonly IContentProtector _protector;
@@ -47,6 +51,7 @@ public sealed class TlsReportSender
     private readonly TlsReportOptions _options;
     private readonly string _from;
     private readonly string _helo;
+    private readonly bool _dkimSigned;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -55,7 +60,8 @@ public sealed class TlsReportSender
         (_scopeFactory, _dns, _protector) = (services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<ILookupClient>(), services.GetRequiredService<IContentProtector>());
         (_signer, _webPki, _signal) = (services.GetRequiredService<NoticeSigner>(), services.GetRequiredService<WebPkiHttp>(), services.GetRequiredService<IDeliverySignal>());
         _options = services.GetRequiredService<IOptions<TlsReportOptions>>().Value;
-        (_from, _helo) = (services.GetRequiredService<IOptions<NoticeOptions>>().Value.From, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName);
+        var notices = services.GetRequiredService<IOptions<NoticeOptions>>().Value;
+        (_from, _helo, _dkimSigned) = (notices.From, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName, !string.IsNullOrWhiteSpace(notices.DkimKeyPath));
         (_timeProvider, _logger) = (services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<TlsReportSender>>());
     }
 
@@ -67,6 +73,7 @@ public sealed class TlsReportSender
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         var counts = await db.TlsSessionCounts.AsNoTracking().Where(c => c.Day == dayText).ToListAsync(cancellationToken);
         var results = new List<TlsReportResult>();
+        var warnedUnsigned = false;
         foreach (var domain in counts.GroupBy(c => c.PolicyDomain).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var ruas = await ReportAddressesAsync(domain.Key, cancellationToken);
@@ -78,7 +85,30 @@ public sealed class TlsReportSender
 
             foreach (var rua in ruas)
             {
-                results.Add(await SendOneAsync(db, dayText, day, end, domain.Key, [.. domain], rua, cancellationToken));
+                if (rua.Scheme == Uri.UriSchemeMailto && !_dkimSigned)
+                {
+                    // RFC 8460 5.3: receivers MUST ignore a mailed report without a valid DKIM signature.
+                    if (!warnedUnsigned)
+                    {
+                        TlsReportLog.MailtoSkippedUnsigned(_logger, dayText);
+                        warnedUnsigned = true;
+                    }
+
+                    results.Add(new(domain.Key, rua.OriginalString, UnsignedSkipped));
+                    continue;
+                }
+
+                try
+                {
+                    results.Add(await SendOneAsync(db, dayText, day, end, domain.Key, [.. domain], rua, cancellationToken));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One rua that cannot be handled (a row that cannot be written, mail that cannot be composed)
+                    // must not stop the day's other reports: it is recorded as failed and the run goes on.
+                    db.ChangeTracker.Clear();
+                    results.Add(await RecordFailureAsync(db, dayText, domain.Key, rua, ex, cancellationToken));
+                }
             }
         }
 
@@ -114,7 +144,7 @@ public sealed class TlsReportSender
         }
 
         var header = Header(day, end, send.ReportId);
-        var gzip = Gzip(TlsReportJson.Build(header, domain, counts));
+        var gzip = TlsReportJson.Gzip(TlsReportJson.Build(header, domain, counts));
         var (successful, failed) = (counts.Where(c => c.ResultType == TlsRptResult.Success).Sum(c => c.SessionCount), counts.Where(c => c.ResultType != TlsRptResult.Success).Sum(c => c.SessionCount));
         Guid? messageId = null;
         // The POST is made before the write begins: the write gate is never held across the network.
@@ -125,7 +155,7 @@ public sealed class TlsReportSender
             {
                 // Queued in the same transaction that marks the report sent: a crash cannot send it twice, nor lose it.
                 var to = TlsRptRecord.MailAddress(rua);
-                var mail = TlsReportMail.Compose(_options, _from, _helo, domain, header, gzip, to);
+                var mail = TlsReportMail.Compose(_options, _from, _helo, domain, header, gzip, to, now);
                 messageId = NoticeQueue.Enqueue(db, _protector, _signer, mail, to, MessageKind.TlsReport, now);
             }
 
@@ -173,8 +203,37 @@ public sealed class TlsReportSender
         {
             // Another instance created it first (the unique day × domain × rua index): use theirs.
             db.Entry(row).State = EntityState.Detached;
-            return await db.TlsReportSends.AsNoTracking().SingleAsync(s => s.Day == day && s.PolicyDomain == domain && s.Rua == rua, cancellationToken);
+            // Without a row the insert failed for another reason (a value the column cannot hold): that error stands.
+            var theirs = await db.TlsReportSends.AsNoTracking().SingleOrDefaultAsync(s => s.Day == day && s.PolicyDomain == domain && s.Rua == rua, cancellationToken);
+            if (theirs is null)
+            {
+                throw;
+            }
+
+            return theirs;
         }
+    }
+
+    /// <summary>Marks the rua's row (when it has one) failed with <paramref name="exception"/>'s message, and logs it.</summary>
+    private async Task<TlsReportResult> RecordFailureAsync(SecureFallbackDbContext db, string dayText, string domain, Uri rua, Exception exception, CancellationToken cancellationToken)
+    {
+        var error = exception.Message.Length > TlsReportSend.ErrorLength ? exception.Message[..TlsReportSend.ErrorLength] : exception.Message;
+        var attempt = 1;
+        try
+        {
+            await using var write = await db.BeginWriteAsync(WriteDurability.Full, cancellationToken);
+            await db.TlsReportSends.Where(s => s.Day == dayText && s.PolicyDomain == domain && s.Rua == rua.OriginalString)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastError, error).SetProperty(x => x.ClaimedUntil, (DateTimeOffset?)null), cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            attempt = await db.TlsReportSends.Where(s => s.Day == dayText && s.PolicyDomain == domain && s.Rua == rua.OriginalString).Select(s => s.Attempts).FirstOrDefaultAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException or InvalidOperationException)
+        {
+            // Not even the failure can be recorded: the log line below is what remains of it.
+        }
+
+        TlsReportLog.SendFailed(_logger, domain, dayText, rua.OriginalString, attempt, error);
+        return new(domain, rua.OriginalString, $"failed: {error}");
     }
 
     /// <summary>Claims the row for this run: one conditional update, so of two instances only one gets it.</summary>
@@ -213,7 +272,8 @@ public sealed class TlsReportSender
     /// <returns>The error, or null.</returns>
     private async Task<string?> PostAsync(Uri rua, byte[] gzip, CancellationToken cancellationToken)
     {
-        using var http = _webPki.Create(rua.IdnHost, PostTimeout);
+        using var http = _webPki.Create(rua.IdnHost, PostTimeout, publicOnly: !_options.AllowPrivateEndpoints);
+        http.MaxResponseContentBufferSize = MaxResponseBytes; // only the status matters; a huge reply is not read
         using var content = new ByteArrayContent(gzip);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/tlsrpt+gzip");
         try
@@ -229,15 +289,4 @@ public sealed class TlsReportSender
 
     private TlsReportHeader Header(DateOnly day, DateTimeOffset end, string reportId) =>
         new(_options.OrganizationName, _options.ContactInfo, reportId, new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), end);
-
-    private static byte[] Gzip(string json)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(json));
-        }
-
-        return buffer.ToArray();
-    }
 }

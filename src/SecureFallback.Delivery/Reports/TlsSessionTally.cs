@@ -8,8 +8,8 @@ using SecureFallback.Delivery.Outcomes;
 namespace SecureFallback.Delivery.Reports;
 
 /// <summary>
-/// Turns delivery rounds into TLS session counts (RFC 8460): one session per host address tried for a message (its
-/// recipients at the domain share it), counted under the policy it was held to — <c>tlsa</c> where DANE applied,
+/// Turns delivery rounds into TLS session counts (RFC 8460): one session per connection established to a host address
+/// (its recipients at the domain share it; a later message on the same connection adds none), counted under the policy it was held to — <c>tlsa</c> where DANE applied,
 /// else the domain's MTA-STS policy, else <c>no-policy-found</c>. Attempts that never reached TLS (connection
 /// failures, DNS, content rules) and the opportunistic retries of content-free mail (already counted as the TLS
 /// failure that caused them) are not sessions to report.
@@ -25,9 +25,11 @@ internal static class TlsSessionTally
         var counts = new List<TlsSessionCount>();
         foreach (var outcome in outcomes.Where(o => o.Domain is not null))
         {
+            // One session per TLS connection established: not again for a message sent on a connection opened for an
+            // earlier one (Reused), nor per recipient when the recipients of one message were answered differently.
             var sessions = outcome.Attempts.Values.SelectMany(a => a)
-                .Where(a => a.RequiredLevel is not null)
-                .DistinctBy(a => (a.Host, a.Address, a.Port, a.StartedAt, a.Result.Reason));
+                .Where(a => a.RequiredLevel is not null && !a.Reused)
+                .DistinctBy(a => (a.Host, a.Address, a.Port, a.StartedAt));
             foreach (var session in sessions)
             {
                 if (TlsRptResult.Of(session.Result.Reason, session.Tls is not null) is not { } result)

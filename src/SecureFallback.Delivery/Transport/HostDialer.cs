@@ -37,7 +37,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
 
         if (session is { IsUsable: true })
         {
-            remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
+            remaining = await SendOnSessionAsync(session, reused: true, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
         }
 
         foreach (var hop in hosts)
@@ -86,7 +86,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
                 }
 
                 session = opened;
-                remaining = await SendOnSessionAsync(session, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
+                remaining = await SendOnSessionAsync(session, reused: false, message, envelopeFrom, remaining, attempts, decision, domain, cancellationToken);
             }
         }
 
@@ -144,9 +144,11 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
         }
     }
 
+    /// <summary>Sends on <paramref name="session"/>; <paramref name="reused"/> when it was opened for an earlier message, so its attempts are no new TLS session.</summary>
     /// <returns>The recipients that still need another host because the connection broke.</returns>
     private async Task<List<DueRecipient>> SendOnSessionAsync(
         SecureSmtpSession session,
+        bool reused,
         MimeMessage message,
         string envelopeFrom,
         List<DueRecipient> recipients,
@@ -163,7 +165,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
             // The session is fine for other mail, not for this message's level: nothing is sent, the next host may do.
             foreach (var recipient in recipients)
             {
-                attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, unmet, session.Tls, started, decision.Level) { Tlsa = DaneOf(session.Certificate) });
+                attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, unmet, session.Tls, started, decision.Level) { Tlsa = DaneOf(session.Certificate), Reused = reused });
             }
 
             return recipients;
@@ -177,7 +179,7 @@ internal sealed class HostDialer(DaneRecords danes, TrustedRoots trustedRoots, I
         foreach (var recipient in recipients)
         {
             var result = results[recipient.Address];
-            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level, shadow) { Tlsa = DaneOf(session.Certificate) });
+            attempts[recipient.Id].Add(new AttemptRecord(session.Hop.HostName, session.Address, session.Hop.Port, result, session.Tls, started, decision.Level, shadow) { Tlsa = DaneOf(session.Certificate), Reused = reused });
             if (result.Reason == FailureReason.ConnectionFailed)
             {
                 retryElsewhere.Add(recipient);

@@ -14,21 +14,30 @@ namespace SecureFallback.Delivery.Transport;
 internal sealed class WebPkiHttp(ILookupClient dns, TrustedRoots trustedRoots)
 {
     /// <summary>A client for <paramref name="host"/> only; dispose it after use.</summary>
-    public HttpClient Create(string host, TimeSpan timeout) => new(new SocketsHttpHandler
+    /// <param name="host">The host the certificate must name.</param>
+    /// <param name="timeout">The client's timeout.</param>
+    /// <param name="publicOnly">Refuse to connect to an address that is not globally routable (<see cref="PublicAddress"/>).</param>
+    public HttpClient Create(string host, TimeSpan timeout, bool publicOnly = false) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseProxy = false,
-        ConnectCallback = (context, token) => ConnectAsync(context.DnsEndPoint, token),
+        ConnectCallback = (context, token) => ConnectAsync(context.DnsEndPoint, publicOnly, token),
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsWebPkiValid(certificate, chain, errors, host) },
     })
     { Timeout = timeout };
 
     /// <summary>Connects through our resolver (the one delivery uses), not the system's, so both see the same DNS.</summary>
-    private async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, CancellationToken cancellationToken)
+    /// <remarks>The address is checked here, where it is connected to, so a second lookup cannot swap it.</remarks>
+    private async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool publicOnly, CancellationToken cancellationToken)
     {
         var answer = await dns.QueryAsync(endPoint.Host, DnsClient.QueryType.A, cancellationToken: cancellationToken);
         var address = answer.Answers.ARecords().Select(a => a.Address).FirstOrDefault()
             ?? throw new HttpRequestException($"{endPoint.Host} has no A record");
+        if (publicOnly && !PublicAddress.IsGloballyRoutable(address))
+        {
+            throw new HttpRequestException($"{endPoint.Host} resolves to {address}, not a public address");
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {

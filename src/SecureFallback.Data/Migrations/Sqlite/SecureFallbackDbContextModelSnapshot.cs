@@ -865,7 +865,6 @@ namespace SecureFallback.Data.Migrations.Sqlite
 
                     b.Property<string>("Policy")
                         .IsRequired()
-                        .HasMaxLength(16384)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PolicyDomain")
