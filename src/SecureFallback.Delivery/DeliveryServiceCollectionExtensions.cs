@@ -3,6 +3,7 @@ using DnsClient;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SecureFallback.Core;
 using SecureFallback.Core.Branding;
 using SecureFallback.Core.Intake;
 using SecureFallback.Core.Pickup;
@@ -85,7 +86,9 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<NoticeSigner>();
         services.AddLocalization();
         services.AddSingleton<NoticeLanguages>();
-        services.AddSingleton(sp => new MailBrand(sp.GetRequiredService<IOptions<BrandingOptions>>().Value));
+        services.AddSingleton(sp => new MailBrand(
+            sp.GetRequiredService<IOptions<BrandingOptions>>().Value,
+            Uri.TryCreate(sp.GetRequiredService<IOptions<PortalOptions>>().Value.PublicUrl, UriKind.Absolute, out var portal) ? portal : null));
         services.AddSingleton<DsnOutbox>();
         services.AddSingleton<PickupNoticeOutbox>();
         services.AddSingleton<ReadReceiptOutbox>();

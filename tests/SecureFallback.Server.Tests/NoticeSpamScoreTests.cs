@@ -21,7 +21,7 @@ public sealed partial class NoticeSpamScoreTests(ITestOutputHelper output)
     [InlineData("fr", false)]
     [InlineData("es", false)]
     [InlineData("nl", false)]
-    [InlineData("de,en", true)] // a second-language line, and a logo configured: the portal's alone, never in mail
+    [InlineData("de,en", true)] // a second-language line, and a logo configured (for the portal; not LogoInMail)
     public async Task PickupNotice_ScoresBelowTwo_WithSpamAssassinsLocalRules(string language, bool withLogo)
     {
         var directory = SecureFallbackInstance.NewDataDirectory();
@@ -49,7 +49,9 @@ public sealed partial class NoticeSpamScoreTests(ITestOutputHelper output)
         await using var server = await NoticeLanguageTests.StartAsync(plain, settings);
         await server.SendAsync(NoticeLanguageTests.Original());
         var delivered = (await plain.WaitForMessagesAsync(1)).First();
-        Assert.DoesNotContain(delivered.Parse().BodyParts, p => p.ContentType.MediaType == "image"); // HTML_IMAGE_ONLY_28 would cost 2.8
+        var parsed = delivered.Parse();
+        Assert.DoesNotContain(parsed.BodyParts, p => p.ContentType.MediaType == "image"); // an inline part cost 2.8
+        Assert.DoesNotContain("<img", parsed.HtmlBody!, StringComparison.Ordinal); // with LogoInMail: 2.8 points
 
         // Scored exactly as delivered, without a trace line: one from loopback would make SpamAssassin trust our
         // server and take a point off (ALL_TRUSTED), one from a documentation address would add RCVD_ILLEGAL_IP; the

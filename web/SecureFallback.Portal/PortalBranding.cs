@@ -15,7 +15,7 @@ namespace SecureFallback.Portal;
 public sealed record PortalLogo(byte[] Content, string ContentType, string ETag)
 {
     /// <summary>The logo's one address on our origin.</summary>
-    public const string Url = "/branding/logo";
+    public const string Url = BrandingOptions.LogoUrlPath;
 
     /// <summary>The largest logo file read: a logo is a small picture, and every page asks for it.</summary>
     public const int MaxBytes = 1024 * 1024;

@@ -6,16 +6,17 @@ using SecureFallback.Core.Branding;
 namespace SecureFallback.Delivery.Notices;
 
 /// <summary>
-/// The organisation's face in the mail we write: its name, support line and accent colour. Never its logo
-/// (<c>Branding:LogoPath</c> is for the portal): an inline image cost a pickup notice 2.8 SpamAssassin points
-/// (HTML_IMAGE_ONLY_28: an image beside fewer than 3,200 bytes of text), more than the rest of the notice together,
-/// and a remote image is what tracking pixels look like and what mail programs block. The name, in the accent colour
-/// at the top of the HTML part, stands where a logo would.
+/// The organisation's face in the mail we write: its name, support line and accent colour, and with
+/// <c>Branding:LogoInMail</c> its logo, shown from the portal's own origin (<see cref="BrandingOptions.LogoUrlPath"/>),
+/// the same address for every recipient, so it tells nobody who opened what. Off by default: SpamAssassin scores an
+/// image beside a notice's short text with HTML_IMAGE_ONLY_* (measured: 2.8 points for a two-language notice, over
+/// the notice's target of 2), inline or remote alike. The name in the accent colour stands where a logo would.
 /// </summary>
 internal sealed class MailBrand
 {
-    public MailBrand(BrandingOptions options)
+    public MailBrand(BrandingOptions options, Uri? portal = null)
     {
+        LogoUrl = !options.LogoInMail || string.IsNullOrWhiteSpace(options.LogoPath) || portal is null ? null : new Uri(portal, BrandingOptions.LogoUrlPath);
         Organization = string.IsNullOrWhiteSpace(options.OrganizationName) ? BrandingOptions.UnnamedOrganization : options.OrganizationName.Trim();
         Named = !options.OrganizationNameIsDefault && Organization != BrandingOptions.UnnamedOrganization;
         Support = string.IsNullOrWhiteSpace(options.SupportContact) ? null : options.SupportContact.Trim();
@@ -37,6 +38,9 @@ internal sealed class MailBrand
 
     public string? Support { get; }
 
+    /// <summary>The logo's address on the portal, or null when no logo is configured.</summary>
+    public Uri? LogoUrl { get; }
+
     public string Accent { get; }
 
     /// <summary>The notices' From: the configured address, named after the organisation unless it has a name of its own.</summary>
@@ -57,12 +61,14 @@ internal sealed class MailBrand
     public string Html(MailWords words, string body, string? top = null)
     {
         var support = Support is null ? "" : $"<br>{E(Support)}";
+        // Decorative (alt=""): the name follows it in text, so a blocked image loses nothing.
+        var logo = LogoUrl is null ? "" : $"<img src=\"{E(LogoUrl.AbsoluteUri)}\" alt=\"\" height=\"32\" style=\"height:32px;width:auto;vertical-align:middle;margin-right:8px;border:0\">";
         return $"""
             <!doctype html>
             <html lang="{words.Code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>
             <body style="margin:0;padding:0;background:#ffffff;color:#1a1a1a">
             <div style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;max-width:40rem;margin:0 auto;padding:16px">
-            <div style="border-bottom:4px solid {Accent};padding-bottom:8px;margin-bottom:16px"><strong style="font-size:1.25em;color:{Accent}">{E(OrganizationIn(words))}</strong></div>
+            <div style="border-bottom:4px solid {Accent};padding-bottom:8px;margin-bottom:16px">{logo}<strong style="font-size:1.25em;color:{Accent}">{E(OrganizationIn(words))}</strong></div>
             {top}
             {body}
             <p style="margin-top:24px;padding-top:8px;border-top:1px solid #cccccc;font-size:0.9em;color:#444444">{E(words.Format("Footer.Service", OrganizationIn(words)))}{support}</p>
