@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SecureFallback.Protection;
 
 /// <summary>
@@ -134,12 +136,38 @@ public static class SecretFile
                 stream.Flush(flushToDisk: true);
             }
 
-            // Without overwrite the move fails when the name exists (on Unix by link + unlink), atomically.
-            File.Move(temporary, path, overwrite: replace);
+            if (replace || OperatingSystem.IsWindows())
+            {
+                // Windows' move without overwrite fails atomically when the name exists.
+                File.Move(temporary, path, overwrite: replace);
+            }
+            else
+            {
+                // .NET's Move without overwrite on Unix checks for the name, then renames: two writers at once could
+                // both "win", the second replacing the first's key after it was used. link(2) creates the name only
+                // if it does not exist, atomically; the temporary name is deleted below.
+                NewName(temporary, path);
+            }
         }
         finally
         {
             File.Delete(temporary); // nothing left when the move failed (a no-op when it succeeded)
         }
     }
+
+    private static void NewName(string existing, string path)
+    {
+        if (Link(existing, path) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            throw error == EExist
+                ? new IOException($"The file '{path}' already exists.")
+                : new IOException($"Could not create '{path}' (errno {error}).");
+        }
+    }
+
+    private const int EExist = 17;
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
 }

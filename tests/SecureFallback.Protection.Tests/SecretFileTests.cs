@@ -8,7 +8,7 @@ public sealed class SecretFileTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Write_AppearsUnderItsNameOnlyByARename_WithTheWholeContent(bool replace)
+    public async Task Write_AppearsUnderItsNameOnlyWhole_ByARenameOrALink(bool replace)
     {
         var path = Path.Combine(_directory, "master-v1.key");
         if (replace)
@@ -21,7 +21,18 @@ public sealed class SecretFileTests : IDisposable
         var events = new List<string>();
         using var watcher = new FileSystemWatcher(_directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.LastWrite };
         var renamedToTarget = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        FileSystemEventHandler record = (_, e) => { lock (events) { events.Add($"{e.ChangeType} {e.Name}"); } };
+        FileSystemEventHandler record = (_, e) =>
+        {
+            lock (events)
+            {
+                events.Add($"{e.ChangeType} {e.Name}");
+            }
+
+            if (!replace && e.ChangeType == WatcherChangeTypes.Created && e.Name == "master-v1.key")
+            {
+                renamedToTarget.TrySetResult(); // a new name is made by link(2) to the finished file
+            }
+        };
         watcher.Created += record;
         watcher.Changed += record;
         watcher.Renamed += (_, e) =>
@@ -44,14 +55,44 @@ public sealed class SecretFileTests : IDisposable
         Assert.Equal(contents, await File.ReadAllBytesAsync(path));
         lock (events)
         {
-            // The target name is never created or written in place: it only ever appears by the rename.
-            Assert.DoesNotContain(events, e => e is "Created master-v1.key" or "Changed master-v1.key");
+            // The target name is never written in place: it appears by a rename (replace) or a link to the finished
+            // file (a new name: link fails if the name exists, where .NET's Move checks, then renames).
+            Assert.DoesNotContain(events, e => e is "Changed master-v1.key" || (replace && e == "Created master-v1.key"));
         }
 
         Assert.Equal(["master-v1.key"], Directory.GetFiles(_directory).Select(Path.GetFileName));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Fact]
+    public async Task Write_WithoutReplace_FromManyWritersAtOnce_LetsExactlyOneWin_AndKeepsTheWinnersContent()
+    {
+        // Two instances sharing a key folder create kek.key together at a first start: a loser that replaced the
+        // winner's file would leave the ring sealed under a key no longer on disk.
+        for (var round = 0; round < 40; round++)
+        {
+            var path = Path.Combine(_directory, $"kek-{round}.key");
+            using var start = new Barrier(8);
+            var winners = new System.Collections.Concurrent.ConcurrentBag<byte>();
+            var writers = Enumerable.Range(1, 8).Select(writer => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    SecretFile.Write(path, [(byte)writer], replace: false);
+                    winners.Add((byte)writer);
+                }
+                catch (IOException)
+                {
+                }
+            })).ToArray();
+            await Task.WhenAll(writers);
+
+            var winner = Assert.Single(winners);
+            Assert.Equal([winner], await File.ReadAllBytesAsync(path));
         }
     }
 
