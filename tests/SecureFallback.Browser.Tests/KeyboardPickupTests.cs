@@ -81,6 +81,9 @@ public sealed class KeyboardPickupTests(ChromiumFixture chromium)
     /// <summary>The first Tab on a page reaches the skip link; Enter moves the focus into the main content.</summary>
     private static async Task SkipToMainAsync(IPage page, List<string> steps)
     {
+        // The address changes when the response starts (commit); a Tab pressed before the document is parsed lands
+        // on an empty body, so the keys wait for the document as a user's eyes would.
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
         await page.Keyboard.PressAsync("Tab");
         var first = await page.EvaluateAsync<FocusedElement>(Focused);
         Assert.True(first.Name == SkipLink, $"{page.Url}: the first Tab reached {first.Tag} \"{first.Name}\", not the skip link");
