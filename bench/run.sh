@@ -30,6 +30,12 @@ want() { [[ "$STEPS" == *"$1"* ]]; }
 ./scripts/install-test-deps.sh
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 [ "$(id -u)" -eq 0 ] || { echo "bench/run.sh needs root (private Postfix instances, cgroups)" >&2; exit 2; }
+# One bench at a time on this machine, and only on free ports: a second one would measure the first one's servers.
+exec 9>/tmp/securefallback-bench.lock
+flock -n 9 || { echo "another bench/run.sh is running (lock /tmp/securefallback-bench.lock)" >&2; exit 2; }
+for port in $RECV_PORT $PF_INTAKE_PORT $PF_RELAY_PORT $PF_REUSE_PORT $SF_PORT $WEB_PORT; do
+  if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then echo "port $port is in use: stop what listens there first" >&2; exit 2; fi
+done
 work=$(mktemp -d /tmp/securefallback-bench.XXXXXX)
 chmod 755 "$work" # the postfix user must reach its queues inside
 source bench/lib.sh
