@@ -97,6 +97,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<PortalAccounts>();
         services.AddScoped<AccountDisowning>();
         services.AddSingleton<MailHtml>();
+        services.AddSingleton<CleanHtmlCache>();
         return services;
     }
 

@@ -10,7 +10,7 @@ using SecureFallback.Core.Messages;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, MailHtml mailHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, CleanHtmlCache cleanHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
 {
     /// <summary>The copy was revoked: the page says by whom and when, and shows nothing of the message.</summary>
     public RevokedCopy? Revoked { get; private set; }
@@ -66,6 +66,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         if (await revokedCopies.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } revoked)
         {
             (Revoked, Id) = (revoked, id);
+            cleanHtml.Forget(revoked.MessageId);
             return Page();
         }
 
@@ -129,6 +130,11 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
 
     private async Task<IActionResult> ShowAsync(Guid id, Core.Pickup.PickupGrant? grant, CancellationToken cancellationToken)
     {
+        if (grant is null)
+        {
+            return NotFound(); // not theirs, or gone: reading would find nothing either
+        }
+
         var (message, refusal) = await OpenAsync(id, cancellationToken);
         if (message is null)
         {
@@ -136,8 +142,10 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         }
 
         (Message, Id) = (message, id);
-        CleanHtml = message.HtmlBody is { } html ? mailHtml.Clean(html) : null;
-        Thread = grant is null ? [] : await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
+        // Only here, after this request checked the reader's access and read the copy from the store, may the
+        // sanitized HTML come from memory (CleanHtmlCache): a revoked or shredded copy never gets this far.
+        CleanHtml = message.HtmlBody is { } html ? cleanHtml.Clean(grant.MessageId, html) : null;
+        Thread = await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
         return Page();
     }
 
