@@ -39,7 +39,7 @@ if [ -z "${BUILD_DIR:-}" ]; then
   done
 fi
 
-wait_http() { for _ in $(seq 150); do curl -so /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer at $1" >&2; cat "$work"/*.log >&2; exit 1; }
+wait_http() { for _ in $(seq 600); do curl -so /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer at $1" >&2; cat "$work"/*.log >&2; exit 1; }
 
 mkdir -p "$work/dump" && chown postfix "$work/dump" 2>/dev/null || chmod 777 "$work/dump"
 user=(); [ "$(id -u)" -eq 0 ] && user=(-u postfix)
@@ -62,7 +62,7 @@ IFS=$'\t' read -r sf_cookie message_url < <(timeout 180 dotnet "$bin/SecureFallb
 bare_cookie=$(curl -s -o /dev/null -D - "http://127.0.0.1:$BARE_PORT/signin" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
 [ -n "$sf_cookie" ] && [ -n "$message_url" ] && [ -n "$bare_cookie" ] || { echo "no session" >&2; cat "$work"/*.log >&2; exit 1; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$sf_pid/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$sf_pid/stat" 2>/dev/null || { echo "SecureFallback stopped:" >&2; tail -30 "$work/sf.log" >&2; exit 1; }; }
 to_ms() { awk -v p="$1" 'BEGIN { v = p + 0; if (p ~ /us$/) v /= 1000; else if (p ~ /[0-9]s$/) v *= 1000; printf "%.2f", v }'; }
 # run NAME URL [COOKIE]: wrk once (after a 3 s warm-up run); sets r_rps r_p50 r_p99 r_errors r_requests; keeps the output.
 run() {
