@@ -21,9 +21,6 @@ public sealed class RevokedCopies(SecureFallbackDbContext db)
     public async Task<List<RevokedCopy>> ListAsync(string address, CancellationToken cancellationToken) =>
         await OfAsync(address, null, cancellationToken);
 
-    public async Task<RevokedCopy?> FindOwnAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
-        (await OfAsync(address, grantId, cancellationToken)).SingleOrDefault();
-
     private async Task<List<RevokedCopy>> OfAsync(string address, Guid? grantId, CancellationToken cancellationToken)
     {
         var key = PickupGrant.AddressKeyOf(address);

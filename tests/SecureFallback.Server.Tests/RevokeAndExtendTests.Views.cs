@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+using SecureFallback.Data;
 using SecureFallback.Portal;
 using SecureFallback.TestKit;
 
@@ -35,5 +37,30 @@ public sealed partial class RevokeAndExtendTests
         Assert.Contains("Revoked by the sender on", page);
         Assert.DoesNotContain("carol-html-marker", page);
         Assert.Equal(0, cache.Size.Entries);
+    }
+
+    /// <summary>
+    /// A view of a held message checks access against the database every time, in as few commands as it can: the
+    /// session's stamp (one read), the grant with everything the page checks (one), the sealed content, the reply
+    /// thread. Before issue 18 it took Identity's whole principal rebuild and eight separate look-ups.
+    /// </summary>
+    [Fact]
+    public async Task ViewingAHeldMessageAgain_TakesFourDatabaseCommands()
+    {
+        using var counter = new DatabaseCommandCounter();
+        await using var held = await HeldAsync([Carol]);
+        using var carol = new PortalVisitor(held.Server.WebAddress);
+        var path = await RegisterAsync(carol, held);
+        Assert.Contains("carol-marker-body", await ReadAsync(carol, path)); // the first reading is recorded
+        await using (var scope = held.Server.Services.CreateAsyncScope())
+        {
+            counter.ConnectionString = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().Database.GetConnectionString();
+        }
+
+        counter.Clear();
+        Assert.Contains("carol-marker-body", await ReadAsync(carol, path));
+
+        var commands = counter.Commands;
+        Assert.True(commands.Count is > 0 and <= 4, $"{commands.Count} commands:\n" + string.Join("\n---\n", commands));
     }
 }
