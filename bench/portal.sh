@@ -7,7 +7,8 @@
 # Prints a markdown table (p99 ratio to bare, met when <= 2x) and SecureFallback's CPU ms per request (utime+stime of
 # its process over the wrk run / requests: robust to other load on the machine, unlike req/s).
 # Environment: SF_PORT WEB_PORT BARE_PORT SINK_PORT (ports), DURATION (wrk, default 10s), CONNECTIONS (50),
-# BUILD_DIR (reuse a build there instead of a fresh one), TABLE_ONLY=1 (print the table only, for run.sh),
+# BUILD_DIR (reuse Release builds in BUILD_DIR/SecureFallback.Server, .../SecureFallback.Benchmarks and
+# .../SecureFallback.BareRazor instead of building), TABLE_ONLY=1 (print the table and the CPU line only, for run.sh),
 # PROFILE=DIR (dotnet-trace thread-time samples of SecureFallback during both of its runs, into DIR, also as speedscope JSON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
