@@ -5,11 +5,13 @@
 # which offers no STARTTLS, so it is held and its notice dumped), registers, then runs wrk on four pages:
 # SecureFallback's GET / and the bare Razor form; the recipient's message page and the bare [Authorize] page.
 # Prints a markdown table (p99 ratio to bare, met when <= 2x) and SecureFallback's CPU ms per request (utime+stime of
-# its process over the wrk run / requests: robust to other load on the machine, unlike req/s).
+# its process over the wrk run / requests: steadier than req/s when others share the cores, though heavy contention
+# inflates it too: compare quiet runs).
 # Environment: SF_PORT WEB_PORT BARE_PORT SINK_PORT (ports), DURATION (wrk, default 10s), CONNECTIONS (50),
 # BUILD_DIR (reuse Release builds in BUILD_DIR/SecureFallback.Server, .../SecureFallback.Benchmarks and
 # .../SecureFallback.BareRazor instead of building), TABLE_ONLY=1 (print the table and the CPU line only, for run.sh),
-# PROFILE=DIR (dotnet-trace thread-time samples of SecureFallback during both of its runs, into DIR, also as speedscope JSON).
+# PROFILE=DIR (dotnet-trace thread-time samples of SecureFallback during both of its runs, into DIR, also as speedscope
+# JSON; attaching the tracer stopped the server in 2 of 6 runs here: run again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SF_PORT=${SF_PORT:-12625}
