@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
 using SecureFallback.Benchmarks;
 
-// `smtp-load` and `encryption` serve bench/run.sh; anything else goes to BenchmarkDotNet (--filter ...).
+// `smtp-load`, `encryption` and `portal-session` serve bench/run.sh and bench/portal.sh; anything else goes to BenchmarkDotNet (--filter ...).
 return args.FirstOrDefault() switch
 {
     "smtp-load" => await SmtpLoad.RunAsync(args[1..]),
     "encryption" => QuickEncryption.Run(),
+    "portal-session" => await PortalSession.RunAsync(args[1..]),
     _ => Run(args),
 };
 

@@ -213,7 +213,7 @@ public sealed partial class RevokeAndExtendTests
         return again.Headers.Location!.OriginalString;
     }
 
-    private static async Task<Held> HeldAsync(string[] recipients, string? dataDirectory = null)
+    private static async Task<Held> HeldAsync(string[] recipients, string? dataDirectory = null, MimeMessage? message = null)
     {
         var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
@@ -223,7 +223,15 @@ public sealed partial class RevokeAndExtendTests
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000",
         }, dataDirectory);
-        await server.SendAsync("alice@sender.test", recipients, "Lab results", "carol-marker-body");
+        if (message is null)
+        {
+            await server.SendAsync("alice@sender.test", recipients, "Lab results", "carol-marker-body");
+        }
+        else
+        {
+            await server.SendAsync(message);
+        }
+
         var notices = (await plain.WaitForMessagesAsync(recipients.Length)).Select(n => n.Parse()).ToList();
         var dsn = Assert.Single(await senderServer.WaitForMessagesAsync(1)).Parse();
         var text = ((TextPart)((MultipartReport)dsn.Body!)[0]).Text;

@@ -10,10 +10,6 @@ namespace SecureFallback.Portal;
 /// </summary>
 public sealed partial class HeldMessages
 {
-    /// <summary>When the held copy of grant <paramref name="grantId"/> of <paramref name="address"/> was delivered to their mailbox (TLS came back); null when it was not.</summary>
-    public async Task<DateTimeOffset?> DeliveredAtAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
-        (await DeliveredGrants(address, grantId).FirstOrDefaultAsync(cancellationToken))?.DeliveredAt;
-
     /// <summary>Grants of an address whose held copy was delivered by SMTP once TLS came back, with when; shown until the grant runs out.</summary>
     private IQueryable<DeliveredGrant> DeliveredGrants(string address, Guid? grantId = null)
     {

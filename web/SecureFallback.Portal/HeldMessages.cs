@@ -139,57 +139,14 @@ public sealed partial class HeldMessages(
         return summaries;
     }
 
-    /// <summary>The live grant <paramref name="grantId"/> of <paramref name="address"/>, or null when it is not theirs (or gone).</summary>
-    public async Task<PickupGrant?> FindOwnAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
-        await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
-
     /// <summary>
     /// The security stamp of the account named <paramref name="address"/> (a signed-in user's name): a PIN unlock holds
     /// only while it is the stamp the unlock was made with (<see cref="PickupGrant.NeedsPinFor"/>).
     /// </summary>
-    public async Task<string?> AccountStampAsync(string address, CancellationToken cancellationToken)
+    private async Task<string?> AccountStampAsync(string address, CancellationToken cancellationToken)
     {
         var normalizedEmail = AddressLookupNormalizer.Normalize(address);
         return await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Opens one held message of <paramref name="address"/> and records the reading: the first one whole (it owes the
-    /// read receipt), later ones only from a new network (each owes one "opened again" notice, boundedly). Null when
-    /// it is not theirs, or still waits for the sender's PIN.
-    /// </summary>
-    public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken)
-    {
-        var grant = await LiveGrantsAsync(address).AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken);
-        if (grant is null || grant.RedeliveryClaimedAt is not null || grant.NeedsPinFor(await AccountStampAsync(address, cancellationToken)))
-        {
-            return null;
-        }
-
-        var message = await OpenAsync(grant.MessageId, cancellationToken);
-        if (message is null)
-        {
-            return null;
-        }
-
-        var normalizedEmail = AddressLookupNormalizer.Normalize(address);
-        var createdBy = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefaultAsync(cancellationToken);
-        if (await RecordReadingAsync(grant, reader, createdBy == grant.Id, cancellationToken) is not { } reading)
-        {
-            return null; // claimed for delivery to the mailbox first (TLS came back): never both read and delivered
-        }
-
-        if (reading == GrantReading.First)
-        {
-            metrics.Read();
-        }
-
-        if (reading is GrantReading.First or GrantReading.FromNewNetwork)
-        {
-            signal.Notify(); // the delivery loop queues and sends the report now, not at its next idle wake-up
-        }
-
-        return message;
     }
 
     /// <summary>

@@ -41,11 +41,20 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
     /// <summary>The replies <paramref name="address"/> sent from <paramref name="messageId"/>, oldest first.</summary>
     public async Task<List<ReplySummary>> ThreadAsync(string address, Guid messageId, CancellationToken cancellationToken)
     {
-        var sent = await db.Messages.AsNoTracking().Include(m => m.Recipients)
-            .Where(m => m.InReplyToMessageId == messageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address)
-            .ToListAsync(cancellationToken);
+        var sent = new List<QueuedMessage>();
+        await foreach (var message in ThreadOf(db, messageId, address).WithCancellation(cancellationToken))
+        {
+            sent.Add(message);
+        }
+
         return sent.OrderBy(m => m.ReceivedAt).Select(m => Summary(m)).ToList();
     }
+
+    // Compiled: every view of a message asks (issue 18).
+    private static readonly Func<SecureFallbackDbContext, Guid, string, IAsyncEnumerable<QueuedMessage>> ThreadOf =
+        EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid messageId, string address) =>
+            db.Messages.AsNoTracking().Include(m => m.Recipients)
+                .Where(m => m.InReplyToMessageId == messageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address));
 
     /// <summary>Queues a reply of <paramref name="address"/> to the message of <paramref name="grant"/>.</summary>
     public async Task<ReplyResult> SendAsync(string address, PickupGrant grant, string? text, IFormFileCollection files, CancellationToken cancellationToken)

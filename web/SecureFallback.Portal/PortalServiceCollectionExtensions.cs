@@ -42,7 +42,9 @@ public static class PortalServiceCollectionExtensions
             .AddDefaultTokenProviders()
             .AddErrorDescriber<LocalizedIdentityErrors>()
             // Replaces Identity's authenticator under the same name: a TOTP code is accepted once only.
-            .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
+            .AddTokenProvider<SingleUseAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider)
+            .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>();
+        services.Replace(ServiceDescriptor.Scoped<ISecurityStampValidator, SessionStampValidator>());
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/login";
@@ -55,10 +57,11 @@ public static class PortalServiceCollectionExtensions
             options.SlidingExpiration = true;
         });
         services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PortalOptions>>((passkeys, portal) => PortalPasskeys.Configure(passkeys, portal.Value));
-        // Every request checks the session's security stamp against the account: when its owner disowns it ("this was
-        // not me") the stamp changes and the other person's session ends at once, not up to 30 minutes later.
-        // Identity rebuilds the principal from the account at each check and drops how the session signed in; the
-        // sign-in method claims ("amr") are carried over, or an admin's two-step sign-in would be forgotten at the next request.
+        // Every request checks the session's security stamp against the account (SessionStampValidator, one indexed
+        // read): when its owner disowns it ("this was not me") the stamp changes and the other person's session ends at
+        // once, not up to 30 minutes later. When the account changed otherwise, Identity rebuilds the principal from it
+        // and drops how the session signed in; the sign-in method claims ("amr") are carried over, or an admin's
+        // two-step sign-in would be forgotten at the next request.
         services.Configure<SecurityStampValidatorOptions>(options =>
         {
             options.ValidationInterval = TimeSpan.Zero;
@@ -97,6 +100,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<PortalAccounts>();
         services.AddScoped<AccountDisowning>();
         services.AddSingleton<MailHtml>();
+        services.AddSingleton<CleanHtmlCache>();
         return services;
     }
 

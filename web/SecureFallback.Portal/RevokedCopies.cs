@@ -6,7 +6,7 @@ using SecureFallback.Data;
 namespace SecureFallback.Portal;
 
 /// <summary>A held copy the recipient can no longer open because it was revoked: what the inbox and message page say instead.</summary>
-public sealed record RevokedCopy(Guid GrantId, DateTimeOffset RevokedAt, RevokedBy By)
+public sealed record RevokedCopy(Guid GrantId, DateTimeOffset RevokedAt, RevokedBy By, Guid MessageId)
 {
     /// <summary>The <see cref="PortalText"/> key of "Revoked by the sender on {0}" (or "by the administrator"); {0} is the time.</summary>
     public string TextKey => By == RevokedBy.Sender ? "Revoked.BySender" : "Revoked.ByAdministrator";
@@ -21,9 +21,6 @@ public sealed class RevokedCopies(SecureFallbackDbContext db)
     public async Task<List<RevokedCopy>> ListAsync(string address, CancellationToken cancellationToken) =>
         await OfAsync(address, null, cancellationToken);
 
-    public async Task<RevokedCopy?> FindOwnAsync(string address, Guid grantId, CancellationToken cancellationToken) =>
-        (await OfAsync(address, grantId, cancellationToken)).SingleOrDefault();
-
     private async Task<List<RevokedCopy>> OfAsync(string address, Guid? grantId, CancellationToken cancellationToken)
     {
         var key = PickupGrant.AddressKeyOf(address);
@@ -31,9 +28,9 @@ public sealed class RevokedCopies(SecureFallbackDbContext db)
                           where grant.AddressKey == key && (grantId == null || grant.Id == grantId)
                           join recipient in db.Recipients.AsNoTracking() on grant.RecipientId equals recipient.Id
                           where recipient.Status == RecipientStatus.Revoked
-                          select new { grant.Id, recipient.RevokedAt, recipient.RevokedBy }).ToListAsync(cancellationToken);
+                          select new { grant.Id, recipient.RevokedAt, recipient.RevokedBy, grant.MessageId }).ToListAsync(cancellationToken);
         return [.. rows.Where(r => r.RevokedAt is not null)
-            .Select(r => new RevokedCopy(r.Id, r.RevokedAt!.Value, r.RevokedBy ?? RevokedBy.Sender))
+            .Select(r => new RevokedCopy(r.Id, r.RevokedAt!.Value, r.RevokedBy ?? RevokedBy.Sender, r.MessageId))
             .OrderByDescending(r => r.RevokedAt)];
     }
 }

@@ -10,7 +10,7 @@ using SecureFallback.Core.Messages;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies, PickupPins pins, MailHtml mailHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCache cleanHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
 {
     /// <summary>The copy was revoked: the page says by whom and when, and shows nothing of the message.</summary>
     public RevokedCopy? Revoked { get; private set; }
@@ -57,28 +57,29 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
 
     public async Task<IActionResult> OnGetAsync(Guid id, bool replied, CancellationToken cancellationToken)
     {
-        if (await held.DeliveredAtAsync(User.Identity!.Name!, id, cancellationToken) is { } deliveredAt)
+        // Every check of this view (own grant, delivered, revoked, locked, PIN binding) comes from one query.
+        var view = await held.ViewAsync(User.Identity!.Name!, id, cancellationToken);
+        if (view?.DeliveredAt is { } deliveredAt)
         {
             (DeliveredAt, Id) = (deliveredAt, id);
             return Page();
         }
 
-        if (await revokedCopies.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } revoked)
+        if (view?.Revoked is { } revoked)
         {
             (Revoked, Id) = (revoked, id);
+            cleanHtml.Forget(revoked.MessageId);
             return Page();
         }
 
-        var stamp = await held.AccountStampAsync(User.Identity!.Name!, cancellationToken);
-        var grant = await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken);
-        if (grant is not null && grant.NeedsPinFor(stamp))
+        if (view is { Live: { } grant, NeedsPin: true })
         {
-            (NeedsPin, PinLocked, Id) = (true, grant.PinLockedFor(stamp), id);
+            (NeedsPin, PinLocked, Id) = (true, grant.PinLockedFor(view.AccountStamp), id);
             return Page();
         }
 
         ReplySent = replied;
-        return await ShowAsync(id, grant, cancellationToken);
+        return await ShowAsync(id, view, cancellationToken);
     }
 
     /// <summary>
@@ -88,13 +89,13 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
     public async Task<IActionResult> OnPostReplyAsync(Guid id, string? text, CancellationToken cancellationToken)
     {
         var address = User.Identity!.Name!;
-        var grant = CanReply ? await held.FindOwnAsync(address, id, cancellationToken) : null;
-        if (grant is null)
+        var view = CanReply ? await held.ViewAsync(address, id, cancellationToken) : null;
+        if (view?.Live is not { } grant)
         {
             return NotFound();
         }
 
-        if (grant.NeedsPinFor(await held.AccountStampAsync(address, cancellationToken)))
+        if (view.NeedsPin)
         {
             return Redirect($"/messages/{id}");
         }
@@ -108,7 +109,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
         {
             (ReplyError, ReplyText) = (this.Text("Reply.NotStored"), text);
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return await ShowAsync(id, grant, cancellationToken);
+            return await ShowAsync(id, view, cancellationToken);
         }
 
         if (result == ReplyResult.Queued)
@@ -124,33 +125,39 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
             _ => (this.Text("Reply.Empty"), StatusCodes.Status400BadRequest),
         };
         ReplyText = text;
-        return await ShowAsync(id, grant, cancellationToken);
+        return await ShowAsync(id, view, cancellationToken);
     }
 
-    private async Task<IActionResult> ShowAsync(Guid id, Core.Pickup.PickupGrant? grant, CancellationToken cancellationToken)
+    private async Task<IActionResult> ShowAsync(Guid id, GrantView? view, CancellationToken cancellationToken)
     {
-        var (message, refusal) = await OpenAsync(id, cancellationToken);
+        if (view?.Live is not { } grant)
+        {
+            return NotFound(); // not theirs, or gone: reading would find nothing either
+        }
+
+        var (message, refusal) = await OpenAsync(id, view, cancellationToken);
         if (message is null)
         {
             return refusal!;
         }
 
         (Message, Id) = (message, id);
-        CleanHtml = message.HtmlBody is { } html ? mailHtml.Clean(html) : null;
-        Thread = grant is null ? [] : await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
+        // Only here, after this request checked the reader's access and read the copy from the store, may the
+        // sanitized HTML come from memory (CleanHtmlCache): a revoked or shredded copy never gets this far.
+        CleanHtml = message.HtmlBody is { } html ? cleanHtml.Clean(grant.MessageId, html) : null;
+        Thread = await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
         return Page();
     }
 
     /// <summary>The sender's PIN, typed by the recipient: the right one opens the message for this account's credentials.</summary>
     public async Task<IActionResult> OnPostPinAsync(Guid id, string? pin, CancellationToken cancellationToken)
     {
-        var grant = await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken);
-        if (grant is null)
+        if (await held.ViewAsync(User.Identity!.Name!, id, cancellationToken) is not { Live: { } grant } view)
         {
             return NotFound();
         }
 
-        var result = await pins.EnterAsync(grant, pin, await held.AccountStampAsync(User.Identity!.Name!, cancellationToken), cancellationToken);
+        var result = await pins.EnterAsync(grant, pin, view.AccountStamp, cancellationToken);
         if (result == PinResult.Opened)
         {
             return Redirect($"/messages/{id}");
@@ -167,7 +174,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
     /// </summary>
     public async Task<IActionResult> OnGetAttachmentAsync(Guid id, int index, CancellationToken cancellationToken)
     {
-        var (message, refusal) = await OpenAsync(id, cancellationToken);
+        var (message, refusal) = await OpenAsync(id, null, cancellationToken);
         if (message is null)
         {
             return refusal!;
@@ -195,7 +202,7 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
     /// <summary>The whole message as it was received, for the recipient's own mail program.</summary>
     public async Task<IActionResult> OnGetEmlAsync(Guid id, CancellationToken cancellationToken)
     {
-        var (message, refusal) = await OpenAsync(id, cancellationToken);
+        var (message, refusal) = await OpenAsync(id, null, cancellationToken);
         if (message is null)
         {
             return refusal!;
@@ -209,14 +216,13 @@ public sealed class MessageModel(HeldMessages held, RevokedCopies revokedCopies,
     /// the account is locked too, so only a session that should be dead could ask), the PIN page (by redirect) while
     /// it waits for the sender's PIN, the damage page.
     /// </summary>
-    private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, CancellationToken cancellationToken)
+    private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, GrantView? view, CancellationToken cancellationToken)
     {
         try
         {
-            var message = await held.ReadAsync(User.Identity!.Name!, id, Reader.Of(HttpContext), cancellationToken);
-            if (message is null
-                && await held.FindOwnAsync(User.Identity!.Name!, id, cancellationToken) is { } grant
-                && grant.NeedsPinFor(await held.AccountStampAsync(User.Identity!.Name!, cancellationToken)))
+            view ??= await held.ViewAsync(User.Identity!.Name!, id, cancellationToken);
+            var message = view is null ? null : await held.ReadAsync(view, Reader.Of(HttpContext), cancellationToken);
+            if (message is null && view is { NeedsPin: true })
             {
                 return (null, Redirect($"/messages/{id}"));
             }

@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using SecureFallback.Data;
+using SecureFallback.Portal;
+using SecureFallback.TestKit;
+
+namespace SecureFallback.Server.Tests;
+
+public sealed partial class RevokeAndExtendTests
+{
+    /// <summary>
+    /// The sanitized HTML of a message read once is kept in memory (<see cref="CleanHtmlCache"/>); once the sender
+    /// revokes the copy, the page shows the revocation, never that HTML, and drops what was kept.
+    /// </summary>
+    [Fact]
+    public async Task RevokedHtmlMessage_ReadBefore_IsNotShownFromMemory_AndIsForgotten()
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("alice@sender.test"));
+        message.To.Add(MailboxAddress.Parse(Carol));
+        message.Subject = "Statement";
+        message.Body = new BodyBuilder { HtmlBody = "<p>carol-html-marker</p><table><tr><td>1.00</td></tr></table>", TextBody = "carol-text-marker" }.ToMessageBody();
+        await using var held = await HeldAsync([Carol], message: message);
+        using var carol = new PortalVisitor(held.Server.WebAddress);
+        var path = await RegisterAsync(carol, held);
+        var cache = held.Server.Services.GetRequiredService<CleanHtmlCache>();
+
+        Assert.Contains("carol-html-marker", await ReadAsync(carol, path));
+        Assert.Contains("carol-html-marker", await ReadAsync(carol, path)); // from memory now
+        Assert.Equal(1, cache.Size.Entries);
+        using var sender = new PortalVisitor(held.Server.WebAddress);
+        Assert.Contains("is revoked", await ConfirmAsync(sender, RevokeLink().Match(held.DsnText).Value));
+
+        var page = await ReadAsync(carol, path);
+
+        Assert.Contains("Revoked by the sender on", page);
+        Assert.DoesNotContain("carol-html-marker", page);
+        Assert.Equal(0, cache.Size.Entries);
+    }
+
+    /// <summary>
+    /// A view of a held message checks access against the database every time, in as few commands as it can: the
+    /// session's stamp (one read), the grant with everything the page checks (one), the sealed content, the reply
+    /// thread. Before issue 18 it took Identity's whole principal rebuild and eight separate look-ups.
+    /// </summary>
+    [Fact]
+    public async Task ViewingAHeldMessageAgain_TakesFourDatabaseCommands()
+    {
+        using var counter = new DatabaseCommandCounter();
+        await using var held = await HeldAsync([Carol]);
+        using var carol = new PortalVisitor(held.Server.WebAddress);
+        var path = await RegisterAsync(carol, held);
+        Assert.Contains("carol-marker-body", await ReadAsync(carol, path)); // the first reading is recorded
+        await using (var scope = held.Server.Services.CreateAsyncScope())
+        {
+            counter.ConnectionString = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>().Database.GetConnectionString();
+        }
+
+        counter.Clear();
+        Assert.Contains("carol-marker-body", await ReadAsync(carol, path));
+
+        var commands = counter.Commands;
+        Assert.True(commands.Count is > 0 and <= 4, $"{commands.Count} commands:\n" + string.Join("\n---\n", commands));
+    }
+}
