@@ -28,7 +28,7 @@ cleanup() {
 start_sf() {
   (
     echo "$BASHPID" > "$(cgroup_dir sf)/cgroup.procs"
-    exec dotnet "$work/bin/securefallback.dll" \
+    exec dotnet "$work/builds/SecureFallback.Server/securefallback.dll" \
       --SecureFallback:DataDirectory="$1" --SecureFallback:Roles="$2" \
       --SecureFallback:Intake:Port="$SF_PORT" --Urls="http://127.0.0.1:$WEB_PORT" \
       --SecureFallback:Delivery:HeloName=sf.bench.test \

@@ -42,8 +42,9 @@ source bench/lib.sh
 trap cleanup EXIT
 
 echo "building (Release)..."
-dotnet build -c Release --nologo src/SecureFallback.Server -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet build -c Release --nologo bench/SecureFallback.Benchmarks -o "$work/bench" > "$work/build-bench.log" 2>&1 || { cat "$work/build-bench.log"; exit 1; }
+for project in src/SecureFallback.Server bench/SecureFallback.Benchmarks bench/SecureFallback.BareRazor; do
+  dotnet build -c Release --nologo "$project" -o "$work/builds/$(basename "$project")" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+done
 
 for name in recv pf-intake pf-relay pf-reuse sf; do new_cgroup "$name"; done
 CGROUP=$(cgroup_dir recv) bench/postfix-instance.sh "$work/recv" "$RECV_PORT"
@@ -71,13 +72,13 @@ done
 
 if want 3; then
   echo "portal..."
-  bench/portal.sh > "$work/portal.md"
+  TABLE_ONLY=1 BUILD_DIR="$work/builds" bench/portal.sh > "$work/portal.md"
 fi
 
 if want 4; then
   echo "memory with a 25 MB message..."
   start_sf "$work/data-large" All
-  load() { dotnet "$work/bench/SecureFallback.Benchmarks.dll" smtp-load "$@"; }
+  load() { dotnet "$work/builds/SecureFallback.Benchmarks/SecureFallback.Benchmarks.dll" smtp-load "$@"; }
   load "$SF_PORT" 20 2 "$SIZE" >/dev/null # warm: code paths and pools in place before the baseline
   sleep 2
   rss_before_kb=$(rss_kb VmRSS)
@@ -90,7 +91,7 @@ fi
 
 if want 5; then
   echo "encryption at rest..."
-  read -r raw_mbps raw_new_mbps seal_array_mbps seal_mbps < <(dotnet "$work/bench/SecureFallback.Benchmarks.dll" encryption)
+  read -r raw_mbps raw_new_mbps seal_array_mbps seal_mbps < <(dotnet "$work/builds/SecureFallback.Benchmarks/SecureFallback.Benchmarks.dll" encryption)
   echo "raw encryption raw_mbps=$raw_mbps raw_new_mbps=$raw_new_mbps seal_array_mbps=$seal_array_mbps seal_mbps=$seal_mbps" | tee -a "$work/raw"
 fi
 
