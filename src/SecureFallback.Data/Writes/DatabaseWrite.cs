@@ -23,11 +23,17 @@ public enum WriteDurability
 /// One write transaction, begun by <see cref="SecureFallbackDbContext.BeginWriteAsync"/>: it holds this process's
 /// write gate until it is disposed, and rolls back unless <see cref="CommitAsync"/> was called.
 /// </summary>
-public sealed class DatabaseWrite : IAsyncDisposable
+public sealed partial class DatabaseWrite : IAsyncDisposable
 {
     private readonly SecureFallbackDbContext _db;
     private readonly IDbContextTransaction _transaction;
     private readonly IDisposable? _hold;
+
+    /// <summary>Those of the messages named whose every recipient is final with no report still owed.</summary>
+    private static readonly PerModel<Func<SecureFallbackDbContext, List<Guid>, IAsyncEnumerable<Guid>>> SettledMessages = new(() => EF.CompileAsyncQuery(
+        (SecureFallbackDbContext db, List<Guid> ids) => db.Messages
+            .Where(m => ids.Contains(m.Id) && m.Recipients.All(r => r.Status != RecipientStatus.Queued && r.Status != RecipientStatus.HeldForPickup && !r.DsnPending))
+            .Select(m => m.Id)));
 
     internal DatabaseWrite(SecureFallbackDbContext db, IDbContextTransaction transaction, IDisposable? hold) =>
         (_db, _transaction, _hold) = (db, transaction, hold);
@@ -51,19 +57,25 @@ public sealed class DatabaseWrite : IAsyncDisposable
         // recipients at once, each seeing the other's as still open; locking the message rows makes the later
         // one wait for the earlier one's commit and see it.
         await MessageLocks.LockAsync(_db, candidates, cancellationToken);
-        var done = await _db.Messages
-            .Where(m => candidates.Contains(m.Id) && m.Recipients.All(r => r.Status != RecipientStatus.Queued && r.Status != RecipientStatus.HeldForPickup && !r.DsnPending))
-            .Select(m => m.Id)
-            .ToListAsync(cancellationToken);
+        var done = await SettledMessages.For(_db)(_db, candidates).ToListAsync(cancellationToken);
         if (done.Count == 0)
         {
             return;
         }
 
         // Deleting the row deletes the wrapped data key with the ciphertext: the content is crypto-shredded.
-        await _db.MessageContents.Where(c => done.Contains(c.MessageId)).ExecuteDeleteAsync(cancellationToken);
-        messages.Where(m => done.Contains(m.Id)).ToList().ForEach(m => m.ContentPurgedAt = now);
-        await _db.SaveChangesAsync(cancellationToken);
+        await DeleteWhereInAsync<MessageContent, Guid>(nameof(MessageContent.MessageId), done, cancellationToken);
+        await SetWhereInAsync<QueuedMessage, Guid>(nameof(QueuedMessage.ContentPurgedAt), now, nameof(QueuedMessage.Id), done, cancellationToken);
+        foreach (var message in messages.Where(m => done.Contains(m.Id)))
+        {
+            // Written above; a tracked copy takes the value as saved, so no later save writes it again.
+            message.ContentPurgedAt = now;
+            if (_db.Entry(message) is { State: not EntityState.Detached } entry)
+            {
+                entry.Property(m => m.ContentPurgedAt).OriginalValue = now;
+            }
+        }
+
         // On SQLite the deleted pages are zeroed (secure_delete), but their old images stay in the WAL until a
         // checkpoint: SqliteWalCheckpointer runs one once this transaction commits.
         _db.PurgedContent = true;

@@ -24,6 +24,10 @@ internal sealed class OutcomeRecorder
     /// <summary>Messages one transaction records at most; more wait for the next.</summary>
     private const int MaxMessagesPerCommit = 64;
 
+    /// <summary>The recipients named, each with its message, untracked.</summary>
+    private static readonly PerModel<Func<SecureFallbackDbContext, List<long>, IAsyncEnumerable<QueuedRecipient>>> RecipientsWithMessages = new(() =>
+        EF.CompileAsyncQuery((SecureFallbackDbContext db, List<long> ids) => db.Recipients.AsNoTracking().Include(r => r.Message).Where(r => ids.Contains(r.Id))));
+
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly IOptions<DeliveryOptions> _options;
     private readonly IOptions<PickupOptions> _pickupOptions;
@@ -64,29 +68,40 @@ internal sealed class OutcomeRecorder
         var rules = new QueueRules(_options.Value.MaxQueueTime, _pickupOptions.Value.Retention, new RetrySchedule(_options.Value.RetrySchedule), _noticeOptions.Value.DeliveredOverTls);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        var ids = outcomes.Select(o => o.MessageId).Distinct().ToList();
+        List<long> ids = [.. outcomes.SelectMany(o => o.Attempts.Keys).Distinct()];
         var now = _timeProvider.GetUtcNow();
         var counted = new List<Action>();
         var backOnHold = new List<long>();
+        var audit = new List<DeliveryAttempt>();
+        var recorded = new List<QueuedRecipient>();
 
         await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
         // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit; the
-        // rows are read after that, so the states seen are current.
-        var held = await write.LeasesHeldAsync([.. outcomes.SelectMany(o => o.Attempts.Keys).Distinct()], _instance.Value.InstanceName, CancellationToken.None);
-        var messages = await db.Messages.Include(m => m.Recipients).Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id);
+        // rows are read after that, so the states seen are current. They are read untracked: the state machine
+        // changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
+        var held = await write.LeasesHeldAsync(ids, _instance.Value.InstanceName, CancellationToken.None);
+        var recipients = new Dictionary<long, QueuedRecipient>();
+        await foreach (var row in RecipientsWithMessages.For(db)(db, ids))
+        {
+            recipients[row.Id] = row;
+        }
 
         // One message may come twice, from the tasks of two of its recipient domains: each names its own recipients.
-        foreach (var outcome in outcomes.Where(o => messages.ContainsKey(o.MessageId)))
+        foreach (var outcome in outcomes)
         {
-            var message = messages[outcome.MessageId];
             var policy = outcome.Decision;
-            foreach (var recipient in message.Recipients.Where(r => outcome.Attempts.ContainsKey(r.Id)))
+            foreach (var (id, attempts) in outcome.Attempts.OrderBy(a => a.Key))
             {
-                var attempts = outcome.Attempts[recipient.Id];
+                if (!recipients.TryGetValue(id, out var recipient) || recipient.MessageId != outcome.MessageId)
+                {
+                    continue; // gone with its message
+                }
+
+                var message = recipient.Message!;
                 var decision = RecipientOutcomeDecision.Decide(attempts.Select(a => a.Result).ToList());
                 var decidedBy = attempts.LastOrDefault(a => ReferenceEquals(a.Result, decision));
                 // What was sent is audited whoever holds the recipient now: the admin sees every copy that went out.
-                db.DeliveryAttempts.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
+                audit.AddRange(attempts.Select(attempt => ToAuditRecord(message.Id, recipient.Id, attempt)));
                 if (!held.Contains(recipient.Id))
                 {
                     // Our claim lapsed (renewals failed for a whole LeaseDuration: the database was out of reach) and
@@ -104,6 +119,7 @@ internal sealed class OutcomeRecorder
                 }
 
                 recipient.RecordAttempt(new RecipientAttempt(decision, decidedBy?.Host, decidedBy?.Tls?.Protocol, decidedBy?.Tls?.Cipher), policy, rules, now);
+                recorded.Add(recipient);
                 if (recipient.Status == RecipientStatus.HeldForPickup)
                 {
                     backOnHold.Add(recipient.Id); // after a retry of TLS (or an admin's retry of one): its portal copy opens again
@@ -120,7 +136,8 @@ internal sealed class OutcomeRecorder
                 .ExecuteUpdateAsync(s => s.SetProperty(g => g.RedeliveryClaimedAt, (DateTimeOffset?)null));
         }
 
-        await db.SaveChangesAsync();
+        await write.InsertAllAsync(audit, CancellationToken.None);
+        await write.UpdateAllAsync(recorded, RecipientOutcomeWrite.Columns, CancellationToken.None);
         // The TLS report's counts ride along in the same commit (no write of their own), in a savepoint: should they
         // fail, the outcomes still commit. Counting what happened on the wire needs no claim.
         if (_tlsReports.Value.Enabled
@@ -129,7 +146,7 @@ internal sealed class OutcomeRecorder
             Reports.TlsReportLog.CountsNotRecorded(_logger, notCounted.Message);
         }
 
-        await write.PurgeSettledContentAsync([.. messages.Values], now, CancellationToken.None);
+        await write.PurgeSettledContentAsync([.. recipients.Values.Select(r => r.Message!).DistinctBy(m => m.Id)], now, CancellationToken.None);
         await write.CommitAsync();
         counted.ForEach(count => count()); // only what is committed is counted
     }

@@ -24,7 +24,11 @@ internal sealed class QueuedContentLoader(IServiceScopeFactory scopeFactory, ILo
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-        return await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => new QueuedEnvelope(m.EnvelopeFrom, m.Kind, m.RequireTls), cancellationToken);
+        // Only the envelope's columns, untracked: not the whole message row.
+        var envelopes = await db.Messages.AsNoTracking().Where(m => messageIds.Contains(m.Id))
+            .Select(m => new { m.Id, m.EnvelopeFrom, m.Kind, m.RequireTls })
+            .ToListAsync(cancellationToken);
+        return envelopes.ToDictionary(m => m.Id, m => new QueuedEnvelope(m.EnvelopeFrom, m.Kind, m.RequireTls));
     }
 
     /// <summary>

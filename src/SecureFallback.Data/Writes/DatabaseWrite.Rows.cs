@@ -1,0 +1,121 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace SecureFallback.Data.Writes;
+
+/// <summary>
+/// Set-based writes without change tracking, for the hot paths of delivery (one commit per delivered message):
+/// plain parameterised SQL, each value converted by the column's EF Core type mapping (<c>DateTimeOffset</c> as UTC
+/// ticks, a <c>Guid</c> as SQLite's text or PostgreSQL's uuid, enums as numbers), so the rows read back exactly as
+/// if EF Core had saved them, on SQLite and PostgreSQL alike.
+/// </summary>
+public sealed partial class DatabaseWrite
+{
+    /// <summary>Rows one statement carries at most (SQLite allows 32,766 parameters a statement, PostgreSQL 65,535).</summary>
+    private const int RowsPerStatement = 500;
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> in one multi-row INSERT: for append-only records whose generated keys nobody
+    /// reads back (the delivery audit). Every mapped column but a generated key is written.
+    /// </summary>
+    public async Task InsertAllAsync<T>(IReadOnlyList<T> rows, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (entity, table) = TableOf<T>();
+        var columns = entity.GetProperties().Where(p => !p.IsPrimaryKey() || p.ValueGenerated == ValueGenerated.Never).ToList();
+        var head = $"INSERT INTO {Sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => Sql.DelimitIdentifier(c.GetColumnName(table)!)))}) VALUES ";
+        await using var factory = _db.Database.GetDbConnection().CreateCommand();
+        foreach (var chunk in rows.Chunk(RowsPerStatement))
+        {
+            var text = new StringBuilder(head);
+            var parameters = new List<DbParameter>(chunk.Length * columns.Count);
+            foreach (var row in chunk)
+            {
+                text.Append(parameters.Count == 0 ? "(" : ", (");
+                text.AppendJoin(", ", columns.Select(column => Parameter(factory, parameters, column, column.GetGetter().GetClrValue(row))));
+                text.Append(')');
+            }
+
+            await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Writes the properties named <paramref name="properties"/> of each of <paramref name="rows"/> (found by its
+    /// key) as they are in memory: one UPDATE a row, all sent as one command.
+    /// </summary>
+    public async Task UpdateAllAsync<T>(IReadOnlyList<T> rows, IReadOnlyList<string> properties, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (entity, table) = TableOf<T>();
+        var key = entity.FindPrimaryKey()!.Properties.Single();
+        var columns = properties.Select(name => entity.FindProperty(name) ?? throw new ArgumentException($"{typeof(T).Name} has no mapped property {name}.", nameof(properties))).ToList();
+        var head = $"UPDATE {Sql.DelimitIdentifier(table.Name, table.Schema)} SET ";
+        await using var factory = _db.Database.GetDbConnection().CreateCommand();
+        foreach (var chunk in rows.Chunk(RowsPerStatement / 10))
+        {
+            var text = new StringBuilder();
+            var parameters = new List<DbParameter>(chunk.Length * (columns.Count + 1));
+            foreach (var row in chunk)
+            {
+                text.Append(head).AppendJoin(", ", columns.Select(c => $"{Sql.DelimitIdentifier(c.GetColumnName(table)!)} = {Parameter(factory, parameters, c, c.GetGetter().GetClrValue(row))}"));
+                text.Append(" WHERE ").Append(Sql.DelimitIdentifier(key.GetColumnName(table)!)).Append(" = ")
+                    .Append(Parameter(factory, parameters, key, key.GetGetter().GetClrValue(row))).Append(';').AppendLine();
+            }
+
+            await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes the rows of <typeparamref name="T"/> whose <paramref name="property"/> is one of <paramref name="values"/>.</summary>
+    private async Task DeleteWhereInAsync<T, TValue>(string property, IReadOnlyCollection<TValue> values, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (entity, table) = TableOf<T>();
+        await using var factory = _db.Database.GetDbConnection().CreateCommand();
+        var parameters = new List<DbParameter>(values.Count);
+        var text = new StringBuilder("DELETE FROM ").Append(Sql.DelimitIdentifier(table.Name, table.Schema))
+            .Append(" WHERE ").Append(InList(factory, parameters, entity.FindProperty(property)!, table, values));
+        await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
+    }
+
+    /// <summary>Sets <paramref name="property"/> to <paramref name="value"/> in the rows of <typeparamref name="T"/> whose <paramref name="key"/> is one of <paramref name="keys"/>.</summary>
+    private async Task SetWhereInAsync<T, TKey>(string property, object? value, string key, IReadOnlyCollection<TKey> keys, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (entity, table) = TableOf<T>();
+        await using var factory = _db.Database.GetDbConnection().CreateCommand();
+        var parameters = new List<DbParameter>(keys.Count + 1);
+        var column = entity.FindProperty(property)!;
+        var text = new StringBuilder("UPDATE ").Append(Sql.DelimitIdentifier(table.Name, table.Schema))
+            .Append(" SET ").Append(Sql.DelimitIdentifier(column.GetColumnName(table)!)).Append(" = ").Append(Parameter(factory, parameters, column, value))
+            .Append(" WHERE ").Append(InList(factory, parameters, entity.FindProperty(key)!, table, keys));
+        await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
+    }
+
+    /// <summary>"<paramref name="column"/> is one of <paramref name="values"/>" in SQL, its parameters added to <paramref name="parameters"/>.</summary>
+    private string InList<TValue>(DbCommand factory, List<DbParameter> parameters, IProperty column, StoreObjectIdentifier table, IEnumerable<TValue> values) =>
+        $"{Sql.DelimitIdentifier(column.GetColumnName(table)!)} IN ({string.Join(", ", values.Select(v => Parameter(factory, parameters, column, v)))})";
+
+    private static string Parameter(DbCommand factory, List<DbParameter> parameters, IProperty column, object? value)
+    {
+        // Named with the prefix, as written in the SQL: Microsoft.Data.Sqlite then finds each in a statement at the
+        // first look (it tries '@', '$' and ':' for a bare name, per statement of a command); Npgsql takes either.
+        var name = "@p" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+        parameters.Add(column.GetRelationalTypeMapping().CreateParameter(factory, name, value, column.IsNullable));
+        return name;
+    }
+
+    private (IEntityType Entity, StoreObjectIdentifier Table) TableOf<T>()
+    {
+        var entity = _db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
+        return (entity, StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema()));
+    }
+
+    private ISqlGenerationHelper Sql => _db.GetService<ISqlGenerationHelper>();
+}
