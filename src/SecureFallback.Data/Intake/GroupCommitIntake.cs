@@ -31,7 +31,6 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<GroupCommitIntake> _logger;
     private readonly GroupCommit<PendingCommit> _commits;
-    private IntakeInserts? _inserts;
 
     public GroupCommitIntake(
         IServiceScopeFactory scopeFactory,
@@ -95,13 +94,13 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
             await _readiness.WhenReady.WaitAsync(_lifetime.ApplicationStopping);
             await using var scope = _scopeFactory.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
-            var inserts = _inserts ??= new IntakeInserts(db);
 
-            // Not cancellable: once started, the commit must finish so no caller is left unsure of its fate.
+            // Not cancellable: once started, the commit must finish so no caller is left unsure of its fate. Plain
+            // inserts, not SaveChanges: the write gate is held meanwhile, and every session waits behind it.
             await using var write = await db.BeginWriteAsync(WriteDurability.Full, CancellationToken.None);
-            await inserts.Messages.InsertAsync(db, [.. group.Select(i => i.Message)], CancellationToken.None);
-            await inserts.Recipients.InsertAsync(db, [.. group.SelectMany(i => i.Message.Recipients)], CancellationToken.None);
-            await inserts.Contents.InsertAsync(db, [.. group.Select(i => i.Content).OfType<MessageContent>()], CancellationToken.None);
+            await write.InsertAllAsync([.. group.Select(i => i.Message)], CancellationToken.None);
+            await write.InsertAllAsync([.. group.SelectMany(i => i.Message.Recipients)], CancellationToken.None);
+            await write.InsertAllAsync([.. group.Select(i => i.Content).OfType<MessageContent>()], CancellationToken.None);
             foreach (var item in group.Where(i => i.Content is null))
             {
                 await SealedContent.InsertStreamingAsync(db, _protector, item.Message.Id, item.Plaintext, CancellationToken.None);
@@ -117,19 +116,6 @@ internal sealed partial class GroupCommitIntake : IMessageIntake
 
         Log.GroupCommitted(_logger, group.Count);
         _deliverySignal.Notify();
-    }
-
-    /// <summary>
-    /// The three inserts of a commit, built from the model once (the commit runs one at a time). Plain inserts
-    /// instead of <c>SaveChanges</c>: the write gate is held meanwhile, and every session waits behind it.
-    /// </summary>
-    private sealed class IntakeInserts(SecureFallbackDbContext db)
-    {
-        public RowInsert Messages { get; } = RowInsert.For<QueuedMessage>(db);
-
-        public RowInsert Recipients { get; } = RowInsert.For<QueuedRecipient>(db);
-
-        public RowInsert Contents { get; } = RowInsert.For<MessageContent>(db);
     }
 
     /// <summary>A message to commit with its sealed content, or (large, on SQLite) the plaintext to seal into the row.</summary>

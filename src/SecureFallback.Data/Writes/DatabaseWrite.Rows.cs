@@ -20,14 +20,16 @@ public sealed partial class DatabaseWrite
     private const int RowsPerStatement = 500;
 
     /// <summary>
-    /// Inserts <paramref name="rows"/> in one multi-row INSERT: for append-only records whose generated keys nobody
-    /// reads back (the delivery audit). Every mapped column but a generated key is written.
+    /// Inserts <paramref name="rows"/> in one multi-row INSERT: for new rows whose generated keys nobody reads back
+    /// (the intake's messages, recipients and contents; the delivery audit). Every mapped column is written but a
+    /// numbered key (an identity: the database numbers the row); a model that needs more of EF's pipeline (a shadow
+    /// property, a value generated on add) is refused rather than written wrong.
     /// </summary>
     public async Task InsertAllAsync<T>(IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
     {
         var (entity, table) = TableOf<T>();
-        var columns = entity.GetProperties().Where(p => !p.IsPrimaryKey() || p.ValueGenerated == ValueGenerated.Never).ToList();
+        var columns = entity.GetProperties().Where(p => !IsIdentity(p)).Select(Insertable).ToList();
         var head = $"INSERT INTO {Sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => Sql.DelimitIdentifier(c.GetColumnName(table)!)))}) VALUES ";
         await using var factory = _db.Database.GetDbConnection().CreateCommand();
         foreach (var chunk in rows.Chunk(RowsPerStatement))
@@ -44,6 +46,15 @@ public sealed partial class DatabaseWrite
             await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
         }
     }
+
+    private static bool IsIdentity(IProperty property) =>
+        property.IsPrimaryKey() && property.ValueGenerated != ValueGenerated.Never && property.ClrType == typeof(long);
+
+    /// <summary>The property, when what EF would write for it is its value as it is (a Guid key is made by us, never by the database).</summary>
+    private static IProperty Insertable(IProperty property) =>
+        property.IsShadowProperty() ? throw new InvalidOperationException($"{property.DeclaringType.DisplayName()}.{property.Name} is a shadow property: insert it through SaveChanges.")
+        : property.ValueGenerated == ValueGenerated.Never || (property.IsPrimaryKey() && property.ClrType == typeof(Guid)) ? property
+        : throw new InvalidOperationException($"{property.DeclaringType.DisplayName()}.{property.Name} is generated on add: insert it through SaveChanges.");
 
     /// <summary>
     /// Writes the properties named <paramref name="properties"/> of each of <paramref name="rows"/> (found by its
