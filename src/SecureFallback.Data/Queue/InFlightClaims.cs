@@ -7,6 +7,8 @@ namespace SecureFallback.Data.Queue;
 /// Claims for a domain this instance is delivering to already (<see cref="IQueueLeases.ClaimMoreAsync"/>): the
 /// statement of <see cref="RecipientLeases.ClaimAsync"/> (one statement, <c>FOR UPDATE SKIP LOCKED</c> on
 /// PostgreSQL), but the recipients the running deliveries hold are not free, though the claims are our own.
+/// It repeats that statement with one more condition only because RecipientLeases is being rewritten in parallel:
+/// once that lands, this belongs there as an optional set of ids to leave out.
 /// </summary>
 internal static class InFlightClaims
 {

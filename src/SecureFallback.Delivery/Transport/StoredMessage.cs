@@ -50,7 +50,16 @@ internal static class StoredMessage
             return null;
         }
 
-        var headers = HeaderList.Load(ParserOptions.Default, new MemoryStream(content, 0, bodyStart, writable: false));
+        HeaderList headers;
+        try
+        {
+            headers = HeaderList.Load(ParserOptions.Default, new MemoryStream(content, 0, bodyStart, writable: false));
+        }
+        catch (FormatException)
+        {
+            return null; // the MIME parser, more lenient with a whole message, decides
+        }
+
         var message = new MimeMessage(headers) { Body = new StoredBody(content, bodyStart) };
         // MimeKit writes a parsed field back as it was read; should one ever differ, the MIME path takes it.
         using var written = new MemoryStream(bodyStart);
