@@ -16,6 +16,17 @@ public interface IQueueLeases
     Task<IReadOnlyList<DueRecipient>> ClaimDueAsync(
         IReadOnlyCollection<string> busyDomains, int maxDomains, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Claims, until <paramref name="until"/>, up to <paramref name="limit"/> more due recipients of
+    /// <paramref name="domains"/>, which this instance is delivering to already: the recipients its runs hold
+    /// (<paramref name="inHand"/>) are left out, even where their claims lapsed (a run may still renew them), as are
+    /// those another instance holds. Any other claim of ours is a leftover of a failed run, free as in
+    /// <see cref="ClaimDueAsync"/>.
+    /// </summary>
+    /// <returns>The claimed recipients, longest due first.</returns>
+    Task<IReadOnlyList<DueRecipient>> ClaimMoreAsync(
+        IReadOnlyCollection<string> domains, IReadOnlyCollection<long> inHand, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
+
     /// <summary>Extends those of <paramref name="ids"/> this instance still holds.</summary>
     /// <returns>The ids still held; the others lapsed and may be another instance's by now.</returns>
     Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken cancellationToken);

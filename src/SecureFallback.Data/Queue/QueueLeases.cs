@@ -46,6 +46,45 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
             .ToListAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<DueRecipient>> ClaimMoreAsync(
+        IReadOnlyCollection<string> domains, IReadOnlyCollection<long> inHand, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        if (domains.Count == 0)
+        {
+            return [];
+        }
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+        // Asked every round while a domain is at work: a read first, so that finding nothing takes no write lock.
+        var any = await db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && domains.Contains(r.Domain) && !inHand.Contains(r.Id))
+            .Where(RecipientLeases.FreeFor(Me, now))
+            .AnyAsync(cancellationToken);
+        if (!any)
+        {
+            return [];
+        }
+
+        List<long> claimed;
+        await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
+        {
+            claimed = await InFlightClaims.ClaimAsync(db, domains, inHand, Me, now, until, limit, cancellationToken);
+            await write.CommitAsync(cancellationToken);
+        }
+
+        if (claimed.Count == 0)
+        {
+            return [];
+        }
+
+        return await db.Recipients.AsNoTracking()
+            .Where(r => claimed.Contains(r.Id))
+            .OrderBy(r => r.NextAttemptAt)
+            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain, r.RetryingTlsAfterHold))
+            .ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();

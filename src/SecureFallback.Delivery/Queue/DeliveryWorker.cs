@@ -13,8 +13,10 @@ namespace SecureFallback.Delivery.Queue;
 
 /// <summary>
 /// The queue runner: claims due recipients (a lease, so instances sharing the database never attempt one
-/// twice), groups them by domain (one task per domain, so messages to the same next hop share a connection),
-/// and turns queued DSNs and purges into work between rounds.
+/// twice), groups them by domain (messages to the same next hop share a connection; a busy domain gets up to
+/// <c>Delivery:ConnectionsPerDomain</c>), and turns queued DSNs and purges into work between rounds. A domain at
+/// work gains connections for mail that becomes due meanwhile, so a stream of new mail never waits for the
+/// slowest connection of an earlier round.
 /// </summary>
 internal sealed class DeliveryWorker(
     IQueueLeases leases,
@@ -49,7 +51,8 @@ internal sealed class DeliveryWorker(
         new("DSN", dsnOutbox.ProcessAsync),
     ];
 
-    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    /// <summary>The connections at work per domain (a domain is here while it has one).</summary>
+    private readonly Dictionary<string, List<Connection>> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>Domains whose last run failed unexpectedly, with when they may run again (no tight retry loop).</summary>
     private readonly Dictionary<string, DateTimeOffset> _backoff = new(StringComparer.Ordinal);
@@ -90,46 +93,84 @@ internal sealed class DeliveryWorker(
         finally
         {
             readiness.MarkStopped();
-            await Task.WhenAll(_inFlight.Values).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(Running()).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
             await sessionCache.DisposeAsync();
         }
     }
 
+    private IEnumerable<Task> Running() => _inFlight.Values.SelectMany(c => c).Select(c => c.Run);
+
     private void ReapFinished()
     {
-        foreach (var (domain, task) in _inFlight.Where(p => p.Value.IsCompleted).ToList())
+        foreach (var (domain, connections) in _inFlight.ToList())
         {
-            _inFlight.Remove(domain);
-            if (task.Exception is { } ex)
+            foreach (var finished in connections.Where(c => c.Run.IsCompleted).ToList())
             {
-                DeliveryLog.DomainFailed(logger, domain, ex.GetBaseException());
-                _backoff[domain] = timeProvider.GetUtcNow() + FaultBackoff;
+                connections.Remove(finished);
+                if (finished.Run.Exception is { } ex)
+                {
+                    // No new connection until the backoff ends; the domain's other connections finish their share.
+                    DeliveryLog.DomainFailed(logger, domain, ex.GetBaseException());
+                    _backoff[domain] = timeProvider.GetUtcNow() + FaultBackoff;
+                }
+            }
+
+            if (connections.Count == 0)
+            {
+                _inFlight.Remove(domain);
             }
         }
     }
 
     private async Task DispatchDueAsync(CancellationToken cancellationToken)
     {
-        var capacity = options.Value.MaxParallelDomains - _inFlight.Count;
-        if (capacity <= 0)
-        {
-            return;
-        }
-
         var now = timeProvider.GetUtcNow();
         foreach (var expired in _backoff.Where(b => b.Value <= now).Select(b => b.Key).ToList())
         {
             _backoff.Remove(expired);
         }
 
+        var perDomain = options.Value.ConnectionsPerDomain;
+        var until = now + options.Value.LeaseDuration;
+        // Domains at work with a connection to spare take what became due for them since (new mail streaming in):
+        // the recipients their connections hold are left out, so no recipient is ever in two runs here.
+        var growing = _inFlight.Where(d => d.Value.Count < perDomain && !_backoff.ContainsKey(d.Key)).ToList();
+        if (growing.Count > 0)
+        {
+            var inHand = growing.SelectMany(d => d.Value).SelectMany(c => c.Ids).ToList();
+            var more = await leases.ClaimMoreAsync([.. growing.Select(d => d.Key)], inHand, ClaimLimit, now, until, cancellationToken);
+            foreach (var domain in more.GroupBy(r => r.Domain))
+            {
+                Start(domain.Key, [.. domain], perDomain - _inFlight[domain.Key].Count, now, cancellationToken);
+            }
+        }
+
+        var capacity = options.Value.MaxParallelDomains - _inFlight.Count;
+        if (capacity <= 0)
+        {
+            return;
+        }
+
         var busy = _inFlight.Keys.Concat(_backoff.Keys).ToList();
-        var due = await leases.ClaimDueAsync(busy, capacity, ClaimLimit, now, now + options.Value.LeaseDuration, cancellationToken);
+        var due = await leases.ClaimDueAsync(busy, capacity, ClaimLimit, now, until, cancellationToken);
         foreach (var domain in due.GroupBy(r => r.Domain))
         {
-            // A busy domain gets several connections, each with its own share of whole messages.
-            var parts = SplitForConnections([.. domain], options.Value.ConnectionsPerDomain);
-            _inFlight[domain.Key] = Task.WhenAll(parts.Select(part =>
-                Task.Run(() => domainDelivery.DeliverAsync(domain.Key, part, now, cancellationToken), cancellationToken)));
+            Start(domain.Key, [.. domain], perDomain, now, cancellationToken);
+        }
+    }
+
+    /// <summary>Starts up to <paramref name="connections"/> connections to <paramref name="domain"/>, each with its own share of whole messages.</summary>
+    private void Start(string domain, List<DueRecipient> due, int connections, DateTimeOffset claimedAt, CancellationToken cancellationToken)
+    {
+        if (!_inFlight.TryGetValue(domain, out var running))
+        {
+            _inFlight[domain] = running = [];
+        }
+
+        foreach (var part in SplitForConnections(due, connections))
+        {
+            var run = Task.Run(() => domainDelivery.DeliverAsync(domain, part, claimedAt, cancellationToken), cancellationToken);
+            running.Add(new Connection(run, [.. part.Select(r => r.Id)]));
         }
     }
 
@@ -171,7 +212,7 @@ internal sealed class DeliveryWorker(
     {
         using var cancelWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var signalled = signal.WaitAsync(cancelWait.Token);
-        var waits = new List<Task>(_inFlight.Values) { signalled, Task.Delay(wait, timeProvider, cancelWait.Token) };
+        var waits = new List<Task>(Running()) { signalled, Task.Delay(wait, timeProvider, cancelWait.Token) };
         var woken = await Task.WhenAny(waits);
         await cancelWait.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
@@ -182,4 +223,7 @@ internal sealed class DeliveryWorker(
             await Task.Delay(CoalesceDelay, cancellationToken);
         }
     }
+
+    /// <summary>One connection's run: its task and the recipients it holds.</summary>
+    private sealed record Connection(Task Run, long[] Ids);
 }

@@ -7,6 +7,7 @@ using SecureFallback.Core.Messages;
 using SecureFallback.Core.Policies;
 using SecureFallback.Data;
 using SecureFallback.Data.Content;
+using SecureFallback.Delivery.Transport;
 
 namespace SecureFallback.Delivery.Queue;
 
@@ -32,8 +33,9 @@ internal sealed class QueuedContentLoader(IServiceScopeFactory scopeFactory, ILo
     }
 
     /// <summary>
-    /// Opens the sealed content of message <paramref name="id"/> and parses it, streaming: a chunk of large messages
-    /// never sits in memory all at once. Content that is missing, tampered with or unparsable is a permanent failure.
+    /// Opens the sealed content of message <paramref name="id"/>: a small message is read whole and sent as stored
+    /// (<see cref="StoredMessage"/>), a large one parsed streaming, so a chunk of large messages never sits in memory
+    /// all at once. Content that is missing, tampered with or unparsable is a permanent failure.
     /// </summary>
     public async Task<LoadedMessage> LoadAsync(Guid id, QueuedEnvelope envelope, CancellationToken cancellationToken)
     {
@@ -48,9 +50,9 @@ internal sealed class QueuedContentLoader(IServiceScopeFactory scopeFactory, ILo
                 return new LoadedMessage(null, null, envelopeFrom, kind, HostAttemptResult.Permanent("content-missing", "the queued content is missing", "5.3.0"));
             }
 
-            // Persistent parsing keeps parts as views on the decrypting stream instead of copies; loading reads
-            // the stream to its end, so every chunk is verified before a byte goes out.
-            var message = await MimeMessage.LoadAsync(ParserOptions.Default, stream, persistent: true, cancellationToken);
+            // Read to its end either way, so every chunk is verified before a byte goes out; sent as stored when
+            // nothing in it could need rewriting.
+            var message = await StoredMessage.LoadAsync(stream, cancellationToken);
             return new LoadedMessage(message, stream, envelopeFrom, kind, null) { RequireTls = requireTls };
         }
         catch (ContentTamperedException ex)

@@ -160,6 +160,22 @@ internal sealed class RecordingSmtpClient : SmtpClient
         return results;
     }
 
+    /// <summary>
+    /// The size for SIZE and the progress count: a message sent as stored is its header fields (which were checked to
+    /// be written back as stored) and its body, counted without writing the whole message once more.
+    /// </summary>
+    protected override async Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Body is not StoredBody stored)
+        {
+            return await base.GetSizeAsync(options, message, cancellationToken);
+        }
+
+        using var measure = new MimeKit.IO.MeasuringStream();
+        await message.WriteToAsync(options, measure, headersOnly: true, cancellationToken);
+        return measure.Length + stored.Length;
+    }
+
     private static int Milliseconds(TimeSpan timeout) => (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
 
     /// <summary>

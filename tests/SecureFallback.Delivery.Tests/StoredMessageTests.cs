@@ -1,0 +1,46 @@
+using System.Text;
+using MimeKit;
+using SecureFallback.Delivery.Transport;
+
+namespace SecureFallback.Delivery.Tests;
+
+public sealed class StoredMessageTests
+{
+    private static readonly FormatOptions Wire = new() { NewLineFormat = NewLineFormat.Dos, EnsureNewLine = true };
+
+    [Theory]
+    [InlineData("Subject: a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b  \r\n\r\nx\r\n--b--\r\n")]
+    [InlineData("Subject: a\r\nX-Folded: one\r\n\ttwo \r\n\r\nlast line without CRLF")]
+    [InlineData("Subject: only header fields\r\n\r\n")]
+    public void SevenBitContent_IsWrittenExactlyAsStored(string stored)
+    {
+        var content = Encoding.ASCII.GetBytes(stored);
+
+        using var message = StoredMessage.TryAsStored(content);
+
+        Assert.NotNull(message);
+        using var written = new MemoryStream();
+        message.WriteTo(Wire, written);
+        var expected = stored.EndsWith("\r\n", StringComparison.Ordinal) ? stored : stored + "\r\n";
+        Assert.Equal(expected, Encoding.ASCII.GetString(written.ToArray()));
+        Assert.NotNull(message.Subject); // the header fields are there for the policy rules
+    }
+
+    [Theory]
+    [InlineData("Subject: eight bit\r\n\r\nGr\u00fc\u00dfe\r\n")] // 8BITMIME is MIME's to decide
+    [InlineData("Subject: a\r\n\r\nbare\nLF\r\n")]
+    [InlineData("Subject: a\r\n\r\nbare\rCR\r\n")]
+    [InlineData("\r\nno header fields\r\n")]
+    [InlineData("Subject: no empty line\r\n")]
+    public void ContentThatMayNeedRewriting_TakesTheMimePath(string stored)
+    {
+        Assert.Null(StoredMessage.TryAsStored(Encoding.UTF8.GetBytes(stored)));
+    }
+
+    [Fact]
+    public void ALineOver998Octets_TakesTheMimePath()
+    {
+        Assert.Null(StoredMessage.TryAsStored(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 999) + "\r\n")));
+        Assert.NotNull(StoredMessage.TryAsStored(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 998) + "\r\n")));
+    }
+}
