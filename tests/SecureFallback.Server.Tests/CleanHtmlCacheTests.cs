@@ -50,6 +50,23 @@ public sealed class CleanHtmlCacheTests
     }
 
     [Fact]
+    public void AnEntryMadeBetweenSweeps_LeavesMemory_WithinAQuarterLifetimeOfItsExpiry()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var cache = new CleanHtmlCache(new MailHtml(), clock);
+        clock.Advance(TimeSpan.FromSeconds(1)); // just after the timer started: the worst case for a fixed sweep
+        cache.Clean(Guid.NewGuid(), Html);
+
+        // Second by second, as a real clock runs: each sweep sees its own time, not the end of one long jump.
+        for (var elapsed = TimeSpan.Zero; elapsed < CleanHtmlCache.Lifetime + (CleanHtmlCache.Lifetime / 4); elapsed += TimeSpan.FromSeconds(1))
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal((0, 0L), cache.Size);
+    }
+
+    [Fact]
     public void Clean_AfterTheLifetime_SanitizesAgain()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

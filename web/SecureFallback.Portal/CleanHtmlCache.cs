@@ -17,6 +17,9 @@ public sealed class CleanHtmlCache : IDisposable
     /// <summary>How long an entry lives at most, read or not: it never outlives its copy's content by more.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often expired entries are dropped, so none stays in memory much past <see cref="Lifetime"/>.</summary>
+    private static readonly TimeSpan SweepEvery = Lifetime / 4;
+
     /// <summary>At most this many entries.</summary>
     public const int MaxEntries = 128;
 
@@ -34,8 +37,8 @@ public sealed class CleanHtmlCache : IDisposable
     public CleanHtmlCache(MailHtml mailHtml, TimeProvider timeProvider)
     {
         (_mailHtml, _timeProvider) = (mailHtml, timeProvider);
-        // Expired entries leave memory within a lifetime even when nothing is read.
-        _sweeper = timeProvider.CreateTimer(_ => Sweep(), null, Lifetime, Lifetime);
+        // Expired entries leave memory soon after their lifetime even when nothing is read.
+        _sweeper = timeProvider.CreateTimer(_ => Sweep(), null, SweepEvery, SweepEvery);
     }
 
     /// <summary>The number of entries and characters held now.</summary>

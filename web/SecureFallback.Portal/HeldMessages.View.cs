@@ -19,7 +19,7 @@ public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, R
 
 public sealed partial class HeldMessages
 {
-    private static readonly Func<SecureFallbackDbContext, Guid, string, string, CancellationToken, Task<GrantRow?>> GrantRowOf =
+    private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, string, CancellationToken, Task<GrantRow?>>> GrantRowOf = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid grantId, string key, string normalizedEmail, CancellationToken _) =>
             (from g in db.PickupGrants.AsNoTracking()
              where g.Id == grantId && g.AddressKey == key
@@ -28,7 +28,7 @@ public sealed partial class HeldMessages
                  g, r.Status, r.PickupLockedAt, r.CompletedAt, r.RevokedAt, r.RevokedBy,
                  db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefault(),
                  db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefault()))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
     /// <summary>
     /// Grant <paramref name="grantId"/> of <paramref name="address"/> (a signed-in user's name) with everything a view
@@ -37,7 +37,7 @@ public sealed partial class HeldMessages
     /// </summary>
     public async Task<GrantView?> ViewAsync(string address, Guid grantId, CancellationToken cancellationToken)
     {
-        var row = await GrantRowOf(db, grantId, PickupGrant.AddressKeyOf(address), AddressLookupNormalizer.Normalize(address), cancellationToken);
+        var row = await GrantRowOf.For(db)(db, grantId, PickupGrant.AddressKeyOf(address), AddressLookupNormalizer.Normalize(address), cancellationToken);
         if (row is null)
         {
             return null;

@@ -42,7 +42,7 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
     public async Task<List<ReplySummary>> ThreadAsync(string address, Guid messageId, CancellationToken cancellationToken)
     {
         var sent = new List<QueuedMessage>();
-        await foreach (var message in ThreadOf(db, messageId, address).WithCancellation(cancellationToken))
+        await foreach (var message in ThreadOf.For(db)(db, messageId, address).WithCancellation(cancellationToken))
         {
             sent.Add(message);
         }
@@ -51,10 +51,10 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
     }
 
     // Compiled: every view of a message asks (issue 18).
-    private static readonly Func<SecureFallbackDbContext, Guid, string, IAsyncEnumerable<QueuedMessage>> ThreadOf =
+    private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, IAsyncEnumerable<QueuedMessage>>> ThreadOf = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid messageId, string address) =>
             db.Messages.AsNoTracking().Include(m => m.Recipients)
-                .Where(m => m.InReplyToMessageId == messageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address));
+                .Where(m => m.InReplyToMessageId == messageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address)));
 
     /// <summary>Queues a reply of <paramref name="address"/> to the message of <paramref name="grant"/>.</summary>
     public async Task<ReplyResult> SendAsync(string address, PickupGrant grant, string? text, IFormFileCollection files, CancellationToken cancellationToken)

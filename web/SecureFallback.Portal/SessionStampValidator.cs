@@ -27,9 +27,9 @@ public sealed class SessionStampValidator(
     /// <summary>The claim carrying the account's concurrency stamp as it was when the principal was made.</summary>
     public const string AccountVersionClaim = "securefallback.account_version";
 
-    private static readonly Func<SecureFallbackDbContext, string, CancellationToken, Task<AccountStamps?>> StampsOf =
+    private static readonly PerModel<Func<SecureFallbackDbContext, string, CancellationToken, Task<AccountStamps?>>> StampsOf = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, string id, CancellationToken _) =>
-            db.Users.Where(u => u.Id == id).Select(u => new AccountStamps(u.SecurityStamp, u.ConcurrencyStamp)).FirstOrDefault());
+            db.Users.Where(u => u.Id == id).Select(u => new AccountStamps(u.SecurityStamp, u.ConcurrencyStamp)).FirstOrDefault()));
 
     public override async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
@@ -40,8 +40,9 @@ public sealed class SessionStampValidator(
             return;
         }
 
-        var stamps = await StampsOf(db, userId, context.HttpContext.RequestAborted);
-        if (stamps is null || !string.Equals(stamps.SecurityStamp, principal.FindFirstValue(claims.SecurityStampClaimType), StringComparison.Ordinal))
+        var stamps = await StampsOf.For(db)(db, userId, context.HttpContext.RequestAborted);
+        // An account without a stamp proves nothing (Identity's own validator refuses it too).
+        if (stamps?.SecurityStamp is null || !string.Equals(stamps.SecurityStamp, principal.FindFirstValue(claims.SecurityStampClaimType), StringComparison.Ordinal))
         {
             context.RejectPrincipal();
             await SignInManager.SignOutAsync();

@@ -19,6 +19,12 @@ public sealed partial class DatabaseWrite
     /// <summary>Rows one statement carries at most (SQLite allows 32,766 parameters a statement, PostgreSQL 65,535).</summary>
     private const int RowsPerStatement = 500;
 
+    /// <summary>Parameters one statement carries at most, below SQLite's 32,766.</summary>
+    private const int MaxParameters = 30_000;
+
+    /// <summary>Bytes of BLOB values one INSERT carries at most (more rows go in the next statement).</summary>
+    private const long MaxBytesPerStatement = 64L * 1024 * 1024;
+
     /// <summary>
     /// Inserts <paramref name="rows"/> in one multi-row INSERT: for new rows whose generated keys nobody reads back
     /// (the intake's messages, recipients and contents; the delivery audit). Every mapped column is written but a
@@ -32,20 +38,63 @@ public sealed partial class DatabaseWrite
         var columns = entity.GetProperties().Where(p => !IsIdentity(p)).Select(Insertable).ToList();
         var head = $"INSERT INTO {Sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => Sql.DelimitIdentifier(c.GetColumnName(table)!)))}) VALUES ";
         await using var factory = _db.Database.GetDbConnection().CreateCommand();
-        foreach (var chunk in rows.Chunk(RowsPerStatement))
+        foreach (var chunk in Statements(rows, columns))
         {
             var text = new StringBuilder(head);
-            var parameters = new List<DbParameter>(chunk.Length * columns.Count);
+            var parameters = new List<DbParameter>(chunk.Count * columns.Count);
             foreach (var row in chunk)
             {
                 text.Append(parameters.Count == 0 ? "(" : ", (");
-                text.AppendJoin(", ", columns.Select(column => Parameter(factory, parameters, column, column.GetGetter().GetClrValue(row))));
+                text.AppendJoin(", ", columns.Select(column => Parameter(factory, parameters, column, ValueToInsert(column, row))));
                 text.Append(')');
             }
 
             await _db.Database.ExecuteSqlRawAsync(text.ToString(), parameters, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The rows split into statements within the databases' limits: parameters (SQLite allows 32,766 a statement,
+    /// PostgreSQL 65,535) and bytes (PostgreSQL refuses a protocol message over 1 GiB: a group of large sealed messages
+    /// goes in several statements).
+    /// </summary>
+    private static IEnumerable<List<T>> Statements<T>(IReadOnlyList<T> rows, List<IProperty> columns)
+        where T : class
+    {
+        var blobs = columns.Where(c => c.ClrType == typeof(byte[])).ToList();
+        return Split(rows, Math.Clamp(MaxParameters / columns.Count, 1, RowsPerStatement), MaxBytesPerStatement,
+            row => blobs.Sum(c => (long)((c.GetGetter().GetClrValue(row) as byte[])?.Length ?? 0)));
+    }
+
+    /// <summary>Consecutive runs of <paramref name="rows"/>, each of at most <paramref name="maxRows"/> rows and <paramref name="maxBytes"/> bytes (a larger row alone).</summary>
+    internal static IEnumerable<List<T>> Split<T>(IEnumerable<T> rows, int maxRows, long maxBytes, Func<T, long> sizeOf)
+    {
+        var chunk = new List<T>();
+        long bytes = 0;
+        foreach (var row in rows)
+        {
+            var size = sizeOf(row);
+            if (chunk.Count > 0 && (chunk.Count == maxRows || bytes + size > maxBytes))
+            {
+                yield return chunk;
+                (chunk, bytes) = ([], 0);
+            }
+
+            chunk.Add(row);
+            bytes += size;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>A Guid key is ours to make: an empty one would be written as such, where SaveChanges makes one up.</summary>
+    private static object? ValueToInsert(IProperty column, object row) =>
+        column.GetGetter().GetClrValue(row) is Guid key && key == Guid.Empty && column.IsPrimaryKey()
+            ? throw new InvalidOperationException($"{column.DeclaringType.DisplayName()} row without its {column.Name}.")
+            : column.GetGetter().GetClrValue(row);
 
     private static bool IsIdentity(IProperty property) =>
         property.IsPrimaryKey() && property.ValueGenerated != ValueGenerated.Never && property.ClrType == typeof(long);
