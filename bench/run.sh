@@ -4,7 +4,8 @@
 #   bench/run.sh                 RUNS (3) rounds of the SMTP rows, then the portal, memory and encryption rows
 #   RUNS=1 STEPS=12 bench/run.sh only some steps: 1 end to end, 2 intake alone, 3 portal, 4 memory, 5 encryption
 # The work, for both systems: MESSAGES (2,000) messages of SIZE (10 KB) from smtp-source, CLIENTS (10) at a time, one
-# connection per message, after a 200-message warm-up.
+# connection per message, after a WARMUP-message warm-up (2,000: the steady state a smart host runs in; .NET's tiered
+# JIT is still compiling the hot paths during the first few thousand messages after a start — WARMUP=200 shows that).
 #  1. end to end: smtp-source -> the system -> a private Postfix receiver that offers STARTTLS (a queue file and fsync
 #     per message, then discarded); msgs/s from smtp-source's first connection until the receiver has logged every
 #     message, and CPU ms per message of the system (its whole cgroup: every Postfix daemon, or the one .NET process).
@@ -23,7 +24,7 @@ MESSAGES=${MESSAGES:-2000}
 SIZE=${SIZE:-10240}
 CLIENTS=${CLIENTS:-10}
 STEPS=${STEPS:-12345}
-WARMUP=${WARMUP:-200}
+WARMUP=${WARMUP:-2000}
 RECV_PORT=12700 PF_INTAKE_PORT=12701 PF_RELAY_PORT=12702 PF_REUSE_PORT=12703 SF_PORT=12525 WEB_PORT=15080
 want() { [[ "$STEPS" == *"$1"* ]]; }
 
