@@ -57,11 +57,13 @@ now() { date +%s.%N; }
 end_to_end() {
   local base t0 cpu0 got
   base=$(received); send "$WARMUP" "$CLIENTS" "$2"; wait_received $((base + WARMUP)) 120 || true
-  base=$(received) cpu0=$(cpu_ns "$3") t0=$(now)
+  base=$(received) cpu0=$(cpu_ns "$3") recv0=$(cpu_ns recv) t0=$(now)
   send "$MESSAGES" "$CLIENTS" "$2"
   wait_received $((base + MESSAGES)) 300 || echo "  $1: the receiver did not get every message in 300 s" >&2
   got=$(( $(received) - base ))
   record e2e "$1" "$t0" "$(now)" "$cpu0" "$(cpu_ns "$3")" "$got"
+  # What the receiving Postfix spent meanwhile: the same work for either system, on the same two cores.
+  record e2e "$1-receiver" "$t0" "$(now)" "$recv0" "$(cpu_ns recv)" "$got"
 }
 
 # intake_alone NAME PORT CGROUP CLIENTS: warm up, then time MESSAGES until smtp-source has every 250.
@@ -108,6 +110,7 @@ print_table() {
     row_rate "end to end, Postfix with smtp_tls_connection_reuse" e2e sf pf-reuse 1.7
     row_cpu "end to end, Postfix as shipped" sf pf-default
     row_cpu "end to end, Postfix with smtp_tls_connection_reuse" sf pf-reuse
+    printf '| the receiving Postfix meanwhile (same work for both), CPU ms per message | %s | %s | | | |\n' "$(median e2e sf-receiver 6)" "$(median e2e pf-default-receiver 6)"
   fi
   if grep -q '^raw intake' "$work/raw" 2>/dev/null; then
     row_rate "intake alone, 10 clients" intake sf-10 pf-10 2.0

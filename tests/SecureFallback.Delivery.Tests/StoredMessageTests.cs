@@ -43,4 +43,26 @@ public sealed class StoredMessageTests
         Assert.Null(StoredMessage.TryAsStored(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 999) + "\r\n")));
         Assert.NotNull(StoredMessage.TryAsStored(Encoding.ASCII.GetBytes("Subject: a\r\n\r\n" + new string('x', 998) + "\r\n")));
     }
+
+    [Fact]
+    public async Task ContentCutAtAChunkBoundary_IsRefusedAsTampered_BeforeAnythingIsSent()
+    {
+        var keys = Directory.CreateTempSubdirectory("securefallback-keys-");
+        try
+        {
+            var protector = new SecureFallback.Protection.ChunkedAesGcmProtector(SecureFallback.Protection.MasterKeyRing.LoadOrCreate(keys.FullName));
+            var stored = "Subject: cut\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 70) + "\r\n", 2000)); // two chunks and more
+            var content = protector.Seal(Guid.NewGuid(), Encoding.ASCII.GetBytes(stored));
+            // Whole genuine chunks up to the cut, then a piece of the next: the stream reports only the whole chunks.
+            content.Ciphertext = content.Ciphertext[..(1 + (64 * 1024) + 16 + 16)];
+
+            await using var stream = protector.OpenRead(content);
+
+            await Assert.ThrowsAsync<SecureFallback.Core.Messages.ContentTamperedException>(() => StoredMessage.LoadAsync(stream, CancellationToken.None));
+        }
+        finally
+        {
+            keys.Delete(recursive: true);
+        }
+    }
 }

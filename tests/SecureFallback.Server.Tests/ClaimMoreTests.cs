@@ -49,4 +49,24 @@ public sealed class ClaimMoreTests
         // A claim of ours that no run holds is a leftover of a failed run: free again.
         Assert.Equal(others.Skip(1), (await leases.ClaimMoreAsync([Domain], [first.Id], 10, later, later.AddSeconds(30), CancellationToken.None)).Select(r => r.Id).Order());
     }
+
+    [Fact]
+    public async Task ClaimMore_WithMoreIdsInHandThanOneQueryMayCarry_StillClaims_AndStillLeavesThemOut()
+    {
+        await using var server = await SecureFallbackInstance.StartAsync(new Dictionary<string, string>
+        {
+            ["SecureFallback:Roles"] = "Intake",
+        });
+        await server.SendAsync("alice@sender.test", [$"a@{Domain}"], "held by a run", "body");
+        await server.SendAsync("alice@sender.test", [$"b@{Domain}"], "due", "body");
+        var ids = (await server.RecipientsAsync()).Select(r => r.Id).Order().ToList();
+        var leases = server.Services.GetRequiredService<IQueueLeases>();
+        var now = DateTimeOffset.UtcNow.AddSeconds(1);
+        // A hand of 40,000 ids (long runs of a big domain): more parameters than SQLite takes in one statement.
+        var inHand = Enumerable.Range(1, 40_000).Select(i => -(long)i).Append(ids[0]).ToList();
+
+        var more = await leases.ClaimMoreAsync([Domain], inHand, 10, now, now.AddSeconds(30), CancellationToken.None);
+
+        Assert.Equal([ids[1]], more.Select(r => r.Id));
+    }
 }

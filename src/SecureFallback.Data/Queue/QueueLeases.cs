@@ -46,6 +46,9 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>Ids one query's <c>Contains</c> may carry as parameters (SQLite allows 32,766 a statement).</summary>
+    internal const int MostIdsInACheck = 10_000;
+
     public async Task<IReadOnlyList<DueRecipient>> ClaimMoreAsync(
         IReadOnlyCollection<string> domains, IReadOnlyCollection<long> inHand, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -57,10 +60,17 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
         // Asked every round while a domain is at work: a read first, so that finding nothing takes no write lock.
-        var any = await db.Recipients.AsNoTracking()
-            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && domains.Contains(r.Domain) && !inHand.Contains(r.Id))
-            .Where(RecipientLeases.FreeFor(Me, now))
-            .AnyAsync(cancellationToken);
+        var candidates = db.Recipients.AsNoTracking()
+            .Where(r => r.Status == RecipientStatus.Queued && r.NextAttemptAt <= now && domains.Contains(r.Domain))
+            .Where(RecipientLeases.FreeFor(Me, now));
+        // EF sends one parameter per id, and SQLite takes at most 32,766: a larger hand skips the shortcut (the claim
+        // itself leaves the hand out in one parameter).
+        if (inHand.Count <= MostIdsInACheck)
+        {
+            candidates = candidates.Where(r => !inHand.Contains(r.Id));
+        }
+
+        var any = await candidates.AnyAsync(cancellationToken);
         if (!any)
         {
             return [];

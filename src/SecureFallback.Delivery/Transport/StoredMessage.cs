@@ -1,4 +1,5 @@
 using MimeKit;
+using SecureFallback.Core.Messages;
 
 namespace SecureFallback.Delivery.Transport;
 
@@ -37,6 +38,13 @@ internal static class StoredMessage
 
         var content = new byte[stream.Length - stream.Position];
         await stream.ReadExactlyAsync(content, cancellationToken);
+        // The read that finds the end is the one that verifies the last chunk is the last: content cut at a chunk
+        // boundary has only whole, genuine chunks before the cut, and is refused only here.
+        if (await stream.ReadAsync(new byte[1], cancellationToken) != 0)
+        {
+            throw new ContentTamperedException("The content is longer than its stream says.");
+        }
+
         return TryAsStored(content)
             ?? await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(content, writable: false), persistent: true, cancellationToken);
     }
