@@ -65,4 +65,20 @@ public sealed class StoredMessageTests
             keys.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void PolicyRules_SeeTheSameContentFields_WhetherTheMessageGoesAsStoredOrThroughMime()
+    {
+        var seven = Encoding.ASCII.GetBytes("Subject: a\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIAGCSqG\r\n");
+        var eight = Encoding.UTF8.GetBytes("Subject: a\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nGr\u00fc\u00dfe\r\n");
+        using var stored = StoredMessage.TryAsStored(seven);
+        using var parsed = MimeMessage.Load(new MemoryStream(eight));
+
+        string? ContentTypeSeenBy(MimeMessage message) =>
+            new Queue.LoadedMessage(message, null, "alice@sender.test", SecureFallback.Core.Messages.MessageKind.Submitted, null).TlsRequest("b.test").Facts.Header("Content-Type");
+
+        Assert.NotNull(stored);
+        Assert.Contains("pkcs7-mime", ContentTypeSeenBy(stored));
+        Assert.Contains("pkcs7-mime", ContentTypeSeenBy(parsed));
+    }
 }

@@ -78,7 +78,13 @@ internal sealed record LoadedMessage(MimeMessage? Message, Stream? Content, stri
 
     /// <summary>What the loaded message asks of its delivery to <paramref name="domain"/>.</summary>
     public MessageTlsRequest TlsRequest(string domain) =>
-        new(Kind, new MessageFacts(Message!.Subject, name => Message.Headers[name], EnvelopeFrom, domain), RequireTls, Message.Headers["TLS-Required"]);
+        new(Kind, new MessageFacts(Message!.Subject, HeaderOf, EnvelopeFrom, domain), RequireTls, Message.Headers["TLS-Required"]);
+
+    /// <summary>
+    /// A header field for the policy rules, wherever the message keeps it: MimeKit's parser moves the <c>Content-*</c>
+    /// fields to the body, a message sent as stored keeps them all in its header list; a rule sees them either way.
+    /// </summary>
+    private string? HeaderOf(string name) => Message!.Headers[name] ?? Message.Body?.Headers[name];
 
     public void Dispose()
     {
