@@ -35,7 +35,7 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
         List<long> claimed;
         await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
         {
-            claimed = await RecipientLeases.ClaimAsync(db, domains, Me, now, until, limit, cancellationToken);
+            claimed = await RecipientLeases.ClaimAsync(db, domains, [], Me, now, until, limit, cancellationToken);
             await write.CommitAsync(cancellationToken);
         }
 
@@ -79,7 +79,7 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
         List<long> claimed;
         await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
         {
-            claimed = await InFlightClaims.ClaimAsync(db, domains, inHand, Me, now, until, limit, cancellationToken);
+            claimed = await RecipientLeases.ClaimAsync(db, domains, inHand, Me, now, until, limit, cancellationToken);
             await write.CommitAsync(cancellationToken);
         }
 

@@ -22,13 +22,21 @@ internal static class RecipientLeases
         r => r.LeaseUntil == null || r.LeaseUntil <= now || r.LeaseOwner == owner;
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due recipients of <paramref name="domains"/> that nobody else holds.
-    /// The caller's own earlier claims count as free: the caller asks only for domains it is not working on, so
-    /// such a claim was left by a run that failed (say, the disk was full when it came to record).
+    /// Claims up to <paramref name="limit"/> due recipients of <paramref name="domains"/> that nobody else holds and
+    /// that are not in <paramref name="leaveOut"/>. The caller's own earlier claims count as free, but for those its
+    /// running deliveries hold (<paramref name="leaveOut"/>, for a domain it is working on already): any other was
+    /// left by a run that failed (say, the disk was full when it came to record).
     /// </summary>
     /// <returns>The ids now held by <paramref name="owner"/> until <paramref name="until"/>.</returns>
     public static Task<List<long>> ClaimAsync(
-        SecureFallbackDbContext db, IReadOnlyCollection<string> domains, string owner, DateTimeOffset now, DateTimeOffset until, int limit, CancellationToken cancellationToken)
+        SecureFallbackDbContext db,
+        IReadOnlyCollection<string> domains,
+        IReadOnlyCollection<long> leaveOut,
+        string owner,
+        DateTimeOffset now,
+        DateTimeOffset until,
+        int limit,
+        CancellationToken cancellationToken)
     {
         var (nowTicks, untilTicks) = (now.UtcTicks, until.UtcTicks);
         return (db.Database.IsNpgsql()
@@ -37,7 +45,7 @@ internal static class RecipientLeases
                 WHERE "Id" IN (
                     SELECT "Id" FROM "Recipients"
                     WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks} OR "LeaseOwner" = {owner})
-                      AND "Domain" = ANY({domains.ToArray()})
+                      AND "Domain" = ANY({domains.ToArray()}) AND NOT ("Id" = ANY({leaveOut.ToArray()}))
                     ORDER BY "NextAttemptAt" LIMIT {limit}
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id" AS "Value"
@@ -48,6 +56,7 @@ internal static class RecipientLeases
                     SELECT "Id" FROM "Recipients"
                     WHERE "Status" = 0 AND "NextAttemptAt" <= {nowTicks} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {nowTicks} OR "LeaseOwner" = {owner})
                       AND "Domain" IN (SELECT value FROM json_each({JsonSerializer.Serialize(domains)}))
+                      AND "Id" NOT IN (SELECT value FROM json_each({JsonSerializer.Serialize(leaveOut)}))
                     ORDER BY "NextAttemptAt" LIMIT {limit})
                 RETURNING "Id" AS "Value"
                 """)).ToListAsync(cancellationToken);
