@@ -11,12 +11,12 @@ namespace SecureFallback.Portal;
 public sealed partial class HeldMessages
 {
     /// <summary>Grants of an address whose held copy was delivered by SMTP once TLS came back, with when; shown until the grant runs out.</summary>
-    private IQueryable<DeliveredGrant> DeliveredGrants(string address, Guid? grantId = null)
+    private IQueryable<DeliveredGrant> DeliveredGrants(string address)
     {
         var key = PickupGrant.AddressKeyOf(address);
         var now = timeProvider.GetUtcNow();
         return db.PickupGrants
-            .Where(g => g.AddressKey == key && g.ExpiresAt > now && g.RedeliveryClaimedAt != null && (grantId == null || g.Id == grantId))
+            .Where(g => g.AddressKey == key && g.ExpiresAt > now && g.RedeliveryClaimedAt != null)
             .Join(db.Recipients.Where(r => r.Status == RecipientStatus.Delivered && r.CompletedAt != null), g => g.RecipientId, r => r.Id, (g, r) => new { g, r.CompletedAt })
             .OrderByDescending(x => x.CompletedAt)
             .Select(x => new DeliveredGrant(x.g, x.CompletedAt!.Value));

@@ -18,14 +18,11 @@ public sealed record RevokedCopy(Guid GrantId, DateTimeOffset RevokedAt, Revoked
 /// </summary>
 public sealed class RevokedCopies(SecureFallbackDbContext db)
 {
-    public async Task<List<RevokedCopy>> ListAsync(string address, CancellationToken cancellationToken) =>
-        await OfAsync(address, null, cancellationToken);
-
-    private async Task<List<RevokedCopy>> OfAsync(string address, Guid? grantId, CancellationToken cancellationToken)
+    public async Task<List<RevokedCopy>> ListAsync(string address, CancellationToken cancellationToken)
     {
         var key = PickupGrant.AddressKeyOf(address);
         var rows = await (from grant in db.PickupGrants.AsNoTracking()
-                          where grant.AddressKey == key && (grantId == null || grant.Id == grantId)
+                          where grant.AddressKey == key
                           join recipient in db.Recipients.AsNoTracking() on grant.RecipientId equals recipient.Id
                           where recipient.Status == RecipientStatus.Revoked
                           select new { grant.Id, recipient.RevokedAt, recipient.RevokedBy, grant.MessageId }).ToListAsync(cancellationToken);

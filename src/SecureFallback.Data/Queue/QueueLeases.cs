@@ -32,18 +32,7 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
             return [];
         }
 
-        List<long> claimed;
-        await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
-        {
-            claimed = await RecipientLeases.ClaimAsync(db, domains, [], Me, now, until, limit, cancellationToken);
-            await write.CommitAsync(cancellationToken);
-        }
-
-        return await db.Recipients.AsNoTracking()
-            .Where(r => claimed.Contains(r.Id))
-            .OrderBy(r => r.NextAttemptAt)
-            .Select(r => new DueRecipient(r.Id, r.MessageId, r.Address, r.Domain, r.RetryingTlsAfterHold))
-            .ToListAsync(cancellationToken);
+        return await ClaimAsync(db, domains, [], limit, now, until, cancellationToken);
     }
 
     /// <summary>Ids one query's <c>Contains</c> may carry as parameters (SQLite allows 32,766 a statement).</summary>
@@ -76,10 +65,17 @@ internal sealed class QueueLeases(IServiceScopeFactory scopeFactory, IOptions<In
             return [];
         }
 
+        return await ClaimAsync(db, domains, inHand, limit, now, until, cancellationToken);
+    }
+
+    /// <summary>Claims due recipients of <paramref name="domains"/> but <paramref name="leaveOut"/> in a write of its own, and reads back what it claimed, longest due first.</summary>
+    private async Task<IReadOnlyList<DueRecipient>> ClaimAsync(
+        SecureFallbackDbContext db, IReadOnlyCollection<string> domains, IReadOnlyCollection<long> leaveOut, int limit, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
         List<long> claimed;
         await using (var write = await db.BeginWriteAsync(Writes.WriteDurability.Full, cancellationToken))
         {
-            claimed = await RecipientLeases.ClaimAsync(db, domains, inHand, Me, now, until, limit, cancellationToken);
+            claimed = await RecipientLeases.ClaimAsync(db, domains, leaveOut, Me, now, until, limit, cancellationToken);
             await write.CommitAsync(cancellationToken);
         }
 

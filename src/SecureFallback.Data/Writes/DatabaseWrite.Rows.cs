@@ -91,10 +91,13 @@ public sealed partial class DatabaseWrite
     }
 
     /// <summary>A Guid key is ours to make: an empty one would be written as such, where SaveChanges makes one up.</summary>
-    private static object? ValueToInsert(IProperty column, object row) =>
-        column.GetGetter().GetClrValue(row) is Guid key && key == Guid.Empty && column.IsPrimaryKey()
+    private static object? ValueToInsert(IProperty column, object row)
+    {
+        var value = column.GetGetter().GetClrValue(row);
+        return value is Guid key && key == Guid.Empty && column.IsPrimaryKey()
             ? throw new InvalidOperationException($"{column.DeclaringType.DisplayName()} row without its {column.Name}.")
-            : column.GetGetter().GetClrValue(row);
+            : value;
+    }
 
     private static bool IsIdentity(IProperty property) =>
         property.IsPrimaryKey() && property.ValueGenerated != ValueGenerated.Never && property.ClrType == typeof(long);
