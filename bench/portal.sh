@@ -3,7 +3,8 @@
 # Starts SecureFallback (intake + portal + delivery, SQLite, Release) and bench/SecureFallback.BareRazor; holds one
 # 50 KB HTML message for a recipient (portal-session: sent to the intake for a domain routed to Postfix's smtp-sink,
 # which offers no STARTTLS, so it is held and its notice dumped), registers, then runs wrk on four pages:
-# SecureFallback's GET / and the bare Razor form; the recipient's message page and the bare [Authorize] page.
+# SecureFallback's GET / and the bare Razor form; the recipient's message page, the bare [Authorize] page (the issue's
+# yardstick) and the bare [Authorize] page with the same 50 KB statement HTML in its body (what sending it costs).
 # Prints a markdown table (p99 ratio to bare, met when <= 2x) and SecureFallback's CPU ms per request (utime+stime of
 # its process over the wrk run / requests: steadier than req/s when others share the cores, though heavy contention
 # inflates it too: compare quiet runs).
@@ -95,7 +96,7 @@ run() {
   r_cpu=$(awk -v t=$(( after - before )) -v hz="$(getconf CLK_TCK)" -v n="$r_requests" 'BEGIN { printf "%.3f", (n > 0 ? t * 1000 / hz / n : 0) }')
 }
 
-say "wrk -t2 -c$CONNECTIONS -d$DURATION on four pages..."
+say "wrk -t2 -c$CONNECTIONS -d$DURATION on five pages..."
 run sf-index "http://127.0.0.1:$WEB_PORT/"
 read -r i_rps i_p50 i_p99 i_err i_cpu <<<"$r_rps $r_p50 $r_p99 $r_errors $r_cpu"
 run bare-index "http://127.0.0.1:$BARE_PORT/"
@@ -104,6 +105,8 @@ run sf-message "$message_url" "$sf_cookie"
 read -r m_rps m_p50 m_p99 m_err m_cpu <<<"$r_rps $r_p50 $r_p99 $r_errors $r_cpu"
 run bare-page "http://127.0.0.1:$BARE_PORT/page" "$bare_cookie"
 read -r bp_rps bp_p50 bp_p99 bp_err <<<"$r_rps $r_p50 $r_p99 $r_errors"
+run bare-page50 "http://127.0.0.1:$BARE_PORT/page50" "$bare_cookie"
+read -r b5_rps b5_p50 b5_p99 b5_err <<<"$r_rps $r_p50 $r_p99 $r_errors"
 
 row() { # page sf_rps sf_p50 sf_p99 sf_err bare_rps bare_p50 bare_p99
   awk -v page="$1" -v r="$2" -v p50="$3" -v p99="$4" -v e="$5" -v br="$6" -v bp50="$7" -v bp99="$8" 'BEGIN {
@@ -114,4 +117,5 @@ row() { # page sf_rps sf_p50 sf_p99 sf_err bare_rps bare_p50 bare_p99
 printf '| page | SecureFallback | bare ASP.NET Core | p99 ratio | met (<= 2x) |\n|---|---|---|---|---|\n'
 row 'GET / (anonymous, anti-forgery form)' "$i_rps" "$i_p50" "$i_p99" "$i_err" "$bi_rps" "$bi_p50" "$bi_p99"
 row 'message page (signed in, 50 KB HTML, 420-row table)' "$m_rps" "$m_p50" "$m_p99" "$m_err" "$bp_rps" "$bp_p50" "$bp_p99"
-printf '\nSecureFallback CPU per request: GET / %s ms, message page %s ms (bare /page errors: %s)\n' "$i_cpu" "$m_cpu" "$bp_err"
+row 'message page vs bare page with the same 50 KB HTML (yardstick)' "$m_rps" "$m_p50" "$m_p99" "$m_err" "$b5_rps" "$b5_p50" "$b5_p99"
+printf '\nSecureFallback CPU per request: GET / %s ms, message page %s ms (bare /page errors: %s, /page50: %s)\n' "$i_cpu" "$m_cpu" "$bp_err" "$b5_err"

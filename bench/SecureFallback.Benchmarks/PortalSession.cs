@@ -47,23 +47,12 @@ internal static partial class PortalSession
     /// <summary>A newsletter-like message: a 420-row HTML table of about 50 KB, with a text part.</summary>
     private static MimeMessage BuildMessage()
     {
-        var html = new StringBuilder("<html><body><h1>Quarterly statement</h1><p>Dear reader, your <a href=\"https://bank.bench.test/\">statement</a>:</p>")
-            .Append("<table border=\"1\" cellpadding=\"4\"><thead><tr><th>Date</th><th>Description</th><th>Reference</th><th>Amount</th></tr></thead><tbody>");
-        var text = new StringBuilder("Quarterly statement\n\n");
-        for (var row = 0; row < 420; row++)
-        {
-            var date = new DateOnly(2026, 1, 1).AddDays(row / 5).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            var amount = ((row * 7919 % 100000) / 100.0).ToString("F2", CultureInfo.InvariantCulture);
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{date}</td><td><b>Card</b> payment {row}</td><td>RF{row:D6}</td><td align=\"right\">{amount}</td></tr>\n");
-            text.Append(CultureInfo.InvariantCulture, $"{date}  Card payment {row}  RF{row:D6}  {amount}\n");
-        }
-
-        html.Append("</tbody></table><p>Kind regards,<br>The bench bank</p></body></html>");
+        var (html, text) = Bench.Statement.Build();
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse("statements@sender.bench.test"));
         message.To.Add(MailboxAddress.Parse(Recipient));
         message.Subject = "Your quarterly statement";
-        message.Body = new BodyBuilder { HtmlBody = html.ToString(), TextBody = text.ToString() }.ToMessageBody();
+        message.Body = new BodyBuilder { HtmlBody = html, TextBody = text }.ToMessageBody();
         message.Prepare(EncodingConstraint.SevenBit); // lines of at most 998 octets, as SMTP wants
         return message;
     }
