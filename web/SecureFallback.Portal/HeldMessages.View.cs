@@ -9,9 +9,10 @@ namespace SecureFallback.Portal;
 /// <summary>
 /// One grant of the signed-in recipient as the message page needs it, read in one query: still live (held, not
 /// locked, not expired) or not; delivered to their mailbox, and when; revoked, by whom and when; and the account's
-/// security stamp (the PIN binding) and the grant that created the account (a first reading's report says so).
+/// security stamp (the PIN binding) and the grant that created the account (a first reading's report says so); and
+/// whether the account replied from this message (the page reads the thread only then).
 /// </summary>
-public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, RevokedCopy? Revoked, string? AccountStamp, Guid? AccountCreatedBy)
+public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, RevokedCopy? Revoked, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies)
 {
     /// <summary>The live grant waits for the sender's PIN before this account may read it.</summary>
     public bool NeedsPin => Live is not null && Live.NeedsPinFor(AccountStamp);
@@ -19,15 +20,17 @@ public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, R
 
 public sealed partial class HeldMessages
 {
-    private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, string, CancellationToken, Task<GrantRow?>>> GrantRowOf = new(() =>
-        EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid grantId, string key, string normalizedEmail, CancellationToken _) =>
+    private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, string, string, CancellationToken, Task<GrantRow?>>> GrantRowOf = new(() =>
+        EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid grantId, string key, string normalizedEmail, string address, CancellationToken _) =>
             (from g in db.PickupGrants.AsNoTracking()
              where g.Id == grantId && g.AddressKey == key
              join r in db.Recipients on g.RecipientId equals r.Id
              select new GrantRow(
                  g, r.Status, r.PickupLockedAt, r.CompletedAt, r.RevokedAt, r.RevokedBy,
                  db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefault(),
-                 db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefault()))
+                 db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefault(),
+                 // The same rule as PortalReplies.ThreadAsync (indexed by InReplyToMessageId).
+                 db.Messages.Any(m => m.InReplyToMessageId == g.MessageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address)))
             .FirstOrDefault()));
 
     /// <summary>
@@ -37,7 +40,7 @@ public sealed partial class HeldMessages
     /// </summary>
     public async Task<GrantView?> ViewAsync(string address, Guid grantId, CancellationToken cancellationToken)
     {
-        var row = await GrantRowOf.For(db)(db, grantId, PickupGrant.AddressKeyOf(address), AddressLookupNormalizer.Normalize(address), cancellationToken);
+        var row = await GrantRowOf.For(db)(db, grantId, PickupGrant.AddressKeyOf(address), AddressLookupNormalizer.Normalize(address), address, cancellationToken);
         if (row is null)
         {
             return null;
@@ -47,7 +50,7 @@ public sealed partial class HeldMessages
         var live = grant.ExpiresAt > now && row.Status == RecipientStatus.HeldForPickup && row.PickupLockedAt is null ? grant : null;
         var deliveredAt = grant.ExpiresAt > now && grant.RedeliveryClaimedAt is not null && row.Status == RecipientStatus.Delivered ? row.CompletedAt : null;
         var revoked = row.Status == RecipientStatus.Revoked && row.RevokedAt is { } at ? new RevokedCopy(grant.Id, at, row.RevokedBy ?? RevokedBy.Sender, grant.MessageId) : null;
-        return new GrantView(live, deliveredAt, revoked, row.AccountStamp, row.AccountCreatedBy);
+        return new GrantView(live, deliveredAt, revoked, row.AccountStamp, row.AccountCreatedBy, row.HasReplies);
     }
 
     /// <summary>
@@ -90,5 +93,5 @@ public sealed partial class HeldMessages
         return message;
     }
 
-    private sealed record GrantRow(PickupGrant Grant, RecipientStatus Status, DateTimeOffset? PickupLockedAt, DateTimeOffset? CompletedAt, DateTimeOffset? RevokedAt, RevokedBy? RevokedBy, string? AccountStamp, Guid? AccountCreatedBy);
+    private sealed record GrantRow(PickupGrant Grant, RecipientStatus Status, DateTimeOffset? PickupLockedAt, DateTimeOffset? CompletedAt, DateTimeOffset? RevokedAt, RevokedBy? RevokedBy, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies);
 }

@@ -145,7 +145,8 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
         // Only here, after this request checked the reader's access and read the copy from the store, may the
         // sanitized HTML come from memory (CleanHtmlCache): a revoked or shredded copy never gets this far.
         CleanHtml = message.HtmlBody is { } html ? cleanHtml.Clean(grant.MessageId, html) : null;
-        Thread = await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
+        // The view query said whether there are replies to show: a recipient who never replied costs no thread query.
+        Thread = view.HasReplies ? await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken) : [];
         return Page();
     }
 
