@@ -10,7 +10,7 @@ namespace SecureFallback.Server.Tests;
 public sealed partial class RevokeAndExtendTests
 {
     /// <summary>
-    /// The sanitized HTML of a message read once is kept in memory (<see cref="CleanHtmlCache"/>); once the sender
+    /// What the page shows of a message read once is kept in memory (<see cref="ShownMessageCache"/>); once the sender
     /// revokes the copy, the page shows the revocation, never that HTML, and drops what was kept.
     /// </summary>
     [Fact]
@@ -24,7 +24,7 @@ public sealed partial class RevokeAndExtendTests
         await using var held = await HeldAsync([Carol], message: message);
         using var carol = new PortalVisitor(held.Server.WebAddress);
         var path = await RegisterAsync(carol, held);
-        var cache = held.Server.Services.GetRequiredService<CleanHtmlCache>();
+        var cache = held.Server.Services.GetRequiredService<ShownMessageCache>();
 
         Assert.Contains("carol-html-marker", await ReadAsync(carol, path));
         Assert.Contains("carol-html-marker", await ReadAsync(carol, path)); // from memory now

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 using SecureFallback.Core.Messages;
@@ -10,9 +11,10 @@ namespace SecureFallback.Portal;
 /// One grant of the signed-in recipient as the message page needs it, read in one query: still live (held, not
 /// locked, not expired) or not; delivered to their mailbox, and when; revoked, by whom and when; and the account's
 /// security stamp (the PIN binding) and the grant that created the account (a first reading's report says so); and
-/// whether the account replied from this message (the page reads the thread only then).
+/// whether the account replied from this message (the page reads the thread only then); and the SHA-256 of the sealed
+/// copy's wrapped data key, null when the copy is gone (<see cref="ShownMessageCache"/>).
 /// </summary>
-public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, RevokedCopy? Revoked, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies)
+public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, RevokedCopy? Revoked, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies, byte[]? SealedCopy)
 {
     /// <summary>The live grant waits for the sender's PIN before this account may read it.</summary>
     public bool NeedsPin => Live is not null && Live.NeedsPinFor(AccountStamp);
@@ -30,7 +32,9 @@ public sealed partial class HeldMessages
                  db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefault(),
                  db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefault(),
                  // The same rule as PortalReplies.ThreadAsync (indexed by InReplyToMessageId).
-                 db.Messages.Any(m => m.InReplyToMessageId == g.MessageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address)))
+                 db.Messages.Any(m => m.InReplyToMessageId == g.MessageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address),
+                 // The sealed copy as stored now: gone once purged, expired or revoked (the row and its key are deleted).
+                 db.MessageContents.Where(c => c.MessageId == g.MessageId).Select(c => c.WrappedKey).FirstOrDefault()))
             .FirstOrDefault()));
 
     /// <summary>
@@ -50,7 +54,8 @@ public sealed partial class HeldMessages
         var live = grant.ExpiresAt > now && row.Status == RecipientStatus.HeldForPickup && row.PickupLockedAt is null ? grant : null;
         var deliveredAt = grant.ExpiresAt > now && grant.RedeliveryClaimedAt is not null && row.Status == RecipientStatus.Delivered ? row.CompletedAt : null;
         var revoked = row.Status == RecipientStatus.Revoked && row.RevokedAt is { } at ? new RevokedCopy(grant.Id, at, row.RevokedBy ?? RevokedBy.Sender, grant.MessageId) : null;
-        return new GrantView(live, deliveredAt, revoked, row.AccountStamp, row.AccountCreatedBy, row.HasReplies);
+        var copy = row.WrappedKey is { Length: > 0 } wrappedKey ? SHA256.HashData(wrappedKey) : null;
+        return new GrantView(live, deliveredAt, revoked, row.AccountStamp, row.AccountCreatedBy, row.HasReplies, copy);
     }
 
     /// <summary>
@@ -61,23 +66,63 @@ public sealed partial class HeldMessages
     public async Task<MimeMessage?> ReadAsync(string address, Guid grantId, Reader reader, CancellationToken cancellationToken) =>
         await ViewAsync(address, grantId, cancellationToken) is { } view ? await ReadAsync(view, reader, cancellationToken) : null;
 
-    /// <summary>As <see cref="ReadAsync(string, Guid, Reader, CancellationToken)"/>, for a grant this request has just viewed.</summary>
+    /// <summary>
+    /// As <see cref="ReadAsync(string, Guid, Reader, CancellationToken)"/>, for a grant this request has just viewed:
+    /// the stored copy itself (for the downloads), read and verified as it is used.
+    /// </summary>
     public async Task<MimeMessage?> ReadAsync(GrantView view, Reader reader, CancellationToken cancellationToken)
     {
-        if (view.Live is not { } grant || grant.RedeliveryClaimedAt is not null || view.NeedsPin)
+        if (Readable(view) is not { } grant || await OpenAsync(grant.MessageId, cancellationToken) is not { } message)
         {
             return null;
         }
 
-        var message = await OpenAsync(grant.MessageId, cancellationToken);
-        if (message is null)
+        return await RecordReadingAsync(view, grant, reader, cancellationToken) ? message : null;
+    }
+
+    /// <summary>
+    /// What the message page shows of a grant this request has just viewed, and the reading recorded as
+    /// <see cref="ReadAsync(GrantView, Reader, CancellationToken)"/> does. From memory (<see cref="ShownMessageCache"/>)
+    /// when this very sealed copy was read whole and verified a short while ago, which this request's view query (access
+    /// checked, the copy still stored, its key) allows; otherwise the copy is read from the store as the downloads do.
+    /// </summary>
+    /// <exception cref="ContentTamperedException">The stored copy failed its integrity check.</exception>
+    public async Task<ShownMessage?> ShowAsync(GrantView view, Reader reader, CancellationToken cancellationToken)
+    {
+        if (Readable(view) is not { } grant)
         {
             return null;
         }
 
+        if (view.SealedCopy is not { } copy)
+        {
+            shown.Forget(grant.MessageId); // shredded: nothing is left to show
+            return null;
+        }
+
+        if (shown.Find(grant.MessageId, copy) is not { } page)
+        {
+            if (await OpenAsync(grant.MessageId, cancellationToken) is not { } message)
+            {
+                return null;
+            }
+
+            page = shown.Keep(grant.MessageId, copy, message);
+        }
+
+        return await RecordReadingAsync(view, grant, reader, cancellationToken) ? page : null;
+    }
+
+    /// <summary>The live grant of <paramref name="view"/> when its reader may read it now: not delivered, not waiting for a PIN.</summary>
+    private static PickupGrant? Readable(GrantView view) =>
+        view.Live is { RedeliveryClaimedAt: null } grant && !view.NeedsPin ? grant : null;
+
+    /// <summary>Records this reading of <paramref name="grant"/>; false when the copy was claimed for delivery to the mailbox first.</summary>
+    private async Task<bool> RecordReadingAsync(GrantView view, PickupGrant grant, Reader reader, CancellationToken cancellationToken)
+    {
         if (await RecordReadingAsync(grant, reader, view.AccountCreatedBy == grant.Id, cancellationToken) is not { } reading)
         {
-            return null; // claimed for delivery to the mailbox first (TLS came back): never both read and delivered
+            return false; // claimed for delivery to the mailbox first (TLS came back): never both read and delivered
         }
 
         if (reading == GrantReading.First)
@@ -90,8 +135,8 @@ public sealed partial class HeldMessages
             signal.Notify(); // the delivery loop queues and sends the report now, not at its next idle wake-up
         }
 
-        return message;
+        return true;
     }
 
-    private sealed record GrantRow(PickupGrant Grant, RecipientStatus Status, DateTimeOffset? PickupLockedAt, DateTimeOffset? CompletedAt, DateTimeOffset? RevokedAt, RevokedBy? RevokedBy, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies);
+    private sealed record GrantRow(PickupGrant Grant, RecipientStatus Status, DateTimeOffset? PickupLockedAt, DateTimeOffset? CompletedAt, DateTimeOffset? RevokedAt, RevokedBy? RevokedBy, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies, byte[]? WrappedKey);
 }
