@@ -12,7 +12,9 @@ namespace SecureFallback.Portal;
 /// locked, not expired) or not; delivered to their mailbox, and when; revoked, by whom and when; and the account's
 /// security stamp (the PIN binding) and the grant that created the account (a first reading's report says so); and
 /// whether the account replied from this message (the page reads the thread only then); and the SHA-256 of the sealed
-/// copy's wrapped data key, null when the copy is gone (<see cref="ShownMessageCache"/>).
+/// copy's wrapped data key, null when the copy is gone (<see cref="ShownMessageCache"/>). <paramref name="Live"/> holds
+/// only what a view uses of the grant: its ids, expiry, delivery claim, PIN and reading state (not its token hash,
+/// reference code, address or creation time).
 /// </summary>
 public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, RevokedCopy? Revoked, string? AccountStamp, Guid? AccountCreatedBy, bool HasReplies, byte[]? SealedCopy)
 {
@@ -22,19 +24,44 @@ public sealed record GrantView(PickupGrant? Live, DateTimeOffset? DeliveredAt, R
 
 public sealed partial class HeldMessages
 {
+    // SQLite compiles this anew for every view (Microsoft.Data.Sqlite keeps no statements across commands), at a cost
+    // that grows with each column and subquery: it was the largest single cost of a repeat view (bench/RESULTS.md).
+    // So only the grant's columns a view uses are read, and the account is joined once.
     private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, string, string, CancellationToken, Task<GrantRow?>>> GrantRowOf = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid grantId, string key, string normalizedEmail, string address, CancellationToken _) =>
             (from g in db.PickupGrants.AsNoTracking()
              where g.Id == grantId && g.AddressKey == key
              join r in db.Recipients on g.RecipientId equals r.Id
+             join u in db.Users on normalizedEmail equals u.NormalizedEmail into accounts
+             from u in accounts.DefaultIfEmpty()
+             // The sealed copy as stored now: gone once purged, expired or revoked (the row and its key are deleted).
+             join c in db.MessageContents on g.MessageId equals c.MessageId into copies
+             from c in copies.DefaultIfEmpty()
              select new GrantRow(
-                 g, r.Status, r.PickupLockedAt, r.CompletedAt, r.RevokedAt, r.RevokedBy,
-                 db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.SecurityStamp).FirstOrDefault(),
-                 db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.CreatedByGrantId).FirstOrDefault(),
+                 new PickupGrant
+                 {
+                     Id = g.Id,
+                     MessageId = g.MessageId,
+                     ExpiresAt = g.ExpiresAt,
+                     RedeliveryClaimedAt = g.RedeliveryClaimedAt,
+                     PinRequired = g.PinRequired,
+                     PinHash = g.PinHash,
+                     PinFailures = g.PinFailures,
+                     PinUnlockedAt = g.PinUnlockedAt,
+                     PinUnlockedStamp = g.PinUnlockedStamp,
+                     FirstReadAt = g.FirstReadAt,
+                     FirstReadNetwork = g.FirstReadNetwork,
+                     FirstReadBrowser = g.FirstReadBrowser,
+                     FirstReadAccountCreatedHere = g.FirstReadAccountCreatedHere,
+                     ReadNetworks = g.ReadNetworks,
+                     ReopenCount = g.ReopenCount,
+                 },
+                 r.Status, r.PickupLockedAt, r.CompletedAt, r.RevokedAt, r.RevokedBy,
+                 u == null ? null : u.SecurityStamp,
+                 u == null ? null : u.CreatedByGrantId,
                  // The same rule as PortalReplies.ThreadAsync (indexed by InReplyToMessageId).
                  db.Messages.Any(m => m.InReplyToMessageId == g.MessageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address),
-                 // The sealed copy as stored now: gone once purged, expired or revoked (the row and its key are deleted).
-                 db.MessageContents.Where(c => c.MessageId == g.MessageId).Select(c => c.WrappedKey).FirstOrDefault()))
+                 c == null ? null : c.WrappedKey))
             .FirstOrDefault()));
 
     /// <summary>
