@@ -26,7 +26,9 @@ public sealed partial class HeldMessages
 {
     // SQLite compiles this anew for every view (Microsoft.Data.Sqlite keeps no statements across commands), at a cost
     // that grows with each column and subquery: it was the largest single cost of a repeat view (bench/RESULTS.md).
-    // So only the grant's columns a view uses are read, and the account is joined once.
+    // So only the grant's columns a view uses are read, and the account is joined once. The sealed copy is read as it
+    // is stored now (gone once purged, expired or revoked: the row and its key are deleted); the replies by the same
+    // rule as PortalReplies.ThreadAsync (indexed by InReplyToMessageId).
     private static readonly PerModel<Func<SecureFallbackDbContext, Guid, string, string, string, CancellationToken, Task<GrantRow?>>> GrantRowOf = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, Guid grantId, string key, string normalizedEmail, string address, CancellationToken _) =>
             (from g in db.PickupGrants.AsNoTracking()
@@ -34,7 +36,6 @@ public sealed partial class HeldMessages
              join r in db.Recipients on g.RecipientId equals r.Id
              join u in db.Users on normalizedEmail equals u.NormalizedEmail into accounts
              from u in accounts.DefaultIfEmpty()
-             // The sealed copy as stored now: gone once purged, expired or revoked (the row and its key are deleted).
              join c in db.MessageContents on g.MessageId equals c.MessageId into copies
              from c in copies.DefaultIfEmpty()
              select new GrantRow(
@@ -59,7 +60,6 @@ public sealed partial class HeldMessages
                  r.Status, r.PickupLockedAt, r.CompletedAt, r.RevokedAt, r.RevokedBy,
                  u == null ? null : u.SecurityStamp,
                  u == null ? null : u.CreatedByGrantId,
-                 // The same rule as PortalReplies.ThreadAsync (indexed by InReplyToMessageId).
                  db.Messages.Any(m => m.InReplyToMessageId == g.MessageId && m.Kind == MessageKind.PortalReply && m.RepliedBy == address),
                  c == null ? null : c.WrappedKey))
             .FirstOrDefault()));
