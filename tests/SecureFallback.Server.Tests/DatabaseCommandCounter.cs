@@ -66,7 +66,8 @@ internal sealed class DatabaseCommandCounter : IObserver<DiagnosticListener>, IO
         }
     }
 
-    private static bool InRequest()
+    /// <summary>Whether the code running now serves an HTTP request (not the server's background work).</summary>
+    internal static bool InRequest()
     {
         for (var activity = Activity.Current; activity is not null; activity = activity.Parent)
         {

@@ -213,7 +213,7 @@ public sealed partial class RevokeAndExtendTests
         return again.Headers.Location!.OriginalString;
     }
 
-    private static async Task<Held> HeldAsync(string[] recipients, string? dataDirectory = null, MimeMessage? message = null)
+    private static async Task<Held> HeldAsync(string[] recipients, string? dataDirectory = null, MimeMessage? message = null, Action<IServiceCollection>? services = null)
     {
         var plain = new ScriptedSmtpReceiver(ScriptedTlsBehaviour.NoStartTls);
         var senderServer = await TlsSmtpReceiver.StartAsync("mx.sender.test");
@@ -222,7 +222,7 @@ public sealed partial class RevokeAndExtendTests
             ["SecureFallback:Delivery:Routes:plain.test"] = plain.Route,
             ["SecureFallback:Delivery:Routes:sender.test"] = senderServer.Route,
             ["SecureFallback:Portal:CredentialRequestsPerMinute"] = "1000",
-        }, dataDirectory);
+        }, dataDirectory, services: services);
         if (message is null)
         {
             await server.SendAsync("alice@sender.test", recipients, "Lab results", "carol-marker-body");

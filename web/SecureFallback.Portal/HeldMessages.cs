@@ -43,6 +43,7 @@ public sealed partial class HeldMessages(
     IDeliverySignal signal,
     TimeProvider timeProvider,
     SecureFallbackMetrics metrics,
+    ShownMessageCache shown,
     IStringLocalizer<PortalText> text) : IDisposable
 {
     // Opened messages are parsed in MimeKit's persistent mode: their parts read from these decrypting streams

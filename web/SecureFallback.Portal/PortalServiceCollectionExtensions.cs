@@ -100,7 +100,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<PortalAccounts>();
         services.AddScoped<AccountDisowning>();
         services.AddSingleton<MailHtml>();
-        services.AddSingleton<CleanHtmlCache>();
+        services.AddSingleton<ShownMessageCache>();
         return services;
     }
 

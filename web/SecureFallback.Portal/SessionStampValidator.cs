@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SecureFallback.Data;
 
@@ -16,13 +16,13 @@ namespace SecureFallback.Portal;
 /// principal (claims, roles: several queries) and re-issued the cookie each time; that now happens only when the
 /// account changed since the cookie was issued (its <c>ConcurrencyStamp</c>, carried in the cookie
 /// as <see cref="AccountVersionClaim"/>): a role added, say, still reaches the session at its next request.
+/// Identity's own validator and its sign-in manager (a user manager, token providers, data protectors, metrics) are
+/// made only then, or to end a session, not for every request.
 /// </summary>
 public sealed class SessionStampValidator(
-    IOptions<SecurityStampValidatorOptions> options,
-    SignInManager<PortalUser> signIn,
-    ILoggerFactory logger,
+    IServiceProvider services,
     SecureFallbackDbContext db,
-    IOptions<IdentityOptions> identity) : SecurityStampValidator<PortalUser>(options, signIn, logger)
+    IOptions<IdentityOptions> identity) : ISecurityStampValidator
 {
     /// <summary>The claim carrying the account's concurrency stamp as it was when the principal was made.</summary>
     public const string AccountVersionClaim = "securefallback.account_version";
@@ -31,12 +31,12 @@ public sealed class SessionStampValidator(
         EF.CompileAsyncQuery((SecureFallbackDbContext db, string id, CancellationToken _) =>
             db.Users.Where(u => u.Id == id).Select(u => new AccountStamps(u.SecurityStamp, u.ConcurrencyStamp)).FirstOrDefault()));
 
-    public override async Task ValidateAsync(CookieValidatePrincipalContext context)
+    public async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var claims = identity.Value.ClaimsIdentity;
         if (context.Principal is not { } principal || principal.FindFirstValue(claims.UserIdClaimType) is not { } userId)
         {
-            await base.ValidateAsync(context); // not a principal of ours: Identity's full check
+            await IdentityValidator().ValidateAsync(context); // not a principal of ours: Identity's full check
             return;
         }
 
@@ -45,16 +45,18 @@ public sealed class SessionStampValidator(
         if (stamps?.SecurityStamp is null || !string.Equals(stamps.SecurityStamp, principal.FindFirstValue(claims.SecurityStampClaimType), StringComparison.Ordinal))
         {
             context.RejectPrincipal();
-            await SignInManager.SignOutAsync();
+            await services.GetRequiredService<SignInManager<PortalUser>>().SignOutAsync();
             await context.HttpContext.SignOutAsync(IdentityConstants.TwoFactorRememberMeScheme);
             return;
         }
 
         if (!string.Equals(stamps.ConcurrencyStamp, principal.FindFirstValue(AccountVersionClaim), StringComparison.Ordinal))
         {
-            await base.ValidateAsync(context); // the account changed: Identity rebuilds the principal and re-issues the cookie
+            await IdentityValidator().ValidateAsync(context); // the account changed: Identity rebuilds the principal and re-issues the cookie
         }
     }
+
+    private SecurityStampValidator<PortalUser> IdentityValidator() => ActivatorUtilities.CreateInstance<SecurityStampValidator<PortalUser>>(services);
 
     private sealed record AccountStamps(string? SecurityStamp, string? ConcurrencyStamp);
 }

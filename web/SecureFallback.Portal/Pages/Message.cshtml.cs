@@ -10,7 +10,7 @@ using SecureFallback.Core.Messages;
 namespace SecureFallback.Portal.Pages;
 
 /// <summary>One held message, as sanitized HTML or encoded text; only ever the signed-in recipient's own.</summary>
-public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCache cleanHtml, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
+public sealed class MessageModel(HeldMessages held, PickupPins pins, ShownMessageCache shownMessages, PortalReplies replies, ILogger<MessageModel> logger) : PageModel
 {
     /// <summary>The copy was revoked: the page says by whom and when, and shows nothing of the message.</summary>
     public RevokedCopy? Revoked { get; private set; }
@@ -45,12 +45,10 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
     /// <summary>The stored copy failed its integrity check: nothing of it is shown, the page says so.</summary>
     public bool Damaged { get; private set; }
 
-    public MimeMessage Message { get; private set; } = null!;
+    /// <summary>What the page shows of the message (its HTML part after HtmlSanitizer, or its text).</summary>
+    public ShownMessage Shown { get; private set; } = null!;
 
     public Guid Id { get; private set; }
-
-    /// <summary>The HTML part after HtmlSanitizer, or null when the message has no HTML (then the text is shown).</summary>
-    public string? CleanHtml { get; private set; }
 
     /// <summary>The held copy was delivered to the recipient's mailbox once TLS came back: the page says so, and when.</summary>
     public DateTimeOffset? DeliveredAt { get; private set; }
@@ -68,7 +66,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
         if (view?.Revoked is { } revoked)
         {
             (Revoked, Id) = (revoked, id);
-            cleanHtml.Forget(revoked.MessageId);
+            shownMessages.Forget(revoked.MessageId);
             return Page();
         }
 
@@ -135,17 +133,17 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
             return NotFound(); // not theirs, or gone: reading would find nothing either
         }
 
-        var (message, refusal) = await OpenAsync(id, view, cancellationToken);
-        if (message is null)
+        // From memory only once this request's view query checked the reader's access and found this very sealed
+        // copy still stored (HeldMessages.ShowAsync): a revoked, expired, locked, delivered or shredded copy never is.
+        var (shown, refusal) = await OpenAsync(id, view, (checkedView, reader) => held.ShowAsync(checkedView, reader, cancellationToken), cancellationToken);
+        if (shown is null)
         {
             return refusal!;
         }
 
-        (Message, Id) = (message, id);
-        // Only here, after this request checked the reader's access and read the copy from the store, may the
-        // sanitized HTML come from memory (CleanHtmlCache): a revoked or shredded copy never gets this far.
-        CleanHtml = message.HtmlBody is { } html ? cleanHtml.Clean(grant.MessageId, html) : null;
-        Thread = await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken);
+        (Shown, Id) = (shown, id);
+        // The view query said whether there are replies to show: a recipient who never replied costs no thread query.
+        Thread = view.HasReplies ? await replies.ThreadAsync(User.Identity!.Name!, grant.MessageId, cancellationToken) : [];
         return Page();
     }
 
@@ -174,7 +172,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
     /// </summary>
     public async Task<IActionResult> OnGetAttachmentAsync(Guid id, int index, CancellationToken cancellationToken)
     {
-        var (message, refusal) = await OpenAsync(id, null, cancellationToken);
+        var (message, refusal) = await ReadAsync(id, cancellationToken);
         if (message is null)
         {
             return refusal!;
@@ -186,7 +184,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
             return NotFound();
         }
 
-        return await StreamDownloadAsync("application/octet-stream", FileNameOf(attachment, index), async body =>
+        return await StreamDownloadAsync("application/octet-stream", ShownMessage.FileNameOf(attachment, index), async body =>
         {
             if (attachment is MimePart part && part.Content is not null)
             {
@@ -202,7 +200,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
     /// <summary>The whole message as it was received, for the recipient's own mail program.</summary>
     public async Task<IActionResult> OnGetEmlAsync(Guid id, CancellationToken cancellationToken)
     {
-        var (message, refusal) = await OpenAsync(id, null, cancellationToken);
+        var (message, refusal) = await ReadAsync(id, cancellationToken);
         if (message is null)
         {
             return refusal!;
@@ -216,18 +214,19 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
     /// the account is locked too, so only a session that should be dead could ask), the PIN page (by redirect) while
     /// it waits for the sender's PIN, the damage page.
     /// </summary>
-    private async Task<(MimeMessage? Message, IActionResult? Refusal)> OpenAsync(Guid id, GrantView? view, CancellationToken cancellationToken)
+    private async Task<(T? Value, IActionResult? Refusal)> OpenAsync<T>(Guid id, GrantView? view, Func<GrantView, Reader, Task<T?>> read, CancellationToken cancellationToken)
+        where T : class
     {
         try
         {
             view ??= await held.ViewAsync(User.Identity!.Name!, id, cancellationToken);
-            var message = view is null ? null : await held.ReadAsync(view, Reader.Of(HttpContext), cancellationToken);
-            if (message is null && view is { NeedsPin: true })
+            var value = view is null ? null : await read(view, Reader.Of(HttpContext));
+            if (value is null && view is { NeedsPin: true })
             {
                 return (null, Redirect($"/messages/{id}"));
             }
 
-            return message is null ? (null, NotFound()) : (message, null);
+            return value is null ? (null, NotFound()) : (value, null);
         }
         catch (ContentTamperedException ex)
         {
@@ -237,6 +236,10 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
             return (null, Page());
         }
     }
+
+    /// <summary>The stored copy itself, for a download (read and verified as it is sent), or why not.</summary>
+    private Task<(MimeMessage? Message, IActionResult? Refusal)> ReadAsync(Guid id, CancellationToken cancellationToken) =>
+        OpenAsync(id, null, (view, reader) => held.ReadAsync(view, reader, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Writes a download straight into the response, decoding from the decrypting stream as it goes: a 25 MB
@@ -251,12 +254,5 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, CleanHtmlCa
         Response.Headers.CacheControl = "no-store";
         await write(Response.Body);
         return new EmptyResult();
-    }
-
-    /// <summary>The attachment's own name without any path, or a neutral one.</summary>
-    public static string FileNameOf(MimeEntity attachment, int index)
-    {
-        var name = attachment is MimePart { FileName: { Length: > 0 } fileName } ? Path.GetFileName(fileName.Replace('\\', '/')) : null;
-        return string.IsNullOrWhiteSpace(name) ? $"attachment-{index + 1}" : name;
     }
 }
