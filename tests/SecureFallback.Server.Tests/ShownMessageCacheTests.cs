@@ -133,6 +133,16 @@ public sealed class ShownMessageCacheTests
         Assert.Null(cache.Find(huge, hugeCopy)); // shown, but too large to keep
     }
 
+    [Fact]
+    public void AnAttachmentsName_CountsItsObjectToo_SoManyTinyNamesCannotOutgrowTheBound()
+    {
+        // A hostile sender's 25 MB message of half a million empty parts named "a": each name is a string object and
+        // a list slot (about 32 bytes on 64-bit), not the 2 bytes of its one character.
+        var shown = new ShownMessage(null, "", DateTimeOffset.UnixEpoch, null, null, [.. Enumerable.Repeat("a", 1000)]);
+
+        Assert.InRange(shown.Chars, 1000 * 16, long.MaxValue);
+    }
+
     private static ShownMessageCache NewCache(FakeTimeProvider clock) => new(new MailHtml(), clock);
 
     /// <summary>The SHA-256 of a fresh wrapped key, as <c>HeldMessages.ViewAsync</c> gives it.</summary>

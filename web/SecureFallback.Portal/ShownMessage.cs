@@ -15,8 +15,16 @@ namespace SecureFallback.Portal;
 /// <param name="Attachments">The attachments' file names (<see cref="FileNameOf"/>), by index.</param>
 public sealed record ShownMessage(string? Subject, string From, DateTimeOffset Date, string? CleanHtml, string? TextBody, IReadOnlyList<string> Attachments)
 {
+    /// <summary>
+    /// What one attachment's name costs beyond its characters, in characters (2 bytes each): the string object's header
+    /// and length and its list slot, about 32 bytes on 64-bit. Counted so a message of many tiny parts cannot outgrow
+    /// the cache's bound.
+    /// </summary>
+    private const int PerAttachmentChars = 16;
+
     /// <summary>About how many characters this holds in memory.</summary>
-    public long Chars { get; } = (Subject?.Length ?? 0) + From.Length + (CleanHtml?.Length ?? 0) + (TextBody?.Length ?? 0) + Attachments.Sum(a => (long)a.Length);
+    public long Chars { get; } = (Subject?.Length ?? 0) + From.Length + (CleanHtml?.Length ?? 0) + (TextBody?.Length ?? 0)
+        + Attachments.Sum(a => (long)a.Length + PerAttachmentChars);
 
     /// <summary>What the page shows of <paramref name="message"/>, its HTML sanitized with <paramref name="mailHtml"/>.</summary>
     public static ShownMessage Of(MimeMessage message, MailHtml mailHtml)
