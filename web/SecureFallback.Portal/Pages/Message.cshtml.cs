@@ -107,7 +107,7 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, ShownMessag
         {
             (ReplyError, ReplyText) = (this.Text("Reply.NotStored"), text);
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return await ShowAsync(id, view, cancellationToken);
+            return await ShowAgainAsync(address, id, cancellationToken);
         }
 
         if (result == ReplyResult.Queued)
@@ -123,8 +123,15 @@ public sealed class MessageModel(HeldMessages held, PickupPins pins, ShownMessag
             _ => (this.Text("Reply.Empty"), StatusCodes.Status400BadRequest),
         };
         ReplyText = text;
-        return await ShowAsync(id, view, cancellationToken);
+        return await ShowAgainAsync(address, id, cancellationToken);
     }
+
+    /// <summary>
+    /// The page again after a refused reply, from a fresh view query: storing the upload took a while, and a revoke,
+    /// lock or purge committed meanwhile (by any instance) must hold before anything is shown from memory.
+    /// </summary>
+    private async Task<IActionResult> ShowAgainAsync(string address, Guid id, CancellationToken cancellationToken) =>
+        await ShowAsync(id, await held.ViewAsync(address, id, cancellationToken), cancellationToken);
 
     private async Task<IActionResult> ShowAsync(Guid id, GrantView? view, CancellationToken cancellationToken)
     {
