@@ -118,15 +118,18 @@ internal sealed class OutcomeRecorder
         var recorded = new List<QueuedRecipient>();
 
         await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
-        // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit; the
-        // rows are read after that, so the states seen are current. They are read untracked: the state machine
-        // changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
+        // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit: on
+        // PostgreSQL they are locked first and the rows read after that, so the states seen are current; on SQLite
+        // this write is the only writer, and the rows read say who holds each claim. They are read untracked: the
+        // state machine changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
         var held = await write.LeasesHeldAsync(ids, _instance.Value.InstanceName, CancellationToken.None);
         var recipients = new Dictionary<long, QueuedRecipient>();
         await foreach (var row in RecipientsWithMessages.For(db)(db, ids))
         {
             recipients[row.Id] = row;
         }
+
+        held ??= DatabaseWrite.ClaimsHeld(recipients.Values, _instance.Value.InstanceName);
 
         // One message may come twice, from the tasks of two of its recipient domains: each names its own recipients.
         foreach (var outcome in outcomes)
