@@ -69,6 +69,36 @@ public sealed class RecorderProvidersTests
         Assert.Equal(2, (await server.AttemptsAsync()).Count); // both audited
     }
 
+    /// <summary>
+    /// The wait for sibling connections is a pause of the machine, not a due time: under a test's frozen clock (or a
+    /// clock that jumps) a commit must not wait for a sibling that is still sending until the clock moves.
+    /// </summary>
+    [Fact]
+    public async Task Recorder_WithAFrozenClock_DoesNotWaitForASendingSiblingBeyondAMoment()
+    {
+        var frozen = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await SecureFallbackInstance.StartAsync(
+            new Dictionary<string, string> { ["SecureFallback:Roles"] = "Intake", ["SecureFallback:InstanceName"] = "recorder-me" }, time: frozen);
+        await server.SendAsync("alice@sender.test", ["bob@mx.test"], "record", "body");
+        var bob = Assert.Single(await server.RecipientsAsync());
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SecureFallbackDbContext>();
+            await db.Recipients.ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, "recorder-me").SetProperty(r => r.LeaseUntil, frozen.GetUtcNow().AddMinutes(5)));
+        }
+
+        var recorder = server.Services.GetRequiredService<OutcomeRecorder>();
+        using var connection = recorder.JoinSenders();
+        using var sibling = recorder.JoinSenders();
+        sibling.Working(); // and never hands in while this test runs
+        var attempt = new AttemptRecord("mx.test", null, 25, HostAttemptResult.Delivered("250 2.0.0 ok"), null, frozen.GetUtcNow());
+
+        await recorder.RecordAsync(new MessageOutcome(bob.MessageId, new() { [bob.Id] = [attempt] }, PolicyDecision.Default), connection)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(await server.RecipientsAsync()).Status);
+    }
+
     private static Task<SecureFallbackInstance> StartAsync(Dictionary<string, string> settings)
     {
         settings["SecureFallback:Roles"] = "Intake"; // no queue runner: the test holds the claim itself

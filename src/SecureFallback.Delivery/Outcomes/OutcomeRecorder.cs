@@ -64,7 +64,9 @@ internal sealed class OutcomeRecorder
         _tlsReports = tlsReports;
         (_scopeFactory, _options, _pickupOptions, _noticeOptions, _instance) = (scopeFactory, options, pickupOptions, noticeOptions, instance);
         (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
-        _senders = new CommitSiblings(timeProvider, GatherAtMost, QuickSend);
+        // A pause of the machine, not a due time: wall-clock, so a clock that is frozen (a test's) or jumps can
+        // never hold a commit longer than a moment.
+        _senders = new CommitSiblings(TimeProvider.System, GatherAtMost, QuickSend);
         _commits = new GroupCommit<HandedIn>(CommitHandedInAsync, MaxMessagesPerCommit, _senders.GatherAsync);
     }
 
