@@ -57,6 +57,7 @@ public static class DatabaseSchema
         if (!db.Database.IsNpgsql())
         {
             await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
+            SqlitePragmaInterceptor.ForgetAll(); // a migration may have changed a pooled connection's pragmas
             return;
         }
 

@@ -6,9 +6,13 @@ namespace SecureFallback.Core.Concurrency;
 /// Group commit, as databases do it for their log: callers hand in items and wait until they are committed; a
 /// caller that finds no commit running commits everything waiting. When idle each item is committed at once;
 /// under load one transaction carries the items of every connection that finished meanwhile, so the cost per
-/// item stays that of a batch while no item waits longer than the commit ahead of it.
+/// item stays that of a batch while no item waits longer than the commit ahead of it. With <paramref name="gather"/>
+/// a commit first waits for it (say, <see cref="CommitSiblings.GatherAsync"/>), so items about to arrive share it.
 /// </summary>
-public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxBatch)
+/// <param name="commit">Commits a batch.</param>
+/// <param name="maxBatch">Items one commit carries at most.</param>
+/// <param name="gather">Awaited by a commit before it takes the waiting items; null takes them at once.</param>
+public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxBatch, Func<Task>? gather = null)
 {
     private readonly ConcurrentQueue<Entry> _waiting = new();
     private readonly SemaphoreSlim _committer = new(1, 1);
@@ -78,6 +82,11 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
 
     private async Task CommitWaitingAsync()
     {
+        if (gather is not null)
+        {
+            await gather(); // items handed in meanwhile join this commit
+        }
+
         var batch = new List<Entry>();
         while (batch.Count < maxBatch && _waiting.TryDequeue(out var next))
         {

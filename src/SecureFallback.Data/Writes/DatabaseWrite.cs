@@ -84,9 +84,18 @@ public sealed partial class DatabaseWrite : IAsyncDisposable
     /// <summary>
     /// Those of <paramref name="recipientIds"/> whose claim is still <paramref name="owner"/>'s, held so until this
     /// write ends: only their states may change in it (a claim that lapsed may be another instance's by now).
+    /// Null on SQLite: this write is the only writer and its reads share one snapshot, so the recipient rows it reads
+    /// say who holds each claim (<see cref="ClaimsHeld"/>) without a query of their own. On PostgreSQL the claims
+    /// are locked here, before the rows are read, so the states read are current.
     /// </summary>
-    public async Task<IReadOnlySet<long>> LeasesHeldAsync(IReadOnlyCollection<long> recipientIds, string owner, CancellationToken cancellationToken) =>
-        recipientIds.Count == 0 ? new HashSet<long>() : (await Queue.RecipientLeases.HeldAsync(_db, recipientIds, owner, cancellationToken)).ToHashSet();
+    public async Task<IReadOnlySet<long>?> LeasesHeldAsync(IReadOnlyCollection<long> recipientIds, string owner, CancellationToken cancellationToken) =>
+        _db.Database.IsSqlite() ? null
+        : recipientIds.Count == 0 ? new HashSet<long>()
+        : (await Queue.RecipientLeases.HeldAsync(_db, recipientIds, owner, cancellationToken)).ToHashSet();
+
+    /// <summary>Those of <paramref name="recipients"/>, read in this write, whose claim is <paramref name="owner"/>'s.</summary>
+    public static IReadOnlySet<long> ClaimsHeld(IEnumerable<QueuedRecipient> recipients, string owner) =>
+        recipients.Where(r => r.LeaseOwner == owner).Select(r => r.Id).ToHashSet();
 
     /// <summary>
     /// Adds TLS session counts (RFC 8460 reporting) to this write, in a savepoint: if that fails, only they are

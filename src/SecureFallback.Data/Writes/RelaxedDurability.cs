@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace SecureFallback.Data.Writes;
@@ -15,9 +14,6 @@ internal static class RelaxedDurability
         }
 
         await db.Database.OpenConnectionAsync(cancellationToken);
-        DbConnection connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL;";
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await SqlitePragmaInterceptor.RelaxSynchronousAsync(db.Database.GetDbConnection(), cancellationToken);
     }
 }

@@ -24,6 +24,16 @@ internal sealed class OutcomeRecorder
     /// <summary>Messages one transaction records at most; more wait for the next.</summary>
     private const int MaxMessagesPerCommit = 64;
 
+    /// <summary>
+    /// How long a commit waits at most for the outcomes of other connections that are sending a message right now
+    /// (<see cref="CommitSiblings"/>): a commit has a large fixed cost, and with one connection per commit most of
+    /// the CPU per delivered message went into it. The waiting connection sends its next message meanwhile.
+    /// </summary>
+    private static readonly TimeSpan GatherAtMost = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>A send that has taken longer than this (a slow receiver) is not waited for.</summary>
+    private static readonly TimeSpan QuickSend = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The recipients named, each with its message, untracked.</summary>
     private static readonly PerModel<Func<SecureFallbackDbContext, List<long>, IAsyncEnumerable<QueuedRecipient>>> RecipientsWithMessages = new(() =>
         EF.CompileAsyncQuery((SecureFallbackDbContext db, List<long> ids) => db.Recipients.AsNoTracking().Include(r => r.Message).Where(r => ids.Contains(r.Id))));
@@ -36,7 +46,8 @@ internal sealed class OutcomeRecorder
     private readonly TimeProvider _timeProvider;
     private readonly SecureFallbackMetrics _metrics;
     private readonly ILogger<OutcomeRecorder> _logger;
-    private readonly GroupCommit<MessageOutcome> _commits;
+    private readonly GroupCommit<HandedIn> _commits;
+    private readonly CommitSiblings _senders;
     private readonly IOptions<Reports.TlsReportOptions> _tlsReports;
 
     public OutcomeRecorder(
@@ -53,15 +64,48 @@ internal sealed class OutcomeRecorder
         _tlsReports = tlsReports;
         (_scopeFactory, _options, _pickupOptions, _noticeOptions, _instance) = (scopeFactory, options, pickupOptions, noticeOptions, instance);
         (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
-        _commits = new GroupCommit<MessageOutcome>(CommitAsync, MaxMessagesPerCommit);
+        // A pause of the machine, not a due time: wall-clock, so a clock that is frozen (a test's) or jumps can
+        // never hold a commit longer than a moment.
+        _senders = new CommitSiblings(TimeProvider.System, GatherAtMost, QuickSend);
+        _commits = new GroupCommit<HandedIn>(CommitHandedInAsync, MaxMessagesPerCommit, _senders.GatherAsync);
     }
+
+    /// <summary>
+    /// A delivery connection's place among the senders: it says when it sends a message
+    /// (<see cref="CommitSiblings.Producer.Working"/>) and hands the outcome to
+    /// <see cref="RecordAsync(MessageOutcome, CommitSiblings.Producer)"/>, so commits wait a moment for it; disposing it leaves.
+    /// </summary>
+    public CommitSiblings.Producer JoinSenders() => _senders.Join();
 
     /// <summary>
     /// Records <paramref name="outcomes"/> and returns once they are committed. Each delivery calls this right
     /// after the receiver's reply, so a crash can forget (and later repeat) at most the delivery in hand per
     /// connection; outcomes that arrive together from several connections share one transaction.
     /// </summary>
-    public Task RecordAsync(IReadOnlyList<MessageOutcome> outcomes) => _commits.CommitAsync(outcomes);
+    public Task RecordAsync(IReadOnlyList<MessageOutcome> outcomes) => _commits.CommitAsync([.. outcomes.Select(o => new HandedIn(o, null))]);
+
+    /// <summary>Records the outcome of the message <paramref name="sender"/> sent; returns once it is committed.</summary>
+    public Task RecordAsync(MessageOutcome outcome, CommitSiblings.Producer sender)
+    {
+        sender.HandedIn();
+        return _commits.CommitAsync([new HandedIn(outcome, sender)]);
+    }
+
+    private async Task CommitHandedInAsync(IReadOnlyList<HandedIn> handedIn)
+    {
+        try
+        {
+            await CommitAsync([.. handedIn.Select(h => h.Outcome)]);
+        }
+        finally
+        {
+            // Before the next commit gathers: these senders wait for nothing now, so it may wait for them.
+            foreach (var sender in handedIn.Select(h => h.Sender).OfType<CommitSiblings.Producer>())
+            {
+                sender.Committed();
+            }
+        }
+    }
 
     private async Task CommitAsync(IReadOnlyList<MessageOutcome> outcomes)
     {
@@ -76,15 +120,18 @@ internal sealed class OutcomeRecorder
         var recorded = new List<QueuedRecipient>();
 
         await using var write = await db.BeginWriteAsync(WriteDurability.Relaxed, CancellationToken.None);
-        // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit; the
-        // rows are read after that, so the states seen are current. They are read untracked: the state machine
-        // changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
+        // Only the holder of a recipient's claim changes its state, and the claims stay ours until this commit: on
+        // PostgreSQL they are locked first and the rows read after that, so the states seen are current; on SQLite
+        // this write is the only writer, and the rows read say who holds each claim. They are read untracked: the
+        // state machine changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
         var held = await write.LeasesHeldAsync(ids, _instance.Value.InstanceName, CancellationToken.None);
         var recipients = new Dictionary<long, QueuedRecipient>();
         await foreach (var row in RecipientsWithMessages.For(db)(db, ids))
         {
             recipients[row.Id] = row;
         }
+
+        held ??= DatabaseWrite.ClaimsHeld(recipients.Values, _instance.Value.InstanceName);
 
         // One message may come twice, from the tasks of two of its recipient domains: each names its own recipients.
         foreach (var outcome in outcomes)
@@ -188,6 +235,9 @@ internal sealed class OutcomeRecorder
 
     private static string? Truncate(string? text, int length) =>
         text is null || text.Length <= length ? text : text[..length];
+
+    /// <summary>An outcome waiting for its commit, and the sender to tell when it is in.</summary>
+    private sealed record HandedIn(MessageOutcome Outcome, CommitSiblings.Producer? Sender);
 }
 
 /// <summary>One message's attempt round at one domain: the attempts per recipient, and the policy that governed them.</summary>

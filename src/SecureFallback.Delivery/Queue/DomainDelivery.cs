@@ -58,6 +58,8 @@ internal sealed class DomainDelivery(
         // Domains that share a next hop (one provider's MX, or one static route) share its cached session.
         var session = resolution.Hosts.Select(h => sessionCache.TryTake(SessionCache.KeyOf(h))).FirstOrDefault(s => s is not null);
         var recording = Task.CompletedTask;
+        // Commits wait a moment for the outcome of a message this connection is sending (OutcomeRecorder).
+        using var sender = recorder.JoinSenders();
         try
         {
             foreach (var claimedChunk in due.GroupBy(r => r.MessageId).Chunk(ChunkSize))
@@ -85,12 +87,13 @@ internal sealed class DomainDelivery(
                         continue;
                     }
 
+                    sender.Working();
                     (var outcome, session) = await DeliverMessageAsync(message, envelopes.GetValueOrDefault(message.Key, QueuedEnvelope.Missing), run, session, cancellationToken);
                     // One outcome is committed while the next message goes out, and must be in before a third
                     // does: a crash forgets at most MostUnrecordedPerConnection deliveries, which are sent again
                     // (never lost), while the recorder still gathers the outcomes of all connections into few commits.
                     await recording;
-                    recording = recorder.RecordAsync([outcome]);
+                    recording = recorder.RecordAsync(outcome, sender);
                 }
             }
 
