@@ -79,4 +79,38 @@ public sealed class CommitSiblingsTests
 
         Assert.Equal([[1]], batches.ToList());
     }
+
+    [Fact]
+    public async Task Commit_WaitsNoLongerThanMostWait_WhenTheWallClockStepsBackMeanwhile()
+    {
+        // NTP steps the wall clock back an hour while a commit gathers: the wait is a pause of the machine, so it is
+        // timed on the monotonic clock and stays a moment.
+        var siblings = new CommitSiblings(new SteppingBackClock(), mostWait: TimeSpan.FromMilliseconds(5), Never);
+        var group = new GroupCommit<int>(_ => Task.CompletedTask, 8, siblings.GatherAsync);
+        using var working = siblings.Join();
+        working.Working();
+
+        await group.CommitAsync([1]).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Commit_OfAFullBatch_DoesNotGather()
+    {
+        var siblings = new CommitSiblings(TimeProvider.System, Never, Never);
+        var group = new GroupCommit<int>(_ => Task.CompletedTask, 2, siblings.GatherAsync);
+        using var working = siblings.Join();
+        working.Working();
+
+        // Two items already wait, as many as one commit carries: waiting for a third would only add latency.
+        await group.CommitAsync([1, 2]).WaitAsync(Guard);
+    }
+
+    /// <summary>The wall clock as it is for the first two readings (the work's start, the gather's start), an hour earlier after.</summary>
+    private sealed class SteppingBackClock : TimeProvider
+    {
+        private int _readings;
+
+        public override DateTimeOffset GetUtcNow() =>
+            Interlocked.Increment(ref _readings) <= 2 ? base.GetUtcNow() : base.GetUtcNow() - TimeSpan.FromHours(1);
+    }
 }

@@ -8,7 +8,7 @@ namespace SecureFallback.Core.Concurrency;
 /// waited for. Nor is one that has been working longer than the quick work it is waited for: a slow connection must not
 /// hold up everyone else's commits.
 /// </summary>
-/// <param name="timeProvider">The clock.</param>
+/// <param name="timeProvider">The clock; its monotonic timestamps time the waits (a wall clock stepped back must not stretch them).</param>
 /// <param name="mostWait">How long a commit waits for siblings at most.</param>
 /// <param name="quickWork">Work that takes longer than this is not waited for.</param>
 public sealed class CommitSiblings(TimeProvider timeProvider, TimeSpan mostWait, TimeSpan quickWork)
@@ -36,15 +36,15 @@ public sealed class CommitSiblings(TimeProvider timeProvider, TimeSpan mostWait,
     /// </summary>
     public async Task GatherAsync()
     {
-        var deadline = _timeProvider.GetUtcNow() + mostWait;
+        var started = _timeProvider.GetTimestamp();
         while (true)
         {
             Task changed;
             TimeSpan left;
             lock (_lock)
             {
-                var now = _timeProvider.GetUtcNow();
-                left = deadline - now;
+                var now = _timeProvider.GetTimestamp();
+                left = mostWait - _timeProvider.GetElapsedTime(started, now);
                 if (left <= TimeSpan.Zero || !_producers.Any(p => p.IsExpected(now, quickWork)))
                 {
                     return;
@@ -75,7 +75,7 @@ public sealed class CommitSiblings(TimeProvider timeProvider, TimeSpan mostWait,
     public sealed class Producer : IDisposable
     {
         private readonly CommitSiblings _siblings;
-        private DateTimeOffset? _workingSince;
+        private long? _workingSince;
         private int _waiting;
 
         internal Producer(CommitSiblings siblings) => _siblings = siblings;
@@ -83,7 +83,7 @@ public sealed class CommitSiblings(TimeProvider timeProvider, TimeSpan mostWait,
         /// <summary>Starts work whose item will be handed in.</summary>
         public void Working()
         {
-            var now = _siblings._timeProvider.GetUtcNow();
+            var now = _siblings._timeProvider.GetTimestamp();
             lock (_siblings._lock)
             {
                 _workingSince = now;
@@ -104,7 +104,7 @@ public sealed class CommitSiblings(TimeProvider timeProvider, TimeSpan mostWait,
 
         public void Dispose() => _siblings.Changed(() => _siblings._producers.Remove(this));
 
-        internal bool IsExpected(DateTimeOffset now, TimeSpan quickWork) =>
-            _workingSince is { } since && _waiting == 0 && now - since < quickWork;
+        internal bool IsExpected(long now, TimeSpan quickWork) =>
+            _workingSince is { } since && _waiting == 0 && _siblings._timeProvider.GetElapsedTime(since, now) < quickWork;
     }
 }

@@ -6,8 +6,9 @@ namespace SecureFallback.Core.Concurrency;
 /// Group commit, as databases do it for their log: callers hand in items and wait until they are committed; a
 /// caller that finds no commit running commits everything waiting. When idle each item is committed at once;
 /// under load one transaction carries the items of every connection that finished meanwhile, so the cost per
-/// item stays that of a batch while no item waits longer than the commit ahead of it. With <paramref name="gather"/>
-/// a commit first waits for it (say, <see cref="CommitSiblings.GatherAsync"/>), so items about to arrive share it.
+/// item stays that of a batch while no item waits longer than the commit ahead of it (and that commit's gather). With
+/// <paramref name="gather"/> a commit that has room first waits for it (say, <see cref="CommitSiblings.GatherAsync"/>),
+/// so items about to arrive share it.
 /// </summary>
 /// <param name="commit">Commits a batch.</param>
 /// <param name="maxBatch">Items one commit carries at most.</param>
@@ -82,9 +83,16 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> commit, int maxB
 
     private async Task CommitWaitingAsync()
     {
-        if (gather is not null)
+        if (gather is not null && _waiting.Count < maxBatch)
         {
-            await gather(); // items handed in meanwhile join this commit
+            try
+            {
+                await gather(); // items handed in meanwhile join this commit
+            }
+            catch (Exception)
+            {
+                // Gathering only makes commits fuller; whatever went wrong there, the waiting items are committed now.
+            }
         }
 
         var batch = new List<Entry>();

@@ -64,8 +64,8 @@ internal sealed class OutcomeRecorder
         _tlsReports = tlsReports;
         (_scopeFactory, _options, _pickupOptions, _noticeOptions, _instance) = (scopeFactory, options, pickupOptions, noticeOptions, instance);
         (_timeProvider, _metrics, _logger) = (timeProvider, metrics, logger);
-        // A pause of the machine, not a due time: wall-clock, so a clock that is frozen (a test's) or jumps can
-        // never hold a commit longer than a moment.
+        // A pause of the machine, not a due time: the system's monotonic clock, so neither a frozen clock (a test's)
+        // nor a wall clock stepped back can hold a commit longer than a moment.
         _senders = new CommitSiblings(TimeProvider.System, GatherAtMost, QuickSend);
         _commits = new GroupCommit<HandedIn>(CommitHandedInAsync, MaxMessagesPerCommit, _senders.GatherAsync);
     }
