@@ -56,8 +56,15 @@ public static class DatabaseSchema
     {
         if (!db.Database.IsNpgsql())
         {
-            await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
-            SqlitePragmaInterceptor.ForgetAll(); // a migration may have changed a pooled connection's pragmas
+            try
+            {
+                await db.HoldingWriteGateAsync(() => db.Database.MigrateAsync(cancellationToken), cancellationToken);
+            }
+            finally
+            {
+                SqlitePragmaInterceptor.ForgetAll(); // a migration, finished or failed half-way, may have changed a pooled connection's pragmas
+            }
+
             return;
         }
 

@@ -39,9 +39,18 @@ internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
     {
         if (ToSet(connection) is { } pragmas)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = pragmas;
-            command.ExecuteNonQuery();
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = pragmas;
+                command.ExecuteNonQuery();
+            }
+            catch
+            {
+                connection.Close(); // see ConnectionOpenedAsync
+                throw;
+            }
+
             Done(connection);
         }
     }
@@ -50,9 +59,20 @@ internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
     {
         if (ToSet(connection) is { } pragmas)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = pragmas;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch
+            {
+                // EF Core leaves a connection open when this throws; the context's next command would then run on it
+                // without the pragmas. Closed, it is opened (and set up) again by whatever uses it next.
+                await connection.CloseAsync();
+                throw;
+            }
+
             Done(connection);
         }
     }

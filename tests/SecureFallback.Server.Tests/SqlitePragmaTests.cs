@@ -35,6 +35,23 @@ public sealed class SqlitePragmaTests : IDisposable
         Assert.Equal("1234", await PragmaAsync(third, "busy_timeout"));
     }
 
+    [Fact]
+    public async Task Connection_WhosePragmasFail_IsClosedAgain_SoItsNextUseOpensAndSetsThemAfresh()
+    {
+        // EF Core leaves a connection open when an "opened" interceptor throws, and the context's next command then
+        // runs on it without foreign_keys, busy_timeout or secure_delete. Here journal_mode=WAL cannot get its lock.
+        var path = Path.Combine(_directory, "locked.db");
+        await using var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        await holder.OpenAsync();
+        await ExecuteAsync(holder, "CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);");
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 1 }.ToString());
+        await connection.OpenAsync();
+
+        await Assert.ThrowsAsync<SqliteException>(() => SqlitePragmaInterceptor.Instance.ConnectionOpenedAsync(connection, null!));
+
+        Assert.Equal(System.Data.ConnectionState.Closed, connection.State);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
