@@ -24,6 +24,7 @@ public sealed class PasskeyTests(ChromiumFixture chromium)
         await page.GotoAsync(new Uri(portal, $"pickup/{PortalSteps.TokenIn(notice)}").ToString());
         await PortalSteps.FillNewPasswordAsync(page);
         await page.WaitForAddressAsync("**/inbox");
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
 
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Passkeys" }).ClickAsync();
         await AddPasskeyAsync(page);
@@ -54,6 +55,7 @@ public sealed class PasskeyTests(ChromiumFixture chromium)
         await page.GetByLabel("Portal password").FillAsync("an admin console password");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
         await page.WaitForAddressAsync("**/account/security?admin=1");
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded); // the redirect's page parsed before its link is followed
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "add a passkey" }).ClickAsync();
         await AddPasskeyAsync(page);
         await PortalSteps.SignOutAsync(page);
@@ -81,6 +83,7 @@ public sealed class PasskeyTests(ChromiumFixture chromium)
         await AddVirtualAuthenticatorAsync(context, page);
         await SignInWithPasswordAsync(page, portal, "admin");
         await page.WaitForAddressAsync("**/account/security?admin=1");
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded); // the redirect's page parsed before its link is followed
         await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "add a passkey" }).ClickAsync();
         await AddPasskeyAsync(page);
 
