@@ -41,12 +41,7 @@ public sealed class PortalReplies(SecureFallbackDbContext db, IPortalReplies rep
     /// <summary>The replies <paramref name="address"/> sent from <paramref name="messageId"/>, oldest first.</summary>
     public async Task<List<ReplySummary>> ThreadAsync(string address, Guid messageId, CancellationToken cancellationToken)
     {
-        var sent = new List<QueuedMessage>();
-        await foreach (var message in ThreadOf.For(db)(db, messageId, address).WithCancellation(cancellationToken))
-        {
-            sent.Add(message);
-        }
-
+        var sent = await ThreadOf.For(db)(db, messageId, address).ToListAsync(cancellationToken);
         return sent.OrderBy(m => m.ReceivedAt).Select(m => Summary(m)).ToList();
     }
 

@@ -125,11 +125,7 @@ internal sealed class OutcomeRecorder
         // this write is the only writer, and the rows read say who holds each claim. They are read untracked: the
         // state machine changes them in memory, and their new states are written set-based (RecipientOutcomeWrite).
         var held = await write.LeasesHeldAsync(ids, _instance.Value.InstanceName, CancellationToken.None);
-        var recipients = new Dictionary<long, QueuedRecipient>();
-        await foreach (var row in RecipientsWithMessages.For(db)(db, ids))
-        {
-            recipients[row.Id] = row;
-        }
+        var recipients = await RecipientsWithMessages.For(db)(db, ids).ToDictionaryAsync(r => r.Id);
 
         held ??= DatabaseWrite.ClaimsHeld(recipients.Values, _instance.Value.InstanceName);
 
